@@ -1,0 +1,124 @@
+//! The one error type. Every failure becomes an `Error` with a kind (which picks the HTTP
+//! status), a public message that is safe to show a shopper, and an optional private detail
+//! that only goes to the log. User input never produces `Kind::Internal`.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    BadRequest,
+    Forbidden,
+    NotFound,
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMedia,
+    TooManyRequests,
+    Unavailable,
+    Internal,
+}
+
+impl Kind {
+    pub fn status(self) -> u16 {
+        match self {
+            Kind::BadRequest => 400,
+            Kind::Forbidden => 403,
+            Kind::NotFound => 404,
+            Kind::Conflict => 409,
+            Kind::PayloadTooLarge => 413,
+            Kind::UnsupportedMedia => 415,
+            Kind::TooManyRequests => 429,
+            Kind::Unavailable => 503,
+            Kind::Internal => 500,
+        }
+    }
+
+    /// Machine-readable code used in the JSON error envelope.
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::BadRequest => "bad_request",
+            Kind::Forbidden => "forbidden",
+            Kind::NotFound => "not_found",
+            Kind::Conflict => "conflict",
+            Kind::PayloadTooLarge => "payload_too_large",
+            Kind::UnsupportedMedia => "unsupported_media_type",
+            Kind::TooManyRequests => "rate_limited",
+            Kind::Unavailable => "unavailable",
+            Kind::Internal => "internal",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Error {
+    pub kind: Kind,
+    /// Safe to show to anyone.
+    pub public: String,
+    /// Private detail for the log only (may mention paths, SQL, …).
+    pub detail: Option<String>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(kind: Kind, public: impl Into<String>) -> Error {
+        Error {
+            kind,
+            public: public.into(),
+            detail: None,
+        }
+    }
+    pub fn bad_request(msg: impl Into<String>) -> Error {
+        Error::new(Kind::BadRequest, msg)
+    }
+    pub fn not_found(msg: impl Into<String>) -> Error {
+        Error::new(Kind::NotFound, msg)
+    }
+    pub fn conflict(msg: impl Into<String>) -> Error {
+        Error::new(Kind::Conflict, msg)
+    }
+    /// An internal failure: the shopper sees a generic sentence, the log gets `detail`.
+    pub fn internal(detail: impl fmt::Display) -> Error {
+        Error {
+            kind: Kind::Internal,
+            public: "Something went wrong on our side. Please try again.".into(),
+            detail: Some(detail.to_string()),
+        }
+    }
+    pub fn with_detail(mut self, detail: impl fmt::Display) -> Error {
+        self.detail = Some(detail.to_string());
+        self
+    }
+    pub fn status(&self) -> u16 {
+        self.kind.status()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.detail {
+            Some(d) => write!(f, "{}: {} ({})", self.kind.code(), self.public, d),
+            None => write!(f, "{}: {}", self.kind.code(), self.public),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        Error::internal(format!("sqlite: {e}"))
+    }
+}
+
+impl From<r2d2::Error> for Error {
+    fn from(e: r2d2::Error) -> Error {
+        Error::new(Kind::Unavailable, "The store is busy. Please try again in a moment.")
+            .with_detail(format!("pool: {e}"))
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error::internal(format!("io: {e}"))
+    }
+}

@@ -1,0 +1,180 @@
+//! Request and response values shared by the server and the handlers. Handlers never see a
+//! socket: they get a parsed `Req` (head + fully read, size-capped body) and return a `Resp`
+//! whose headers were all checked by one helper, so no CR/LF/NUL can ever be written out.
+
+use std::net::IpAddr;
+
+/// What the server knows before it reads a body: enough for the handler to pick a body cap.
+#[derive(Debug, Clone)]
+pub struct Head {
+    /// Upper-case method as sent (`GET`, `POST`, …).
+    pub method: String,
+    /// Raw request target path, without the query string, still percent-encoded.
+    pub path: String,
+    /// Raw query string (after `?`), empty when absent.
+    pub query: String,
+    /// Header names lower-cased, values as sent (already checked by the parser).
+    pub headers: Vec<(String, String)>,
+}
+
+impl Head {
+    /// First header value with this (lower-case) name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A complete request as handlers see it.
+#[derive(Debug, Clone)]
+pub struct Req {
+    pub head: Head,
+    pub body: Vec<u8>,
+    /// Peer address (the reverse proxy's address when behind one).
+    pub remote: IpAddr,
+    /// Short random id, echoed in `X-Request-Id`, error pages and the access log.
+    pub request_id: String,
+}
+
+impl Req {
+    pub fn method(&self) -> &str {
+        &self.head.method
+    }
+    pub fn path(&self) -> &str {
+        &self.head.path
+    }
+    pub fn query(&self) -> &str {
+        &self.head.query
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.header(name)
+    }
+}
+
+/// Response body: owned bytes or a static slice (embedded assets need no copy).
+#[derive(Debug, Clone)]
+pub enum Body {
+    Bytes(Vec<u8>),
+    Static(&'static [u8]),
+}
+
+impl Body {
+    pub fn as_slice(&self) -> &[u8] {
+        match self {
+            Body::Bytes(b) => b,
+            Body::Static(b) => b,
+        }
+    }
+}
+
+/// A response. Headers can only be added through [`Resp::header`], which refuses values or
+/// names containing CR, LF or NUL (they are dropped and logged, never written).
+#[derive(Debug, Clone)]
+pub struct Resp {
+    pub status: u16,
+    headers: Vec<(String, String)>,
+    pub body: Body,
+}
+
+/// True when `s` may be written as part of a header line.
+pub fn header_safe(s: &str) -> bool {
+    !s.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0)
+}
+
+impl Resp {
+    pub fn new(status: u16) -> Resp {
+        Resp {
+            status,
+            headers: Vec::new(),
+            body: Body::Bytes(Vec::new()),
+        }
+    }
+
+    /// Adds a header. Names must be tokens and values must not contain CR/LF/NUL; anything
+    /// else is refused here, in the one place every header passes through.
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Resp {
+        self.set_header(name, value);
+        self
+    }
+
+    /// In-place form of [`Resp::header`]. Returns false when the header was refused.
+    pub fn set_header(&mut self, name: &str, value: impl Into<String>) -> bool {
+        let value = value.into();
+        let name_ok = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !name_ok || !header_safe(&value) {
+            eprintln!("refused unsafe response header {name:?}");
+            return false;
+        }
+        self.headers.push((name.to_string(), value));
+        true
+    }
+
+    /// Replaces any existing header of that name (case-insensitive).
+    pub fn replace_header(&mut self, name: &str, value: impl Into<String>) -> bool {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.set_header(name, value)
+    }
+
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
+    pub fn get_header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Resp {
+        self.body = Body::Bytes(body.into());
+        self
+    }
+
+    pub fn static_body(mut self, body: &'static [u8]) -> Resp {
+        self.body = Body::Static(body);
+        self
+    }
+
+    pub fn html(status: u16, html: String) -> Resp {
+        Resp::new(status)
+            .header("Content-Type", "text/html; charset=utf-8")
+            .body(html)
+    }
+
+    pub fn text(status: u16, text: impl Into<String>) -> Resp {
+        Resp::new(status)
+            .header("Content-Type", "text/plain; charset=utf-8")
+            .body(text.into())
+    }
+
+    pub fn json(status: u16, value: &serde_json::Value) -> Resp {
+        Resp::new(status)
+            .header("Content-Type", "application/json")
+            .body(value.to_string())
+    }
+
+    /// 303 See Other to `location` (a local path or absolute URL built by the server).
+    pub fn redirect(location: &str) -> Resp {
+        Resp::new(303).header("Location", location)
+    }
+}
+
+/// The application side of the server. `body_limit` is asked before any body byte is read,
+/// so an oversized upload is refused (413) without draining it.
+pub trait Handler: Send + Sync + 'static {
+    /// Largest body (bytes) this request may carry.
+    fn body_limit(&self, head: &Head) -> u64;
+    /// Produces the response. Panics are caught by the server and become a 500 page.
+    fn handle(&self, req: Req) -> Resp;
+    /// The page shown when the server itself must answer with an error (400, 408, 413, 431,
+    /// 500, 503). Default: plain text with the request id.
+    fn error_page(&self, status: u16, message: &str, request_id: &str) -> Resp {
+        Resp::text(status, format!("{message}\nRequest id: {request_id}\n"))
+    }
+}

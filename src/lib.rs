@@ -1,0 +1,6 @@
+//! boutique: a complete online store as one binary. This file is the module tree; `app`
+//! wires the pieces together and `app::start` is what both `main` and the tests call.
+
+pub mod config;
+pub mod error;
+pub mod http;

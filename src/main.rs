@@ -1,0 +1,2 @@
+//! The `boutique` command line: serve | migrate | check | backup | restore.
+fn main() {}
