@@ -2,6 +2,8 @@
 //! `server` owns connections (limits, deadlines, keep-alive); `types` holds the request and
 //! response values that handlers see; `assets` serves embedded files with hashed URLs.
 
+pub mod assets;
+pub mod query;
 pub mod server;
 pub mod types;
 

@@ -59,3 +59,8 @@ pub fn serve(
         addr: listener.local_addr()?,
     })
 }
+
+pub fn install_signal_handlers() -> &'static std::sync::atomic::AtomicBool {
+    static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    &STOP
+}

@@ -1,0 +1,175 @@
+-- boutique schema. Applied by db.rs through PRAGMA user_version migrations: this file is
+-- migration 1; later changes are appended as new migrations in src/db.rs, never edited here
+-- once released. Money is INTEGER minor units; times are UTC unix seconds.
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE categories (
+    id         INTEGER PRIMARY KEY,
+    parent_id  INTEGER REFERENCES categories(id) ON DELETE RESTRICT,
+    slug       TEXT NOT NULL UNIQUE CHECK (length(slug) BETWEEN 1 AND 80),
+    name       TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 80),
+    description TEXT NOT NULL DEFAULT '',
+    position   INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+) STRICT;
+
+-- One level of nesting only: a category's parent must itself be top-level.
+CREATE TRIGGER categories_one_level_insert BEFORE INSERT ON categories
+WHEN NEW.parent_id IS NOT NULL
+ AND (SELECT parent_id FROM categories WHERE id = NEW.parent_id) IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'categories nest one level only'); END;
+
+CREATE TRIGGER categories_one_level_update BEFORE UPDATE OF parent_id ON categories
+WHEN NEW.parent_id IS NOT NULL
+ AND ((SELECT parent_id FROM categories WHERE id = NEW.parent_id) IS NOT NULL
+      OR EXISTS (SELECT 1 FROM categories WHERE parent_id = NEW.id))
+BEGIN SELECT RAISE(ABORT, 'categories nest one level only'); END;
+
+CREATE TABLE products (
+    id              INTEGER PRIMARY KEY,
+    category_id     INTEGER REFERENCES categories(id) ON DELETE SET NULL,
+    slug            TEXT NOT NULL UNIQUE CHECK (length(slug) BETWEEN 1 AND 120),
+    title           TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+    description     TEXT NOT NULL DEFAULT '',
+    status          TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'active', 'archived')),
+    featured        INTEGER NOT NULL DEFAULT 0 CHECK (featured IN (0, 1)),
+    option1_name    TEXT,
+    option2_name    TEXT,
+    option3_name    TEXT,
+    seo_title       TEXT NOT NULL DEFAULT '',
+    seo_description TEXT NOT NULL DEFAULT '',
+    -- Denormalised for listing sorts and filters; kept in step by the triggers below.
+    min_price       INTEGER NOT NULL DEFAULT 0,
+    in_stock        INTEGER NOT NULL DEFAULT 0,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX products_listing ON products (status, category_id, created_at DESC, id DESC);
+CREATE INDEX products_price ON products (status, category_id, min_price, id);
+CREATE INDEX products_featured ON products (status, featured, created_at DESC);
+
+CREATE TABLE variants (
+    id               INTEGER PRIMARY KEY,
+    product_id       INTEGER NOT NULL REFERENCES products(id) ON DELETE CASCADE,
+    sku              TEXT NOT NULL UNIQUE CHECK (length(sku) BETWEEN 1 AND 64),
+    option1          TEXT,
+    option2          TEXT,
+    option3          TEXT,
+    price            INTEGER NOT NULL CHECK (price >= 0),
+    compare_at_price INTEGER CHECK (compare_at_price IS NULL OR compare_at_price >= 0),
+    stock            INTEGER NOT NULL DEFAULT 0 CHECK (stock >= 0),
+    -- NULL: use the store-wide [catalog] low_stock_threshold.
+    low_stock_threshold INTEGER CHECK (low_stock_threshold IS NULL OR low_stock_threshold >= 0),
+    weight_grams     INTEGER NOT NULL DEFAULT 0 CHECK (weight_grams >= 0),
+    position         INTEGER NOT NULL DEFAULT 0,
+    archived         INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1)),
+    created_at       INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX variants_product ON variants (product_id, position);
+
+-- Every change of stock is a row here; for every variant stock = sum(delta).
+CREATE TABLE stock_ledger (
+    id          INTEGER PRIMARY KEY,
+    variant_id  INTEGER NOT NULL REFERENCES variants(id) ON DELETE CASCADE,
+    delta       INTEGER NOT NULL,
+    reason      TEXT NOT NULL CHECK (reason IN ('initial', 'received', 'sale', 'cancel', 'return', 'damaged', 'correction', 'count', 'import')),
+    stock_after INTEGER NOT NULL CHECK (stock_after >= 0),
+    actor       TEXT NOT NULL DEFAULT 'system',
+    note        TEXT NOT NULL DEFAULT '',
+    ref         TEXT,
+    created_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX stock_ledger_variant ON stock_ledger (variant_id, id);
+
+-- Keep products.min_price / in_stock in step with their live variants.
+CREATE TRIGGER variants_summary_insert AFTER INSERT ON variants BEGIN
+    UPDATE products SET
+        min_price = COALESCE((SELECT min(price) FROM variants WHERE product_id = NEW.product_id AND archived = 0), 0),
+        in_stock  = EXISTS (SELECT 1 FROM variants WHERE product_id = NEW.product_id AND archived = 0 AND stock > 0)
+    WHERE id = NEW.product_id;
+END;
+CREATE TRIGGER variants_summary_update AFTER UPDATE OF price, stock, archived ON variants BEGIN
+    UPDATE products SET
+        min_price = COALESCE((SELECT min(price) FROM variants WHERE product_id = NEW.product_id AND archived = 0), 0),
+        in_stock  = EXISTS (SELECT 1 FROM variants WHERE product_id = NEW.product_id AND archived = 0 AND stock > 0)
+    WHERE id = NEW.product_id;
+END;
+CREATE TRIGGER variants_summary_delete AFTER DELETE ON variants BEGIN
+    UPDATE products SET
+        min_price = COALESCE((SELECT min(price) FROM variants WHERE product_id = OLD.product_id AND archived = 0), 0),
+        in_stock  = EXISTS (SELECT 1 FROM variants WHERE product_id = OLD.product_id AND archived = 0 AND stock > 0)
+    WHERE id = OLD.product_id;
+END;
+
+-- Images live inside the database as WebP variants; `hash` (hex of the full WebP's SHA-256
+-- prefix) makes their URLs content-addressed and immutable.
+CREATE TABLE images (
+    id          INTEGER PRIMARY KEY,
+    hash        TEXT NOT NULL UNIQUE,
+    width       INTEGER NOT NULL,
+    height      INTEGER NOT NULL,
+    full        BLOB NOT NULL,
+    w600        BLOB NOT NULL,
+    w160        BLOB NOT NULL,
+    placeholder BLOB NOT NULL,
+    alt         TEXT NOT NULL DEFAULT '',
+    created_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE product_images (
+    product_id INTEGER NOT NULL REFERENCES products(id) ON DELETE CASCADE,
+    image_id   INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (product_id, image_id)
+) STRICT;
+
+CREATE TABLE banners (
+    id         INTEGER PRIMARY KEY,
+    title      TEXT NOT NULL,
+    subtitle   TEXT NOT NULL DEFAULT '',
+    link       TEXT NOT NULL DEFAULT '/',
+    link_label TEXT NOT NULL DEFAULT 'Shop now',
+    image_id   INTEGER REFERENCES images(id) ON DELETE SET NULL,
+    position   INTEGER NOT NULL DEFAULT 0,
+    starts_at  INTEGER,
+    ends_at    INTEGER,
+    active     INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at INTEGER NOT NULL
+) STRICT;
+
+-- Full-text search over title, description and SKUs (external content kept by hand in
+-- catalog.rs: the row is rewritten whenever a product or its variants change).
+CREATE VIRTUAL TABLE product_search USING fts5 (
+    title, description, skus,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+);
+
+CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN
+    INSERT INTO product_search (rowid, title, description, skus) VALUES (NEW.id, NEW.title, NEW.description, '');
+END;
+CREATE TRIGGER products_fts_update AFTER UPDATE OF title, description ON products BEGIN
+    UPDATE product_search SET title = NEW.title, description = NEW.description WHERE rowid = NEW.id;
+END;
+CREATE TRIGGER products_fts_delete AFTER DELETE ON products BEGIN
+    DELETE FROM product_search WHERE rowid = OLD.id;
+END;
+CREATE TRIGGER variants_fts_insert AFTER INSERT ON variants BEGIN
+    UPDATE product_search SET skus = (SELECT group_concat(sku, ' ') FROM variants WHERE product_id = NEW.product_id)
+    WHERE rowid = NEW.product_id;
+END;
+CREATE TRIGGER variants_fts_update AFTER UPDATE OF sku ON variants BEGIN
+    UPDATE product_search SET skus = (SELECT group_concat(sku, ' ') FROM variants WHERE product_id = NEW.product_id)
+    WHERE rowid = NEW.product_id;
+END;
+CREATE TRIGGER variants_fts_delete AFTER DELETE ON variants BEGIN
+    UPDATE product_search SET skus = (SELECT group_concat(sku, ' ') FROM variants WHERE product_id = OLD.product_id)
+    WHERE rowid = OLD.product_id;
+END;

@@ -1,0 +1,130 @@
+//! The application: configuration, database, assets and the running server wired together.
+//! `start` is what `boutique serve` and the integration tests both call, so tests exercise
+//! exactly the start-up path an owner runs.
+
+use crate::config::{self, Config, ConfigHandle};
+use crate::db::{Db, Sync};
+use crate::error::{Error, Result};
+use crate::http::assets::AssetIndex;
+use crate::http::{ServerConfig, ServerHandle};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct App {
+    pub db: Db,
+    pub config: ConfigHandle,
+    pub assets: AssetIndex,
+    pub data_dir: PathBuf,
+    pub cache: crate::web::cache::PageCache,
+}
+
+impl App {
+    pub fn cfg(&self) -> Arc<Config> {
+        self.config.get()
+    }
+}
+
+/// How to start the store.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--config`: must exist when given. Without it, `./store.toml` is used if present,
+    /// else the embedded defaults.
+    pub config_path: Option<PathBuf>,
+    /// `--listen`: overrides `[server] listen`.
+    pub listen: Option<String>,
+    /// Load the demo catalog into an empty database (false with `--no-demo`).
+    pub demo: bool,
+    /// Replaces the connection limits and deadlines (tests use short ones).
+    pub server: Option<ServerConfig>,
+    pub access_log: bool,
+}
+
+/// Reads the configuration the way `serve` does. Returns the config and the file it came
+/// from (None when running on embedded defaults).
+pub fn load_config(explicit: Option<&Path>) -> std::result::Result<(Config, Option<PathBuf>), String> {
+    match explicit {
+        Some(p) => Ok((config::load(p)?, Some(p.to_path_buf()))),
+        None => {
+            let p = PathBuf::from("store.toml");
+            if p.exists() {
+                Ok((config::load(&p)?, Some(p)))
+            } else {
+                Ok((Config::default(), None))
+            }
+        }
+    }
+}
+
+pub fn open_db(cfg: &Config) -> Result<Db> {
+    let dir = &cfg.server.data_dir;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::internal(format!("create {}: {e}", dir.display())))?;
+    Db::open(
+        &dir.join("store.db"),
+        Sync::parse(&cfg.server.synchronous),
+        cfg.server.reader_pool_size,
+    )
+}
+
+pub struct Running {
+    pub app: Arc<App>,
+    pub handle: ServerHandle,
+    pub url: String,
+    _watcher: Option<config::ConfigWatcher>,
+}
+
+impl Running {
+    pub fn shutdown(self) {
+        self.handle.shutdown();
+    }
+}
+
+pub fn start(opts: Options) -> std::result::Result<Running, String> {
+    let (cfg, path) = load_config(opts.config_path.as_deref())?;
+    let db = open_db(&cfg).map_err(|e| e.to_string())?;
+    if opts.demo {
+        crate::shop::demo::load_if_empty(&db, &cfg).map_err(|e| e.to_string())?;
+    } else {
+        crate::shop::demo::mark_initialized(&db).map_err(|e| e.to_string())?;
+    }
+    let listen = opts.listen.clone().unwrap_or_else(|| cfg.server.listen.clone());
+    let listener =
+        TcpListener::bind(&listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let server_cfg = opts.server.clone().unwrap_or_else(|| ServerConfig {
+        max_connections: cfg.server.max_connections,
+        idle_timeout: Duration::from_secs(cfg.server.idle_timeout_secs),
+        head_timeout: Duration::from_secs(cfg.server.head_timeout_secs),
+        body_read_timeout: Duration::from_secs(cfg.server.body_timeout_secs),
+        access_log: opts.access_log,
+        ..ServerConfig::default()
+    });
+    let handle_cfg = ConfigHandle::new(cfg.clone());
+    let app = Arc::new(App {
+        db,
+        config: handle_cfg.clone(),
+        assets: AssetIndex::build(),
+        data_dir: cfg.server.data_dir.clone(),
+        cache: crate::web::cache::PageCache::new(),
+    });
+    let watcher = match &path {
+        Some(p) => match config::watch(p.clone(), handle_cfg) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                eprintln!("config: not watching {} for changes: {e}", p.display());
+                None
+            }
+        },
+        None => None,
+    };
+    let web = Arc::new(crate::web::Web::new(app.clone()));
+    let handle = crate::http::serve(listener, web, server_cfg).map_err(|e| e.to_string())?;
+    Ok(Running {
+        app,
+        handle,
+        url: format!("http://{addr}"),
+        _watcher: watcher,
+    })
+}

@@ -1,0 +1,7 @@
+//! Domain services: rules and SQL next to each other, one module per domain.
+
+pub mod art;
+pub mod catalog;
+pub mod demo;
+pub mod images;
+pub mod ops;

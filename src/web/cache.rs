@@ -1,0 +1,63 @@
+//! A small cache of rendered public pages. An entry is valid only for the database
+//! generation (bumped after every committed write) and the config snapshot it was rendered
+//! with, so a stock change, a product edit or a config reload is visible on the very next
+//! request. Only anonymous GETs of public pages are cached; the byte budget keeps RSS low.
+
+use crate::http::Resp;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+const BUDGET_BYTES: usize = 8 * 1024 * 1024;
+
+struct Entry {
+    generation: u64,
+    config: usize,
+    resp: Arc<Resp>,
+}
+
+pub struct PageCache {
+    inner: Mutex<(HashMap<String, Entry>, usize)>,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PageCache {
+    pub fn new() -> PageCache {
+        PageCache {
+            inner: Mutex::new((HashMap::new(), 0)),
+        }
+    }
+
+    pub fn get(&self, key: &str, generation: u64, config: usize) -> Option<Arc<Resp>> {
+        let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let e = map.0.get(key)?;
+        (e.generation == generation && e.config == config).then(|| e.resp.clone())
+    }
+
+    pub fn put(&self, key: String, generation: u64, config: usize, resp: Arc<Resp>) {
+        let size = resp.body.as_slice().len() + key.len() + 256;
+        if size > BUDGET_BYTES / 16 {
+            return;
+        }
+        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let (map, used) = &mut *guard;
+        // Stale entries are dropped first; if still over budget, start afresh (cheap, and
+        // the hot pages are back after one request each).
+        if *used + size > BUDGET_BYTES {
+            map.retain(|_, e| e.generation == generation && e.config == config);
+            *used = map.values().map(|e| e.resp.body.as_slice().len() + 256).sum();
+            if *used + size > BUDGET_BYTES {
+                map.clear();
+                *used = 0;
+            }
+        }
+        if let Some(old) = map.insert(key, Entry { generation, config, resp }) {
+            *used = used.saturating_sub(old.resp.body.as_slice().len() + 256);
+        }
+        *used += size;
+    }
+}

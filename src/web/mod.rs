@@ -1,0 +1,205 @@
+//! The web layer: routes requests to short handlers (parse → one service call → render),
+//! turns every `Error` into a page or the JSON error envelope, caches anonymous public
+//! pages, and adds the security headers every response carries.
+
+pub mod api;
+pub mod cache;
+pub mod openapi;
+pub mod storefront;
+
+use crate::app::App;
+use crate::error::{Error, Kind};
+use crate::http::{Handler, Head, Req, Resp};
+use crate::views::format::Money;
+use crate::views::layout::{self, Ctx};
+use std::sync::Arc;
+
+pub struct Web {
+    app: Arc<App>,
+}
+
+/// Content-Security-Policy for every HTML page: only our own scripts and styles, images
+/// from us or inline data URIs (blur placeholders), no framing.
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+impl Web {
+    pub fn new(app: Arc<App>) -> Web {
+        Web { app }
+    }
+}
+
+/// What a handler returns: a response, or an error rendered by `Web`.
+pub type Outcome = Result<Resp, Error>;
+
+/// Builds the frame context; categories come from a reader (they are few and cheap).
+pub fn with_ctx<T>(
+    app: &App,
+    req: &Req,
+    search_q: &str,
+    f: impl FnOnce(&Ctx) -> T,
+) -> Result<T, Error> {
+    let cfg = app.cfg();
+    let conn = app.db.read()?;
+    let categories = crate::shop::catalog::categories(&conn)?;
+    drop(conn);
+    Ok(f(&make_ctx(app, &cfg, &categories, &req.request_id, search_q)))
+}
+
+pub fn make_ctx<'a>(
+    app: &App,
+    cfg: &'a crate::config::Config,
+    categories: &'a [crate::shop::catalog::Category],
+    request_id: &'a str,
+    search_q: &'a str,
+) -> Ctx<'a> {
+    let s = &cfg.store;
+    Ctx {
+        store_name: &s.name,
+        tagline: &s.tagline,
+        base_url: &s.url,
+        locale: &s.locale,
+        contact_email: &s.contact_email,
+        money: Money {
+            symbol: s.currency_symbol.clone(),
+            digits: s.currency_digits,
+            indian_grouping: s.locale.ends_with("-IN"),
+        },
+        currency: &s.currency,
+        css_url: app.assets.url("app.css"),
+        js_url: app.assets.url("app.js"),
+        icon_url: app.assets.url("icon.svg"),
+        categories,
+        request_id,
+        search_q,
+    }
+}
+
+pub fn html_page(status: u16, markup: maud::Markup) -> Resp {
+    Resp::html(status, markup.into_string())
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+impl Web {
+    fn route(&self, req: &Req) -> Outcome {
+        let app = &*self.app;
+        let path = req.path();
+        let get = matches!(req.method(), "GET" | "HEAD");
+        let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        if !get {
+            return Err(Error::new(
+                Kind::MethodNotAllowed,
+                "This address only answers GET requests.",
+            ));
+        }
+        if path.len() > 1 && path.ends_with('/') && !path.starts_with("/api/") {
+            // One canonical address per page; the target is our own path, still encoded.
+            let target = path.trim_end_matches('/');
+            let target = if target.is_empty() { "/" } else { target };
+            let q = if req.query().is_empty() { String::new() } else { format!("?{}", req.query()) };
+            return Ok(Resp::new(308).header("Location", format!("{target}{q}")));
+        }
+        match seg.as_slice() {
+            [""] => storefront::home(app, req),
+            ["c", slug] => storefront::category(app, req, slug),
+            ["p", slug] => storefront::product(app, req, slug),
+            ["search"] => storefront::search(app, req),
+            ["cart"] => storefront::cart(app, req),
+            ["img", file] => storefront::image(app, req, file),
+            ["assets", name] => app
+                .assets
+                .respond(name, req.header("if-none-match"))
+                .ok_or_else(|| Error::not_found("No such file.")),
+            ["healthz"] => storefront::healthz(app),
+            ["robots.txt"] => storefront::robots(app),
+            ["sitemap.xml"] => storefront::sitemap(app),
+            ["api", "v1", "products"] => api::products(app, req),
+            ["api", "v1", "products", slug] => api::product(app, slug),
+            ["api", "v1", "categories"] => api::categories(app),
+            ["api", "v1", "openapi.json"] => api::openapi(app),
+            _ => Err(Error::not_found("There is no page at this address.")),
+        }
+    }
+
+    fn error_resp(&self, err: &Error, req: &Req) -> Resp {
+        if err.kind == Kind::Internal || err.detail.is_some() {
+            eprintln!(
+                "error {} {} {}: {}",
+                req.request_id,
+                req.method(),
+                req.path(),
+                err
+            );
+        }
+        let status = err.status();
+        let mut resp = if is_api(req.path()) {
+            api::error_json(status, err, &req.request_id)
+        } else {
+            self.error_page(status, &err.public, &req.request_id)
+        };
+        if status == 405 {
+            resp.set_header("Allow", "GET, HEAD");
+        }
+        resp
+    }
+}
+
+/// Adds the headers every response carries.
+fn finish(mut resp: Resp, html: bool) -> Resp {
+    resp.set_header("X-Content-Type-Options", "nosniff");
+    resp.set_header("Referrer-Policy", "strict-origin-when-cross-origin");
+    if html {
+        resp.set_header("Content-Security-Policy", CSP);
+        resp.set_header("X-Frame-Options", "DENY");
+    }
+    resp
+}
+
+impl Handler for Web {
+    fn body_limit(&self, _head: &Head) -> u64 {
+        // Nothing in the storefront takes a body yet; forms are small.
+        64 * 1024
+    }
+
+    fn handle(&self, req: Req) -> Resp {
+        let cacheable = matches!(req.method(), "GET" | "HEAD") && storefront::cacheable(req.path());
+        let key = if cacheable {
+            Some(format!("{}?{}", req.path(), req.query()))
+        } else {
+            None
+        };
+        let generation = self.app.db.generation();
+        let cfg = self.app.cfg();
+        let cfg_id = Arc::as_ptr(&cfg) as usize;
+        if let Some(k) = &key
+            && let Some(hit) = self.app.cache.get(k, generation, cfg_id)
+        {
+            return (*hit).clone();
+        }
+        let resp = match self.route(&req) {
+            Ok(r) => r,
+            Err(e) => self.error_resp(&e, &req),
+        };
+        let html = resp
+            .get_header("Content-Type")
+            .is_some_and(|t| t.starts_with("text/html"));
+        let resp = finish(resp, html);
+        if let Some(k) = key
+            && resp.status == 200
+        {
+            self.app.cache.put(k, generation, cfg_id, Arc::new(resp.clone()));
+        }
+        resp
+    }
+
+    fn error_page(&self, status: u16, message: &str, request_id: &str) -> Resp {
+        // Server-made errors (and panics) must not depend on the database being healthy:
+        // render the frame without category navigation.
+        let cfg = self.app.cfg();
+        let ctx = make_ctx(&self.app, &cfg, &[], request_id, "");
+        let resp = html_page(status, layout::error_page(&ctx, status, message));
+        finish(resp, true)
+    }
+}
