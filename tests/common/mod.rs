@@ -1,0 +1,156 @@
+//! Test harness: starts the real store in-process on 127.0.0.1:0 with a temp data dir and
+//! a real SQLite file, and talks HTTP to it with ureq.
+#![allow(dead_code)]
+
+use boutique::app::{self, Options, Running};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+pub struct Store {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    pub running: Option<Running>,
+}
+
+pub struct Page {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Page {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+pub const BASE_CONFIG: &str = r#"
+[store]
+name = "Test Boutique"
+url = "http://shop.test"
+
+[server]
+listen = "127.0.0.1:0"
+data_dir = "data"
+synchronous = "normal"
+"#;
+
+impl Store {
+    /// A fresh store with the demo catalog.
+    pub fn demo() -> Store {
+        Store::with_config(BASE_CONFIG, true)
+    }
+
+    pub fn empty() -> Store {
+        Store::with_config(BASE_CONFIG, false)
+    }
+
+    pub fn with_config(toml: &str, demo: bool) -> Store {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("store.toml");
+        std::fs::write(&config, toml).expect("write config");
+        let running = app::start(Options {
+            config_path: Some(config.clone()),
+            listen: Some("127.0.0.1:0".into()),
+            demo,
+            server: None,
+            access_log: false,
+        })
+        .expect("store starts");
+        Store {
+            url: running.url.clone(),
+            dir,
+            config,
+            running: Some(running),
+        }
+    }
+
+    pub fn app(&self) -> &boutique::app::App {
+        &self.running.as_ref().expect("running").app
+    }
+
+    pub fn get(&self, path: &str) -> Page {
+        request("GET", &format!("{}{}", self.url, path), &[])
+    }
+
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
+        request("GET", &format!("{}{}", self.url, path), headers)
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown();
+        }
+    }
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(20)))
+        .build()
+        .into()
+}
+
+pub fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Page {
+    send(method, url, headers, None)
+}
+
+pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Page {
+    let agent = agent();
+    let mut req = ureq::http::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut resp = match body {
+        Some(b) => agent.run(req.body(b).expect("request")),
+        None => agent.run(req.body(ureq::SendBody::none()).expect("request")),
+    }
+    .expect("response");
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(50 * 1024 * 1024)
+        .read_to_vec()
+        .unwrap_or_default();
+    Page { status, headers, body }
+}
+
+/// One demo store shared by the read-only tests of a test binary (the demo images take a
+/// moment to draw; tests that write start their own store).
+pub fn shared() -> &'static Store {
+    static STORE: OnceLock<Store> = OnceLock::new();
+    STORE.get_or_init(Store::demo)
+}
+
+/// The first `href="/p/..."` on a page.
+pub fn first_product_link(html: &str) -> Option<String> {
+    let i = html.find("href=\"/p/")?;
+    let rest = &html[i + 6..];
+    let end = rest.find('"')?;
+    Some(rest[..end].to_string())
+}
