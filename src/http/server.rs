@@ -185,6 +185,10 @@ pub fn serve(
 ) -> io::Result<ServerHandle> {
     raise_nofile_limit();
     let addr = listener.local_addr()?;
+    // std listens with a backlog of 128; a burst beyond what the accept thread drains in time
+    // would see dropped SYNs and 1 s client retries. listen() again only resizes the queue.
+    // SAFETY: listen on a valid, already-listening socket descriptor we own.
+    unsafe { libc::listen(listener.as_raw_fd(), 1024) };
     // Non-blocking so a connection that vanished between poll() and accept() cannot block us.
     listener.set_nonblocking(true)?;
     let shared = Arc::new(Shared {
