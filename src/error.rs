@@ -115,8 +115,11 @@ impl From<rusqlite::Error> for Error {
 
 impl From<r2d2::Error> for Error {
     fn from(e: r2d2::Error) -> Error {
-        Error::new(Kind::Unavailable, "The store is busy. Please try again in a moment.")
-            .with_detail(format!("pool: {e}"))
+        Error::new(
+            Kind::Unavailable,
+            "The store is busy. Please try again in a moment.",
+        )
+        .with_detail(format!("pool: {e}"))
     }
 }
 

@@ -1,8 +1,10 @@
 //! The HTTP edge: the only code that touches sockets and HTTP framing (house rule 1).
-//! `server` owns connections (limits, deadlines, keep-alive); `types` holds the request and
-//! response values that handlers see; `assets` serves embedded files with hashed URLs.
+//! `server` owns connections (limits, deadlines, keep-alive); `chunked` decodes chunked
+//! request bodies; `types` holds the request and response values that handlers see; `assets`
+//! serves embedded files with hashed URLs; `query` decodes query strings and forms.
 
 pub mod assets;
+mod chunked;
 pub mod query;
 pub mod server;
 pub mod types;

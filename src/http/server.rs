@@ -1,22 +1,48 @@
-//! STUB — replaced by the HTTP server work (see the brief). Signatures are the contract.
+//! The connection layer: accepts TCP connections, reads HTTP/1.1 requests with `httparse`,
+//! enforces every limit and deadline, calls the [`Handler`] and writes the response. It owns
+//! the accept loop (which must never die), the thread-per-connection model with a hard cap,
+//! request framing (Content-Length / chunked, nothing else), keep-alive and pipelining,
+//! `Expect: 100-continue`, the `Date` and `X-Request-Id` headers, panic isolation, the access
+//! log and graceful shutdown. Slow or hostile peers can only ever hold their own thread.
+//!
+//! Typical use from `main`: `let flag = install_signal_handlers();` (the accept loop watches
+//! it), `let handle = serve(listener, handler, cfg)?;`, then `handle.wait()` returns after
+//! SIGTERM/SIGINT once in-flight requests finished. TLS belongs to a reverse proxy in front.
 
-use super::types::Handler;
-use std::net::{SocketAddr, TcpListener};
+use super::chunked::{ChunkError, ChunkedDecoder};
+use super::types::{Handler, Head, Req, Resp};
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Limits and deadlines of the connection layer.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
+    /// Open connections served at once; one more gets a fast 503 and is closed.
     pub max_connections: usize,
+    /// From the first byte of a request head to its end (mid-head timeout → 408).
     pub head_timeout: Duration,
+    /// How long a keep-alive connection may sit without starting a request (silent close).
     pub idle_timeout: Duration,
+    /// Longest wait for any single body read; also the grace added to the rate deadline.
     pub body_read_timeout: Duration,
+    /// `SO_SNDTIMEO`: bounds each write call.
     pub write_timeout: Duration,
     pub max_header_line: usize,
     pub max_headers: usize,
     pub max_head_bytes: usize,
     pub access_log: bool,
+    /// Slowest acceptable average transfer rate (bytes/s): a body of N bytes must arrive
+    /// within `body_read_timeout + N / min_body_rate` (responses: `write_timeout + N / rate`),
+    /// so trickling in either direction cannot hold a thread forever.
+    pub min_body_rate: u64,
+    /// How long `shutdown`/`wait` let in-flight requests finish.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ServerConfig {
@@ -31,36 +57,816 @@ impl Default for ServerConfig {
             max_headers: 64,
             max_head_bytes: 32 * 1024,
             access_log: true,
+            min_body_rate: 16 * 1024,
+            shutdown_grace: Duration::from_secs(5),
         }
+    }
+}
+
+/// Connection threads need little stack: handlers keep big data on the heap. ~35 KB RSS each.
+const STACK_SIZE: usize = 256 * 1024;
+/// Lingering close after an error: drain at most this much / this long so the client reads
+/// our error response instead of a RST, without letting it hold the thread.
+const LINGER_BYTES: usize = 2 * 1024 * 1024;
+const LINGER_TIME: Duration = Duration::from_secs(2);
+/// Idle waits wake this often to notice shutdown.
+const IDLE_SLICE: Duration = Duration::from_millis(500);
+const READ_CHUNK: usize = 16 * 1024;
+
+static SIGNALLED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    // Only an atomic store: async-signal-safe.
+    SIGNALLED.store(true, Ordering::SeqCst);
+}
+
+/// Installs SIGTERM/SIGINT handlers that set the returned flag. Every running server's accept
+/// loop watches this flag (within ~200 ms) and stops, so `ServerHandle::wait` returns.
+pub fn install_signal_handlers() -> &'static AtomicBool {
+    // SAFETY: sigaction with a handler that only performs an atomic store; the struct is
+    // zero-initialised as libc expects and fully set before use.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::sigemptyset(&mut sa.sa_mask);
+        sa.sa_flags = libc::SA_RESTART;
+        libc::sigaction(libc::SIGTERM, &sa, std::ptr::null_mut());
+        libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut());
+    }
+    &SIGNALLED
+}
+
+/// Raises the soft open-file limit to the hard limit (capped), once per process: each
+/// connection costs one descriptor and the default soft limit (1024) is below a useful cap.
+fn raise_nofile_limit() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: plain getrlimit/setrlimit on a local struct.
+        unsafe {
+            let mut lim: libc::rlimit = std::mem::zeroed();
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+                return;
+            }
+            let want = lim.rlim_max.min(1 << 20);
+            if lim.rlim_cur < want {
+                lim.rlim_cur = want;
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                    eprintln!("http: could not raise RLIMIT_NOFILE");
+                }
+            }
+        }
+    });
+}
+
+struct Shared {
+    handler: Arc<dyn Handler>,
+    cfg: ServerConfig,
+    stop: AtomicBool,
+    active: AtomicUsize,
+}
+
+impl Shared {
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) || SIGNALLED.load(Ordering::Relaxed)
     }
 }
 
 pub struct ServerHandle {
     addr: SocketAddr,
+    shared: Arc<Shared>,
+    accept: Option<JoinHandle<()>>,
+}
+
+/// A cloneable way to ask a server to stop from another thread (while `wait` blocks).
+#[derive(Clone)]
+pub struct Stopper(Arc<Shared>);
+
+impl Stopper {
+    pub fn stop(&self) {
+        self.0.stop.store(true, Ordering::SeqCst);
+    }
 }
 
 impl ServerHandle {
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
+    /// Connections currently held by connection threads.
+    pub fn active_connections(&self) -> usize {
+        self.shared.active.load(Ordering::SeqCst)
+    }
+    pub fn stopper(&self) -> Stopper {
+        Stopper(self.shared.clone())
+    }
     /// Stop accepting, let in-flight requests finish (bounded), return.
-    pub fn shutdown(self) {}
+    pub fn shutdown(self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.wait();
+    }
     /// Block until the server stops (after `shutdown` from another thread or a signal).
-    pub fn wait(self) {}
+    pub fn wait(mut self) {
+        if let Some(t) = self.accept.take() {
+            let _ = t.join();
+        }
+        // The listener is closed now; make keep-alive connections finish after this request.
+        self.shared.stop.store(true, Ordering::SeqCst);
+        let end = Instant::now() + self.shared.cfg.shutdown_grace;
+        while self.shared.active.load(Ordering::SeqCst) > 0 && Instant::now() < end {
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
 }
 
+/// Starts the accept thread and returns at once.
 pub fn serve(
     listener: TcpListener,
     handler: Arc<dyn Handler>,
     cfg: ServerConfig,
-) -> std::io::Result<ServerHandle> {
-    let _ = (handler, cfg);
+) -> io::Result<ServerHandle> {
+    raise_nofile_limit();
+    let addr = listener.local_addr()?;
+    // std listens with a backlog of 128; a burst beyond what the accept thread drains in time
+    // would see dropped SYNs and 1 s client retries. listen() again only resizes the queue.
+    // SAFETY: listen on a valid, already-listening socket descriptor we own.
+    unsafe { libc::listen(listener.as_raw_fd(), 1024) };
+    // Non-blocking so a connection that vanished between poll() and accept() cannot block us.
+    listener.set_nonblocking(true)?;
+    let shared = Arc::new(Shared {
+        handler,
+        cfg,
+        stop: AtomicBool::new(false),
+        active: AtomicUsize::new(0),
+    });
+    let s = shared.clone();
+    let accept = thread::Builder::new()
+        .name("http-accept".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || accept_loop(listener, s))?;
     Ok(ServerHandle {
-        addr: listener.local_addr()?,
+        addr,
+        shared,
+        accept: Some(accept),
     })
 }
 
-pub fn install_signal_handlers() -> &'static std::sync::atomic::AtomicBool {
-    static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-    &STOP
+fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let mut backoff = Duration::ZERO;
+    let mut last_err: Option<ErrorKind> = None;
+    while !shared.stopping() {
+        // poll() with a timeout lets us notice shutdown and signals without adding latency.
+        let mut pfd = libc::pollfd {
+            fd: listener.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd on the stack, count 1.
+        let r = unsafe { libc::poll(&mut pfd, 1, 200) };
+        if r <= 0 {
+            continue; // timeout or EINTR
+        }
+        loop {
+            match listener.accept() {
+                Ok((stream, peer)) => {
+                    backoff = Duration::ZERO;
+                    last_err = None;
+                    dispatch(stream, peer, &shared);
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // EMFILE, ENFILE, ENOBUFS, ECONNABORTED…: never fatal. Log once per kind,
+                    // back off so a persistent error (fd exhaustion) does not spin the CPU.
+                    if last_err != Some(e.kind()) {
+                        eprintln!("http: accept failed: {e}; backing off");
+                        last_err = Some(e.kind());
+                    }
+                    backoff =
+                        (backoff * 2).clamp(Duration::from_millis(10), Duration::from_millis(100));
+                    thread::sleep(backoff);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn dispatch(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
+    if shared.active.load(Ordering::SeqCst) >= shared.cfg.max_connections {
+        reject_busy(stream, shared);
+        return;
+    }
+    shared.active.fetch_add(1, Ordering::SeqCst);
+    let s = shared.clone();
+    let spawned = thread::Builder::new()
+        .name("http-conn".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || {
+            let _guard = ActiveGuard(&s.active);
+            Conn::new(stream, peer.ip().to_canonical(), &s).run();
+        });
+    if let Err(e) = spawned {
+        // The closure (with its guard) was never run: undo the count ourselves.
+        shared.active.fetch_sub(1, Ordering::SeqCst);
+        eprintln!("http: cannot spawn connection thread: {e}");
+    }
+}
+
+/// Over the cap: answer 503 from the accept thread without ever blocking it.
+fn reject_busy(mut stream: TcpStream, shared: &Shared) {
+    let id = request_id();
+    let _ = stream.set_nonblocking(true);
+    let _ = stream.set_nodelay(true);
+    // Read whatever already arrived so close() does not turn into a RST that eats the 503.
+    let mut scratch = [0u8; 4096];
+    let _ = stream.read(&mut scratch);
+    let resp = error_resp(&*shared.handler, 503, "Server busy, try again shortly", &id);
+    let _ = stream.write_all(&encode(resp, &id, false, Some("close")));
+    let _ = stream.shutdown(Shutdown::Write);
+    if shared.cfg.access_log {
+        eprintln!("- - 503 0 {id}");
+    }
+}
+
+struct ActiveGuard<'a>(&'a AtomicUsize);
+
+impl Drop for ActiveGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Why a request cannot continue.
+enum Fail {
+    /// Peer went away, idle timeout, or I/O error: close without a word.
+    Close,
+    /// Answer this status (through `error_page`) and close lingeringly.
+    Status(u16, &'static str),
+}
+
+impl From<io::Error> for Fail {
+    fn from(_: io::Error) -> Fail {
+        Fail::Close
+    }
+}
+
+struct Conn<'a> {
+    stream: TcpStream,
+    remote: IpAddr,
+    shared: &'a Shared,
+    /// Bytes read but not yet consumed (head, body, or the next pipelined request).
+    buf: Vec<u8>,
+}
+
+impl<'a> Conn<'a> {
+    fn new(stream: TcpStream, remote: IpAddr, shared: &'a Shared) -> Conn<'a> {
+        Conn {
+            stream,
+            remote,
+            shared,
+            buf: Vec::with_capacity(READ_CHUNK),
+        }
+    }
+
+    fn run(mut self) {
+        let shared = self.shared;
+        let cfg = &shared.cfg;
+        // Accepted sockets must be blocking (with timeouts); small responses must not wait for
+        // a delayed ACK (Nagle), which costs ~40 ms per response.
+        if self.stream.set_nonblocking(false).is_err()
+            || self.stream.set_nodelay(true).is_err()
+            || self
+                .stream
+                .set_write_timeout(Some(cfg.write_timeout))
+                .is_err()
+        {
+            return;
+        }
+        loop {
+            let id = request_id();
+            let started = Instant::now();
+            let mut log: (String, String) = ("-".into(), "-".into());
+            match self.one_request(&id, &mut log) {
+                Ok(true) => continue,
+                Ok(false) => return,
+                Err(Fail::Close) => return,
+                Err(Fail::Status(status, msg)) => {
+                    let resp = error_resp(&*self.shared.handler, status, msg, &id);
+                    let _ = self.send(&encode(resp, &id, false, Some("close")));
+                    self.access_log(&log, status, started, &id);
+                    self.linger();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Serves one request. Ok(true) = keep the connection open for the next one.
+    fn one_request(&mut self, id: &str, log: &mut (String, String)) -> Result<bool, Fail> {
+        let shared = self.shared;
+        let cfg = &shared.cfg;
+        // Idle phase: wait for the first byte (unless pipelined bytes are already here).
+        if self.buf.is_empty() {
+            let idle_end = Instant::now() + cfg.idle_timeout;
+            loop {
+                if self.shared.stopping() {
+                    return Err(Fail::Close);
+                }
+                let slice_end = idle_end.min(Instant::now() + IDLE_SLICE);
+                match self.fill(slice_end, READ_CHUNK) {
+                    Ok(0) => return Err(Fail::Close),
+                    Ok(_) => break,
+                    Err(e) if is_timeout(&e) && Instant::now() < idle_end => continue,
+                    Err(_) => return Err(Fail::Close),
+                }
+            }
+        }
+        let started = Instant::now();
+        let (head, head_len, version) = self.read_head(started + cfg.head_timeout)?;
+        self.buf.drain(..head_len);
+        *log = (head.method.clone(), head.path.clone());
+
+        let framing = framing(&head, version)?;
+        let limit = catch_unwind(AssertUnwindSafe(|| self.shared.handler.body_limit(&head)))
+            .map_err(|_| Fail::Status(500, "Internal Server Error"))?;
+        if let Framing::Length(n) = framing {
+            if n > limit {
+                return Err(Fail::Status(413, "Request body too large"));
+            }
+        }
+        let mut keep_alive = wants_keep_alive(&head, version);
+        let has_body = !matches!(framing, Framing::Length(0));
+        if has_body && version == 1 && self.buf.is_empty() {
+            if let Some(e) = head.header("expect") {
+                if e.trim().eq_ignore_ascii_case("100-continue") {
+                    self.stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+                }
+            }
+        }
+        let body = self.read_body(framing, limit)?;
+
+        let is_head = head.method == "HEAD";
+        let req = Req {
+            head,
+            body,
+            remote: self.remote,
+            request_id: id.to_string(),
+        };
+        let handler = &*self.shared.handler;
+        let resp = match catch_unwind(AssertUnwindSafe(|| handler.handle(req))) {
+            Ok(r) => r,
+            Err(_) => {
+                eprintln!("http: handler panicked (request {id})");
+                error_resp(handler, 500, "Internal Server Error", id)
+            }
+        };
+        if self.shared.stopping() {
+            keep_alive = false;
+        }
+        let status = resp.status;
+        // HTTP/1.0 clients assume close unless told otherwise; 1.1 clients the reverse.
+        let conn_header = match (keep_alive, version) {
+            (false, _) => Some("close"),
+            (true, 0) => Some("keep-alive"),
+            (true, _) => None,
+        };
+        self.send(&encode(resp, id, is_head, conn_header))?;
+        self.access_log(log, status, started, id);
+        Ok(keep_alive)
+    }
+
+    /// Reads until a complete head is parsed, enforcing line/block/count caps on head bytes.
+    fn read_head(&mut self, deadline: Instant) -> Result<(Head, usize, u8), Fail> {
+        let shared = self.shared;
+        let cfg = &shared.cfg;
+        loop {
+            // Re-created per attempt: it borrows `buf`, which the next read appends to.
+            let mut headers = vec![httparse::EMPTY_HEADER; cfg.max_headers];
+            let mut req = httparse::Request::new(&mut headers);
+            let parsed = req.parse(&self.buf);
+            let head_bytes = match parsed {
+                Ok(httparse::Status::Complete(n)) => n,
+                Ok(httparse::Status::Partial) => self.buf.len(),
+                Err(httparse::Error::TooManyHeaders) => {
+                    return Err(Fail::Status(431, "Too many header fields"));
+                }
+                Err(_) => return Err(Fail::Status(400, "Malformed request head")),
+            };
+            // Only head bytes count: body bytes that came in the same read are not "lines".
+            let longest = self.buf[..head_bytes]
+                .split(|&b| b == b'\n')
+                .map(<[u8]>::len)
+                .max()
+                .unwrap_or(0);
+            if head_bytes > cfg.max_head_bytes || longest > cfg.max_header_line {
+                return Err(Fail::Status(431, "Request header fields too large"));
+            }
+            if let Ok(httparse::Status::Complete(n)) = parsed {
+                return Ok((to_head(&req)?, n, req.version.unwrap_or(1)));
+            }
+            match self.fill(deadline, READ_CHUNK) {
+                Ok(0) => return Err(Fail::Close),
+                Ok(_) => {}
+                Err(e) if is_timeout(&e) => return Err(Fail::Status(408, "Request timeout")),
+                Err(_) => return Err(Fail::Close),
+            }
+        }
+    }
+
+    fn read_body(&mut self, framing: Framing, limit: u64) -> Result<Vec<u8>, Fail> {
+        let shared = self.shared;
+        let cfg = &shared.cfg;
+        let expected = match framing {
+            Framing::Length(n) => n,
+            Framing::Chunked => limit,
+        };
+        let rate = cfg.min_body_rate.max(1);
+        let deadline = Instant::now()
+            + cfg.body_read_timeout
+            + Duration::from_secs(expected / rate)
+            + Duration::from_millis((expected % rate) * 1000 / rate);
+        let timeout = |e: io::Error| {
+            if is_timeout(&e) {
+                Fail::Status(408, "Request body timeout")
+            } else {
+                Fail::Close
+            }
+        };
+        match framing {
+            Framing::Length(n) => {
+                // n <= limit was checked by the caller; still never pre-allocate wildly.
+                let n = usize::try_from(n).map_err(|_| Fail::Status(413, "Too large"))?;
+                while self.buf.len() < n {
+                    let want = (n - self.buf.len()).clamp(READ_CHUNK, 256 * 1024);
+                    let end = deadline.min(Instant::now() + cfg.body_read_timeout);
+                    if self.fill(end, want).map_err(timeout)? == 0 {
+                        return Err(Fail::Close);
+                    }
+                }
+                Ok(self.buf.drain(..n).collect())
+            }
+            Framing::Chunked => {
+                let mut dec = ChunkedDecoder::new(limit);
+                let mut body = Vec::new();
+                loop {
+                    let used = dec.feed(&self.buf, &mut body).map_err(|e| match e {
+                        ChunkError::TooLarge => Fail::Status(413, "Request body too large"),
+                        ChunkError::Malformed => Fail::Status(400, "Malformed chunked body"),
+                    })?;
+                    self.buf.drain(..used);
+                    if dec.is_done() {
+                        return Ok(body);
+                    }
+                    let end = deadline.min(Instant::now() + cfg.body_read_timeout);
+                    if self.fill(end, READ_CHUNK).map_err(timeout)? == 0 {
+                        return Err(Fail::Close);
+                    }
+                }
+            }
+        }
+    }
+
+    /// One read of up to `want` bytes appended to `buf`, failing with TimedOut at `deadline`.
+    fn fill(&mut self, deadline: Instant, want: usize) -> io::Result<usize> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(ErrorKind::TimedOut.into());
+        }
+        // A zero timeout would mean "block forever"; keep at least 1 ms.
+        self.stream
+            .set_read_timeout(Some(left.max(Duration::from_millis(1))))?;
+        let len = self.buf.len();
+        self.buf.resize(len + want, 0);
+        let r = loop {
+            match self.stream.read(&mut self.buf[len..]) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        self.buf.truncate(len + *r.as_ref().unwrap_or(&0));
+        r
+    }
+
+    /// Writes a whole response. `SO_SNDTIMEO` bounds each write call; this also bounds the
+    /// total, so a client reading one byte at a time cannot hold the thread indefinitely.
+    fn send(&mut self, mut data: &[u8]) -> io::Result<()> {
+        let cfg = &self.shared.cfg;
+        let rate = cfg.min_body_rate.max(1);
+        let deadline =
+            Instant::now() + cfg.write_timeout + Duration::from_secs(data.len() as u64 / rate);
+        while !data.is_empty() {
+            if Instant::now() > deadline {
+                return Err(ErrorKind::TimedOut.into());
+            }
+            match self.stream.write(data) {
+                Ok(0) => return Err(ErrorKind::WriteZero.into()),
+                Ok(n) => data = &data[n..],
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Lingering close: stop writing (the client sees our response and a FIN), read and
+    /// discard a bounded amount so the kernel does not answer its pending data with RST.
+    fn linger(&mut self) {
+        let _ = self.stream.shutdown(Shutdown::Write);
+        let end = Instant::now() + LINGER_TIME;
+        let mut drained = 0;
+        let mut scratch = [0u8; 8192];
+        while drained < LINGER_BYTES {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() || self.stream.set_read_timeout(Some(left)).is_err() {
+                break;
+            }
+            match self.stream.read(&mut scratch) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
+            }
+        }
+    }
+
+    fn access_log(&self, log: &(String, String), status: u16, started: Instant, id: &str) {
+        if self.shared.cfg.access_log {
+            let ms = started.elapsed().as_millis();
+            eprintln!("{} {} {status} {ms} {id}", log.0, log.1);
+        }
+    }
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+}
+
+fn to_head(req: &httparse::Request) -> Result<Head, Fail> {
+    let bad = || Fail::Status(400, "Malformed request head");
+    let method = req.method.ok_or_else(bad)?.to_string();
+    let target = req.path.ok_or_else(bad)?;
+    if !target.starts_with('/') && !(target == "*" && method == "OPTIONS") {
+        return Err(bad());
+    }
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let headers = req
+        .headers
+        .iter()
+        .map(|h| {
+            (
+                h.name.to_ascii_lowercase(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
+        .collect();
+    Ok(Head {
+        method,
+        path: path.to_string(),
+        query: query.to_string(),
+        headers,
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Framing {
+    Length(u64),
+    Chunked,
+}
+
+/// Exactly one valid Content-Length, or `Transfer-Encoding: chunked` alone. Anything else is
+/// ambiguous between us and a proxy (request smuggling), so it is refused.
+fn framing(head: &Head, version: u8) -> Result<Framing, Fail> {
+    let bad = |m| Err(Fail::Status(400, m));
+    let cl: Vec<&str> = header_values(head, "content-length").collect();
+    let te: Vec<&str> = header_values(head, "transfer-encoding").collect();
+    match (cl.as_slice(), te.as_slice()) {
+        ([], []) => Ok(Framing::Length(0)),
+        ([v], []) => {
+            let v = v.trim();
+            if v.is_empty() || v.len() > 18 || !v.bytes().all(|b| b.is_ascii_digit()) {
+                return bad("Invalid Content-Length");
+            }
+            v.parse()
+                .map(Framing::Length)
+                .or(bad("Invalid Content-Length"))
+        }
+        ([], [v]) if version == 1 && v.trim().eq_ignore_ascii_case("chunked") => {
+            Ok(Framing::Chunked)
+        }
+        ([], _) => bad("Unsupported Transfer-Encoding"),
+        _ => bad("Conflicting message framing"),
+    }
+}
+
+fn header_values<'h>(head: &'h Head, name: &'h str) -> impl Iterator<Item = &'h str> + 'h {
+    head.headers
+        .iter()
+        .filter(move |(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn wants_keep_alive(head: &Head, version: u8) -> bool {
+    let has = |token: &str| {
+        header_values(head, "connection")
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    };
+    if version == 1 {
+        !has("close")
+    } else {
+        has("keep-alive")
+    }
+}
+
+fn error_resp(handler: &dyn Handler, status: u16, msg: &str, id: &str) -> Resp {
+    // The app's error page must not be able to take the server down either.
+    catch_unwind(AssertUnwindSafe(|| handler.error_page(status, msg, id)))
+        .unwrap_or_else(|_| Resp::text(status, format!("{msg}\nRequest id: {id}\n")))
+}
+
+/// Serialises a response into one buffer (one write): status line, the handler's headers
+/// (framing headers are ours alone), Content-Length, Date, X-Request-Id, Connection.
+fn encode(resp: Resp, id: &str, is_head: bool, connection: Option<&str>) -> Vec<u8> {
+    let body = resp.body.as_slice();
+    let no_body = resp.status == 204 || resp.status == 304 || (100..200).contains(&resp.status);
+    let mut out = Vec::with_capacity(256 + if is_head || no_body { 0 } else { body.len() });
+    let _ = write!(out, "HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
+    for (n, v) in resp.headers() {
+        let ours = [
+            "content-length",
+            "transfer-encoding",
+            "connection",
+            "date",
+            "x-request-id",
+        ];
+        if !ours.iter().any(|o| n.eq_ignore_ascii_case(o)) {
+            let _ = write!(out, "{n}: {v}\r\n");
+        }
+    }
+    if !no_body {
+        // HEAD answers carry the length the GET body would have.
+        let _ = write!(out, "Content-Length: {}\r\n", body.len());
+    }
+    let _ = write!(
+        out,
+        "Date: {}\r\nX-Request-Id: {id}\r\n",
+        http_date(SystemTime::now())
+    );
+    if let Some(c) = connection {
+        let _ = write!(out, "Connection: {c}\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    if !is_head && !no_body {
+        out.extend_from_slice(body);
+    }
+    out
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        413 => "Content Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+/// RFC 7231 IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub fn http_date(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil-from-days (proleptic Gregorian), counting eras of 400 years from 0000-03-01.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const WD: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MO: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        WD[days.rem_euclid(7) as usize],
+        day,
+        MO[(month - 1) as usize],
+        year,
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// 12 hex chars: a counter run through splitmix64 with a per-process seed. Unique enough to
+/// find a request in the log; not a secret.
+fn request_id() -> String {
+    static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seed = *SEED.get_or_init(|| {
+        let t = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        (t.as_nanos() as u64) ^ (u64::from(std::process::id()) << 32)
+    });
+    let mut z = seed.wrapping_add(
+        COUNTER
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    );
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    format!("{:012x}", z & 0xFFFF_FFFF_FFFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_imf_fixdate() {
+        let t = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        assert_eq!(http_date(t), "Sun, 06 Nov 1994 08:49:37 GMT");
+        let t = UNIX_EPOCH + Duration::from_secs(951_782_400); // leap day 2000
+        assert_eq!(http_date(t), "Tue, 29 Feb 2000 00:00:00 GMT");
+        assert_eq!(http_date(UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
+
+    #[test]
+    fn request_ids_are_short_hex_and_distinct() {
+        let a = request_id();
+        let b = request_id();
+        assert_eq!(a.len(), 12);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+
+    fn head(headers: &[(&str, &str)]) -> Head {
+        Head {
+            method: "POST".into(),
+            path: "/".into(),
+            query: String::new(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn framing_rules() {
+        let ok = |h: &[(&str, &str)]| framing(&head(h), 1).ok();
+        assert!(matches!(ok(&[]), Some(Framing::Length(0))));
+        assert!(matches!(
+            ok(&[("content-length", "12")]),
+            Some(Framing::Length(12))
+        ));
+        assert!(matches!(
+            ok(&[("transfer-encoding", "Chunked")]),
+            Some(Framing::Chunked)
+        ));
+        assert!(ok(&[("content-length", "+12")]).is_none());
+        assert!(ok(&[("content-length", "1,1")]).is_none());
+        assert!(ok(&[("content-length", "99999999999999999999")]).is_none());
+        assert!(ok(&[("content-length", "5"), ("content-length", "5")]).is_none());
+        assert!(ok(&[("transfer-encoding", "gzip")]).is_none());
+        assert!(ok(&[("transfer-encoding", "gzip, chunked")]).is_none());
+        assert!(ok(&[("transfer-encoding", "chunked"), ("content-length", "5")]).is_none());
+        assert!(
+            ok(&[
+                ("transfer-encoding", "chunked"),
+                ("transfer-encoding", "chunked")
+            ])
+            .is_none()
+        );
+        assert!(framing(&head(&[("transfer-encoding", "chunked")]), 0).is_err());
+    }
 }
