@@ -82,7 +82,7 @@ impl Running {
 }
 
 pub fn start(opts: Options) -> std::result::Result<Running, String> {
-    let (cfg, path) = load_config(opts.config_path.as_deref())?;
+    let (mut cfg, path) = load_config(opts.config_path.as_deref())?;
     let db = open_db(&cfg).map_err(|e| e.to_string())?;
     if opts.demo {
         crate::shop::demo::load_if_empty(&db, &cfg).map_err(|e| e.to_string())?;
@@ -93,6 +93,11 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
     let listener =
         TcpListener::bind(&listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    if path.is_none() {
+        // Running on built-in defaults (the demo): links and canonical URLs should point
+        // at the address we really listen on.
+        cfg.store.url = format!("http://{addr}");
+    }
     let server_cfg = opts.server.clone().unwrap_or_else(|| ServerConfig {
         max_connections: cfg.server.max_connections,
         idle_timeout: Duration::from_secs(cfg.server.idle_timeout_secs),

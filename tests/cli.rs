@@ -1,0 +1,204 @@
+//! The command line through the real binary: serve prints its URL first and stops cleanly
+//! on SIGTERM; a bad config exits 2 naming file:line; check finds ledger problems; backup
+//! taken while the store serves and writes restores to a store that passes check.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_boutique");
+
+fn write_config(dir: &Path, extra: &str) -> std::path::PathBuf {
+    let p = dir.join("store.toml");
+    std::fs::write(
+        &p,
+        format!("[store]\nname = \"CLI Shop\"\n\n[server]\ndata_dir = \"data\"\nsynchronous = \"normal\"\n{extra}"),
+    )
+    .unwrap();
+    p
+}
+
+fn serve(config: &Path, extra: &[&str]) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .arg("--config")
+        .arg(config)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "first line is the URL: {url:?}");
+    (child, url)
+}
+
+fn get(url: &str) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent.get(url).call().unwrap();
+    (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default())
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn sigterm_and_wait(mut child: Child) -> i32 {
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let start = Instant::now();
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return st.code().unwrap_or(-1);
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "server did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serve_prints_url_first_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), "");
+    let (child, url) = serve(&cfg, &["--no-demo"]);
+    let (status, body) = get(&format!("{url}/healthz"));
+    assert_eq!((status, body.as_str()), (200, "ok"));
+    let (status, body) = get(&format!("{url}/"));
+    assert_eq!(status, 200);
+    assert!(body.contains("CLI Shop"));
+    assert_eq!(sigterm_and_wait(child), 0);
+    assert!(dir.path().join("data/store.db").exists());
+}
+
+#[test]
+fn a_bad_config_exits_2_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("store.toml");
+    std::fs::write(&p, "[store]\nname = \"x\"\ncurrency_digits = 9\n").unwrap();
+    let (code, _, err) = run(&["serve", "--config", p.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("store.toml:3"), "{err}");
+    std::fs::write(&p, "[store]\nnmae = \"x\"\n").unwrap();
+    let (code, _, err) = run(&["check", "--config", p.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("store.toml:2"), "{err}");
+    let (code, _, err) = run(&["serve", "--config", dir.path().join("missing.toml").to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, _) = run(&["frobnicate"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn check_passes_on_a_healthy_store_and_names_a_ledger_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), "");
+    let c = cfg.to_str().unwrap();
+    let (code, out, err) = run(&["migrate", "--config", c]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("schema version"));
+    // Seed through the library, then break the ledger behind the store's back.
+    {
+        let db = boutique::db::Db::open(&dir.path().join("data/store.db"), boutique::db::Sync::Normal, 1).unwrap();
+        let now = boutique::db::now();
+        db.write_tx(|tx| {
+            let pid = boutique::shop::catalog::create_product(tx, &boutique::shop::catalog::NewProduct {
+                category_id: None, slug: "jar", title: "Jar", description: "", status: "active",
+                featured: false, option_names: &[], seo_title: "", seo_description: "",
+            }, now)?;
+            boutique::shop::catalog::create_variant(tx, pid, &boutique::shop::catalog::NewVariant {
+                sku: "JAR-1", options: &[], price: 100, compare_at: None, stock: 5,
+                low_stock_threshold: None, weight_grams: 0, position: 0,
+            }, now)
+        })
+        .unwrap();
+    }
+    let (code, out, _) = run(&["check", "--config", c]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("ok"));
+    let conn = rusqlite::Connection::open(dir.path().join("data/store.db")).unwrap();
+    conn.execute("UPDATE variants SET stock = 7 WHERE sku = 'JAR-1'", []).unwrap();
+    drop(conn);
+    let (code, out, _) = run(&["check", "--config", c]);
+    assert_eq!(code, 1);
+    assert!(out.contains("JAR-1 has stock 7 but its ledger adds up to 5"), "{out}");
+}
+
+#[test]
+fn backup_while_serving_and_writing_then_restore_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), "");
+    let c = cfg.to_str().unwrap().to_string();
+    let (child, url) = serve(&cfg, &[]);
+    assert_eq!(get(&format!("{url}/")).0, 200);
+    // A stand-in payment proof, so the backup carries files too.
+    std::fs::create_dir_all(dir.path().join("data/proofs")).unwrap();
+    std::fs::write(dir.path().join("data/proofs/p1.jpg"), b"\xFF\xD8\xFFproof bytes").unwrap();
+
+    // Writer: stock moves through the ledger in a second process-level connection while
+    // the backup runs (the real server is up and serving the whole time).
+    let db_path = dir.path().join("data/store.db");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        let db_path = db_path.clone();
+        std::thread::spawn(move || {
+            let db = boutique::db::Db::open(&db_path, boutique::db::Sync::Normal, 1).unwrap();
+            let vid: i64 = db.read().unwrap().query_row("SELECT id FROM variants WHERE stock > 10 LIMIT 1", [], |r| r.get(0)).unwrap();
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let d = if n % 2 == 0 { 1 } else { -1 };
+                db.write_tx(|tx| boutique::shop::catalog::adjust_stock(tx, vid, d, "correction", "test", "", boutique::db::now())).unwrap();
+                n += 1;
+            }
+            n
+        })
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    let bak = dir.path().join("backup.boutique");
+    let (code, out, err) = run(&["backup", bak.to_str().unwrap(), "--config", &c]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 proof file"), "{out}");
+    assert_eq!(get(&format!("{url}/healthz")).0, 200, "still serving");
+    std::thread::sleep(Duration::from_millis(200));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let writes = writer.join().unwrap();
+    assert!(writes > 2, "writes happened during the backup ({writes})");
+    // A second backup to the same name is refused.
+    let (code, _, _) = run(&["backup", bak.to_str().unwrap(), "--config", &c]);
+    assert_eq!(code, 1);
+    assert_eq!(sigterm_and_wait(child), 0);
+
+    // Restore refuses without --force and says what would be lost.
+    let (code, out, err) = run(&["restore", bak.to_str().unwrap(), "--config", &c]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("stock_ledger:"), "{out}");
+    assert!(err.contains("--force"), "{err}");
+    std::fs::remove_file(dir.path().join("data/proofs/p1.jpg")).unwrap();
+    let (code, out, err) = run(&["restore", bak.to_str().unwrap(), "--force", "--config", &c]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(std::fs::read(dir.path().join("data/proofs/p1.jpg")).unwrap(), b"\xFF\xD8\xFFproof bytes");
+    let (code, out, _) = run(&["check", "--config", &c]);
+    assert_eq!(code, 0, "{out}");
+    // And the restored store serves its catalog.
+    let (child, url) = serve(&cfg, &[]);
+    let (status, body) = get(&format!("{url}/api/v1/products"));
+    assert_eq!(status, 200);
+    assert!(body.contains("handloom-cotton-tee"));
+    assert_eq!(sigterm_and_wait(child), 0);
+    // Garbage is not a backup.
+    let junk = dir.path().join("junk");
+    std::fs::write(&junk, b"not a database at all, definitely not").unwrap();
+    let (code, _, err) = run(&["restore", junk.to_str().unwrap(), "--force", "--config", &c]);
+    assert_eq!(code, 1, "{err}");
+}
