@@ -9,5 +9,5 @@ pub mod query;
 pub mod server;
 pub mod types;
 
-pub use server::{ServerConfig, ServerHandle, serve};
+pub use server::{ServerConfig, ServerHandle, Stopper, install_signal_handlers, serve};
 pub use types::{Handler, Head, Req, Resp};
