@@ -388,19 +388,22 @@ impl<'a> Conn<'a> {
         let framing = framing(&head, version)?;
         let limit = catch_unwind(AssertUnwindSafe(|| self.shared.handler.body_limit(&head)))
             .map_err(|_| Fail::Status(500, "Internal Server Error"))?;
-        if let Framing::Length(n) = framing {
-            if n > limit {
-                return Err(Fail::Status(413, "Request body too large"));
-            }
+        if let Framing::Length(n) = framing
+            && n > limit
+        {
+            return Err(Fail::Status(413, "Request body too large"));
         }
         let mut keep_alive = wants_keep_alive(&head, version);
         let has_body = !matches!(framing, Framing::Length(0));
-        if has_body && version == 1 && self.buf.is_empty() {
-            if let Some(e) = head.header("expect") {
-                if e.trim().eq_ignore_ascii_case("100-continue") {
-                    self.stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-                }
-            }
+        // Only now, with the body known to be acceptable, invite the client to send it.
+        if has_body
+            && version == 1
+            && self.buf.is_empty()
+            && head
+                .header("expect")
+                .is_some_and(|e| e.trim().eq_ignore_ascii_case("100-continue"))
+        {
+            self.stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
         }
         let body = self.read_body(framing, limit)?;
 
@@ -602,7 +605,7 @@ fn to_head(req: &httparse::Request) -> Result<Head, Fail> {
     let bad = || Fail::Status(400, "Malformed request head");
     let method = req.method.ok_or_else(bad)?.to_string();
     let target = req.path.ok_or_else(bad)?;
-    if !target.starts_with('/') && !(target == "*" && method == "OPTIONS") {
+    if !(target.starts_with('/') || (target == "*" && method == "OPTIONS")) {
         return Err(bad());
     }
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
