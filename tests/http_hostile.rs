@@ -212,6 +212,23 @@ fn trickling_bodies_hold_only_their_own_threads() {
     assert_serves(addr);
 }
 
+#[test]
+fn stalled_body_gets_408() {
+    shared!();
+    let h = start(test_config());
+    let mut c = Client::connect(h.local_addr());
+    let t = Instant::now();
+    c.send(b"POST /echo HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
+    assert_eq!(c.response().expect("408 answered").status, 408);
+    assert!(c.closed());
+    let took = t.elapsed();
+    assert!(
+        took > Duration::from_millis(900) && took < Duration::from_millis(2000),
+        "{took:?}"
+    );
+    assert_serves(h.local_addr());
+}
+
 fn thread_count() -> usize {
     std::fs::read_dir("/proc/self/task")
         .map(|d| d.count())

@@ -43,6 +43,9 @@ pub struct ServerConfig {
     pub min_body_rate: u64,
     /// How long `shutdown`/`wait` let in-flight requests finish.
     pub shutdown_grace: Duration,
+    /// Stack of each connection thread. Handlers keep big data on the heap; an idle
+    /// connection then costs ~35 KB RSS, so size `max_connections` with this in mind.
+    pub thread_stack_size: usize,
 }
 
 impl Default for ServerConfig {
@@ -59,12 +62,17 @@ impl Default for ServerConfig {
             access_log: true,
             min_body_rate: 16 * 1024,
             shutdown_grace: Duration::from_secs(5),
+            thread_stack_size: 256 * 1024,
         }
     }
 }
 
-/// Connection threads need little stack: handlers keep big data on the heap. ~35 KB RSS each.
-const STACK_SIZE: usize = 256 * 1024;
+/// The accept thread only accepts and answers 503s.
+const ACCEPT_STACK: usize = 256 * 1024;
+/// Bodies are buffered in memory, so whatever a handler allows, never more than this.
+const MAX_BODY: u64 = 1 << 30;
+/// Deadlines derived from sizes are capped so the arithmetic can never overflow an Instant.
+const MAX_TRANSFER_TIME: u64 = 86_400;
 /// Lingering close after an error: drain at most this much / this long so the client reads
 /// our error response instead of a RST, without letting it hold the thread.
 const LINGER_BYTES: usize = 2 * 1024 * 1024;
@@ -200,7 +208,7 @@ pub fn serve(
     let s = shared.clone();
     let accept = thread::Builder::new()
         .name("http-accept".into())
-        .stack_size(STACK_SIZE)
+        .stack_size(ACCEPT_STACK)
         .spawn(move || accept_loop(listener, s))?;
     Ok(ServerHandle {
         addr,
@@ -259,7 +267,7 @@ fn dispatch(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
     let s = shared.clone();
     let spawned = thread::Builder::new()
         .name("http-conn".into())
-        .stack_size(STACK_SIZE)
+        .stack_size(shared.cfg.thread_stack_size.max(64 * 1024))
         .spawn(move || {
             let _guard = ActiveGuard(&s.active);
             Conn::new(stream, peer.ip().to_canonical(), &s).run();
@@ -387,7 +395,8 @@ impl<'a> Conn<'a> {
 
         let framing = framing(&head, version)?;
         let limit = catch_unwind(AssertUnwindSafe(|| self.shared.handler.body_limit(&head)))
-            .map_err(|_| Fail::Status(500, "Internal Server Error"))?;
+            .map_err(|_| Fail::Status(500, "Internal Server Error"))?
+            .min(MAX_BODY);
         if let Framing::Length(n) = framing
             && n > limit
         {
@@ -482,11 +491,7 @@ impl<'a> Conn<'a> {
             Framing::Length(n) => n,
             Framing::Chunked => limit,
         };
-        let rate = cfg.min_body_rate.max(1);
-        let deadline = Instant::now()
-            + cfg.body_read_timeout
-            + Duration::from_secs(expected / rate)
-            + Duration::from_millis((expected % rate) * 1000 / rate);
+        let deadline = Instant::now() + cfg.body_read_timeout + transfer_time(expected, cfg);
         let timeout = |e: io::Error| {
             if is_timeout(&e) {
                 Fail::Status(408, "Request body timeout")
@@ -553,9 +558,7 @@ impl<'a> Conn<'a> {
     /// total, so a client reading one byte at a time cannot hold the thread indefinitely.
     fn send(&mut self, mut data: &[u8]) -> io::Result<()> {
         let cfg = &self.shared.cfg;
-        let rate = cfg.min_body_rate.max(1);
-        let deadline =
-            Instant::now() + cfg.write_timeout + Duration::from_secs(data.len() as u64 / rate);
+        let deadline = Instant::now() + cfg.write_timeout + transfer_time(data.len() as u64, cfg);
         while !data.is_empty() {
             if Instant::now() > deadline {
                 return Err(ErrorKind::TimedOut.into());
@@ -595,6 +598,14 @@ impl<'a> Conn<'a> {
             eprintln!("{} {} {status} {ms} {id}", log.0, log.1);
         }
     }
+}
+
+/// Time `bytes` may take at the configured minimum rate (capped; never overflows).
+fn transfer_time(bytes: u64, cfg: &ServerConfig) -> Duration {
+    let rate = cfg.min_body_rate.max(1);
+    let ms =
+        (u128::from(bytes) * 1000 / u128::from(rate)).min(u128::from(MAX_TRANSFER_TIME) * 1000);
+    Duration::from_millis(ms as u64)
 }
 
 fn is_timeout(e: &io::Error) -> bool {
@@ -687,10 +698,16 @@ fn error_resp(handler: &dyn Handler, status: u16, msg: &str, id: &str) -> Resp {
 /// Serialises a response into one buffer (one write): status line, the handler's headers
 /// (framing headers are ours alone), Content-Length, Date, X-Request-Id, Connection.
 fn encode(resp: Resp, id: &str, is_head: bool, connection: Option<&str>) -> Vec<u8> {
+    // A nonsense status from a handler would produce an unparseable status line.
+    let status = if (100..1000).contains(&resp.status) {
+        resp.status
+    } else {
+        500
+    };
     let body = resp.body.as_slice();
-    let no_body = resp.status == 204 || resp.status == 304 || (100..200).contains(&resp.status);
+    let no_body = status == 204 || status == 304 || status < 200;
     let mut out = Vec::with_capacity(256 + if is_head || no_body { 0 } else { body.len() });
-    let _ = write!(out, "HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
+    let _ = write!(out, "HTTP/1.1 {status} {}\r\n", reason(status));
     for (n, v) in resp.headers() {
         let ours = [
             "content-length",
