@@ -402,6 +402,22 @@ fn keep_alive_and_pipelining() {
     assert_serves(h.local_addr());
 }
 
+/// A response written in pieces without TCP_NODELAY stalls ~40 ms on delayed ACKs; 300
+/// sequential keep-alive requests would then take > 10 s.
+#[test]
+fn keep_alive_requests_do_not_stall() {
+    shared!();
+    let h = start(test_config());
+    let mut c = Client::connect(h.local_addr());
+    let t = Instant::now();
+    for _ in 0..300 {
+        c.send(&get("/"));
+        assert_eq!(c.response().unwrap().status, 200);
+    }
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    eprintln!("300 keep-alive GET / in {:?}", t.elapsed());
+}
+
 #[test]
 fn head_has_length_and_no_body() {
     shared!();

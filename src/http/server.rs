@@ -317,6 +317,14 @@ impl From<io::Error> for Fail {
     }
 }
 
+/// What the access log line needs; filled in as the request is read.
+struct LogLine {
+    method: String,
+    path: String,
+    /// First byte of the request (idle keep-alive time is not the request's).
+    started: Instant,
+}
+
 struct Conn<'a> {
     stream: TcpStream,
     remote: IpAddr,
@@ -351,8 +359,11 @@ impl<'a> Conn<'a> {
         }
         loop {
             let id = request_id();
-            let started = Instant::now();
-            let mut log: (String, String) = ("-".into(), "-".into());
+            let mut log = LogLine {
+                method: "-".into(),
+                path: "-".into(),
+                started: Instant::now(),
+            };
             match self.one_request(&id, &mut log) {
                 Ok(true) => continue,
                 Ok(false) => return,
@@ -360,7 +371,7 @@ impl<'a> Conn<'a> {
                 Err(Fail::Status(status, msg)) => {
                     let resp = error_resp(&*self.shared.handler, status, msg, &id);
                     let _ = self.send(&encode(resp, &id, false, Some("close")));
-                    self.access_log(&log, status, started, &id);
+                    self.access_log(&log, status, &id);
                     self.linger();
                     return;
                 }
@@ -369,7 +380,7 @@ impl<'a> Conn<'a> {
     }
 
     /// Serves one request. Ok(true) = keep the connection open for the next one.
-    fn one_request(&mut self, id: &str, log: &mut (String, String)) -> Result<bool, Fail> {
+    fn one_request(&mut self, id: &str, log: &mut LogLine) -> Result<bool, Fail> {
         let shared = self.shared;
         let cfg = &shared.cfg;
         // Idle phase: wait for the first byte (unless pipelined bytes are already here).
@@ -388,10 +399,12 @@ impl<'a> Conn<'a> {
                 }
             }
         }
-        let started = Instant::now();
-        let (head, head_len, version) = self.read_head(started + cfg.head_timeout)?;
+        log.started = Instant::now();
+        let (head, head_len, version) = self.read_head(log.started + cfg.head_timeout)?;
         self.buf.drain(..head_len);
-        *log = (head.method.clone(), head.path.clone());
+        // Path without the query: query strings may carry tokens that must not be logged.
+        log.method.clone_from(&head.method);
+        log.path.clone_from(&head.path);
 
         let framing = framing(&head, version)?;
         let limit = catch_unwind(AssertUnwindSafe(|| self.shared.handler.body_limit(&head)))
@@ -442,7 +455,7 @@ impl<'a> Conn<'a> {
             (true, _) => None,
         };
         self.send(&encode(resp, id, is_head, conn_header))?;
-        self.access_log(log, status, started, id);
+        self.access_log(log, status, id);
         Ok(keep_alive)
     }
 
@@ -592,10 +605,10 @@ impl<'a> Conn<'a> {
         }
     }
 
-    fn access_log(&self, log: &(String, String), status: u16, started: Instant, id: &str) {
+    fn access_log(&self, log: &LogLine, status: u16, id: &str) {
         if self.shared.cfg.access_log {
-            let ms = started.elapsed().as_millis();
-            eprintln!("{} {} {status} {ms} {id}", log.0, log.1);
+            let ms = log.started.elapsed().as_millis();
+            eprintln!("{} {} {status} {ms} {id}", log.method, log.path);
         }
     }
 }
