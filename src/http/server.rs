@@ -90,6 +90,8 @@ extern "C" fn on_signal(_: libc::c_int) {
 
 /// Installs SIGTERM/SIGINT handlers that set the returned flag. Every running server's accept
 /// loop watches this flag (within ~200 ms) and stops, so `ServerHandle::wait` returns.
+/// `main` calls this before `serve` and then `handle.wait()`; only the serving process should
+/// install it, since Ctrl-C no longer kills the process once it is installed.
 pub fn install_signal_handlers() -> &'static AtomicBool {
     // SAFETY: sigaction with a handler that only performs an atomic store; the struct is
     // zero-initialised as libc expects and fully set before use.
@@ -139,6 +141,8 @@ impl Shared {
     }
 }
 
+/// A running server. Dropping it detaches the server (it keeps serving until the process
+/// exits); call `shutdown` or `wait` to stop it cleanly.
 pub struct ServerHandle {
     addr: SocketAddr,
     shared: Arc<Shared>,
@@ -279,7 +283,9 @@ fn dispatch(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
     }
 }
 
-/// Over the cap: answer 503 from the accept thread without ever blocking it.
+/// Over the cap: answer 503 from the accept thread without ever blocking it. No thread is
+/// spent on such a peer, so the 503 is best effort: a request arriving after our one read can
+/// turn the close into a RST that hides it.
 fn reject_busy(mut stream: TcpStream, shared: &Shared) {
     let id = request_id();
     let _ = stream.set_nonblocking(true);
