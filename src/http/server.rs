@@ -43,6 +43,9 @@ pub struct ServerConfig {
     pub min_body_rate: u64,
     /// How long `shutdown`/`wait` let in-flight requests finish.
     pub shutdown_grace: Duration,
+    /// Stack of each connection thread. Handlers keep big data on the heap; an idle
+    /// connection then costs ~35 KB RSS, so size `max_connections` with this in mind.
+    pub thread_stack_size: usize,
 }
 
 impl Default for ServerConfig {
@@ -59,12 +62,17 @@ impl Default for ServerConfig {
             access_log: true,
             min_body_rate: 16 * 1024,
             shutdown_grace: Duration::from_secs(5),
+            thread_stack_size: 256 * 1024,
         }
     }
 }
 
-/// Connection threads need little stack: handlers keep big data on the heap. ~35 KB RSS each.
-const STACK_SIZE: usize = 256 * 1024;
+/// The accept thread only accepts and answers 503s.
+const ACCEPT_STACK: usize = 256 * 1024;
+/// Bodies are buffered in memory, so whatever a handler allows, never more than this.
+const MAX_BODY: u64 = 1 << 30;
+/// Deadlines derived from sizes are capped so the arithmetic can never overflow an Instant.
+const MAX_TRANSFER_TIME: u64 = 86_400;
 /// Lingering close after an error: drain at most this much / this long so the client reads
 /// our error response instead of a RST, without letting it hold the thread.
 const LINGER_BYTES: usize = 2 * 1024 * 1024;
@@ -82,6 +90,8 @@ extern "C" fn on_signal(_: libc::c_int) {
 
 /// Installs SIGTERM/SIGINT handlers that set the returned flag. Every running server's accept
 /// loop watches this flag (within ~200 ms) and stops, so `ServerHandle::wait` returns.
+/// `main` calls this before `serve` and then `handle.wait()`; only the serving process should
+/// install it, since Ctrl-C no longer kills the process once it is installed.
 pub fn install_signal_handlers() -> &'static AtomicBool {
     // SAFETY: sigaction with a handler that only performs an atomic store; the struct is
     // zero-initialised as libc expects and fully set before use.
@@ -131,6 +141,8 @@ impl Shared {
     }
 }
 
+/// A running server. Dropping it detaches the server (it keeps serving until the process
+/// exits); call `shutdown` or `wait` to stop it cleanly.
 pub struct ServerHandle {
     addr: SocketAddr,
     shared: Arc<Shared>,
@@ -200,7 +212,7 @@ pub fn serve(
     let s = shared.clone();
     let accept = thread::Builder::new()
         .name("http-accept".into())
-        .stack_size(STACK_SIZE)
+        .stack_size(ACCEPT_STACK)
         .spawn(move || accept_loop(listener, s))?;
     Ok(ServerHandle {
         addr,
@@ -259,7 +271,7 @@ fn dispatch(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
     let s = shared.clone();
     let spawned = thread::Builder::new()
         .name("http-conn".into())
-        .stack_size(STACK_SIZE)
+        .stack_size(shared.cfg.thread_stack_size.max(64 * 1024))
         .spawn(move || {
             let _guard = ActiveGuard(&s.active);
             Conn::new(stream, peer.ip().to_canonical(), &s).run();
@@ -271,7 +283,9 @@ fn dispatch(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
     }
 }
 
-/// Over the cap: answer 503 from the accept thread without ever blocking it.
+/// Over the cap: answer 503 from the accept thread without ever blocking it. No thread is
+/// spent on such a peer, so the 503 is best effort: a request arriving after our one read can
+/// turn the close into a RST that hides it.
 fn reject_busy(mut stream: TcpStream, shared: &Shared) {
     let id = request_id();
     let _ = stream.set_nonblocking(true);
@@ -309,6 +323,14 @@ impl From<io::Error> for Fail {
     }
 }
 
+/// What the access log line needs; filled in as the request is read.
+struct LogLine {
+    method: String,
+    path: String,
+    /// First byte of the request (idle keep-alive time is not the request's).
+    started: Instant,
+}
+
 struct Conn<'a> {
     stream: TcpStream,
     remote: IpAddr,
@@ -343,8 +365,11 @@ impl<'a> Conn<'a> {
         }
         loop {
             let id = request_id();
-            let started = Instant::now();
-            let mut log: (String, String) = ("-".into(), "-".into());
+            let mut log = LogLine {
+                method: "-".into(),
+                path: "-".into(),
+                started: Instant::now(),
+            };
             match self.one_request(&id, &mut log) {
                 Ok(true) => continue,
                 Ok(false) => return,
@@ -352,7 +377,7 @@ impl<'a> Conn<'a> {
                 Err(Fail::Status(status, msg)) => {
                     let resp = error_resp(&*self.shared.handler, status, msg, &id);
                     let _ = self.send(&encode(resp, &id, false, Some("close")));
-                    self.access_log(&log, status, started, &id);
+                    self.access_log(&log, status, &id);
                     self.linger();
                     return;
                 }
@@ -361,7 +386,7 @@ impl<'a> Conn<'a> {
     }
 
     /// Serves one request. Ok(true) = keep the connection open for the next one.
-    fn one_request(&mut self, id: &str, log: &mut (String, String)) -> Result<bool, Fail> {
+    fn one_request(&mut self, id: &str, log: &mut LogLine) -> Result<bool, Fail> {
         let shared = self.shared;
         let cfg = &shared.cfg;
         // Idle phase: wait for the first byte (unless pipelined bytes are already here).
@@ -380,27 +405,33 @@ impl<'a> Conn<'a> {
                 }
             }
         }
-        let started = Instant::now();
-        let (head, head_len, version) = self.read_head(started + cfg.head_timeout)?;
+        log.started = Instant::now();
+        let (head, head_len, version) = self.read_head(log.started + cfg.head_timeout)?;
         self.buf.drain(..head_len);
-        *log = (head.method.clone(), head.path.clone());
+        // Path without the query: query strings may carry tokens that must not be logged.
+        log.method.clone_from(&head.method);
+        log.path.clone_from(&head.path);
 
         let framing = framing(&head, version)?;
         let limit = catch_unwind(AssertUnwindSafe(|| self.shared.handler.body_limit(&head)))
-            .map_err(|_| Fail::Status(500, "Internal Server Error"))?;
-        if let Framing::Length(n) = framing {
-            if n > limit {
-                return Err(Fail::Status(413, "Request body too large"));
-            }
+            .map_err(|_| Fail::Status(500, "Internal Server Error"))?
+            .min(MAX_BODY);
+        if let Framing::Length(n) = framing
+            && n > limit
+        {
+            return Err(Fail::Status(413, "Request body too large"));
         }
         let mut keep_alive = wants_keep_alive(&head, version);
         let has_body = !matches!(framing, Framing::Length(0));
-        if has_body && version == 1 && self.buf.is_empty() {
-            if let Some(e) = head.header("expect") {
-                if e.trim().eq_ignore_ascii_case("100-continue") {
-                    self.stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-                }
-            }
+        // Only now, with the body known to be acceptable, invite the client to send it.
+        if has_body
+            && version == 1
+            && self.buf.is_empty()
+            && head
+                .header("expect")
+                .is_some_and(|e| e.trim().eq_ignore_ascii_case("100-continue"))
+        {
+            self.stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
         }
         let body = self.read_body(framing, limit)?;
 
@@ -430,7 +461,7 @@ impl<'a> Conn<'a> {
             (true, _) => None,
         };
         self.send(&encode(resp, id, is_head, conn_header))?;
-        self.access_log(log, status, started, id);
+        self.access_log(log, status, id);
         Ok(keep_alive)
     }
 
@@ -479,11 +510,7 @@ impl<'a> Conn<'a> {
             Framing::Length(n) => n,
             Framing::Chunked => limit,
         };
-        let rate = cfg.min_body_rate.max(1);
-        let deadline = Instant::now()
-            + cfg.body_read_timeout
-            + Duration::from_secs(expected / rate)
-            + Duration::from_millis((expected % rate) * 1000 / rate);
+        let deadline = Instant::now() + cfg.body_read_timeout + transfer_time(expected, cfg);
         let timeout = |e: io::Error| {
             if is_timeout(&e) {
                 Fail::Status(408, "Request body timeout")
@@ -550,9 +577,7 @@ impl<'a> Conn<'a> {
     /// total, so a client reading one byte at a time cannot hold the thread indefinitely.
     fn send(&mut self, mut data: &[u8]) -> io::Result<()> {
         let cfg = &self.shared.cfg;
-        let rate = cfg.min_body_rate.max(1);
-        let deadline =
-            Instant::now() + cfg.write_timeout + Duration::from_secs(data.len() as u64 / rate);
+        let deadline = Instant::now() + cfg.write_timeout + transfer_time(data.len() as u64, cfg);
         while !data.is_empty() {
             if Instant::now() > deadline {
                 return Err(ErrorKind::TimedOut.into());
@@ -586,12 +611,20 @@ impl<'a> Conn<'a> {
         }
     }
 
-    fn access_log(&self, log: &(String, String), status: u16, started: Instant, id: &str) {
+    fn access_log(&self, log: &LogLine, status: u16, id: &str) {
         if self.shared.cfg.access_log {
-            let ms = started.elapsed().as_millis();
-            eprintln!("{} {} {status} {ms} {id}", log.0, log.1);
+            let ms = log.started.elapsed().as_millis();
+            eprintln!("{} {} {status} {ms} {id}", log.method, log.path);
         }
     }
+}
+
+/// Time `bytes` may take at the configured minimum rate (capped; never overflows).
+fn transfer_time(bytes: u64, cfg: &ServerConfig) -> Duration {
+    let rate = cfg.min_body_rate.max(1);
+    let ms =
+        (u128::from(bytes) * 1000 / u128::from(rate)).min(u128::from(MAX_TRANSFER_TIME) * 1000);
+    Duration::from_millis(ms as u64)
 }
 
 fn is_timeout(e: &io::Error) -> bool {
@@ -602,7 +635,7 @@ fn to_head(req: &httparse::Request) -> Result<Head, Fail> {
     let bad = || Fail::Status(400, "Malformed request head");
     let method = req.method.ok_or_else(bad)?.to_string();
     let target = req.path.ok_or_else(bad)?;
-    if !target.starts_with('/') && !(target == "*" && method == "OPTIONS") {
+    if !(target.starts_with('/') || (target == "*" && method == "OPTIONS")) {
         return Err(bad());
     }
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
@@ -684,10 +717,16 @@ fn error_resp(handler: &dyn Handler, status: u16, msg: &str, id: &str) -> Resp {
 /// Serialises a response into one buffer (one write): status line, the handler's headers
 /// (framing headers are ours alone), Content-Length, Date, X-Request-Id, Connection.
 fn encode(resp: Resp, id: &str, is_head: bool, connection: Option<&str>) -> Vec<u8> {
+    // A nonsense status from a handler would produce an unparseable status line.
+    let status = if (100..1000).contains(&resp.status) {
+        resp.status
+    } else {
+        500
+    };
     let body = resp.body.as_slice();
-    let no_body = resp.status == 204 || resp.status == 304 || (100..200).contains(&resp.status);
+    let no_body = status == 204 || status == 304 || status < 200;
     let mut out = Vec::with_capacity(256 + if is_head || no_body { 0 } else { body.len() });
-    let _ = write!(out, "HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
+    let _ = write!(out, "HTTP/1.1 {status} {}\r\n", reason(status));
     for (n, v) in resp.headers() {
         let ours = [
             "content-length",

@@ -25,12 +25,12 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' {
-            if let Some(Ok(v)) = s.get(i + 1..i + 3).map(|h| u8::from_str_radix(h, 16)) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && let Some(Ok(v)) = s.get(i + 1..i + 3).map(|h| u8::from_str_radix(h, 16))
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(if b[i] == b'+' { b' ' } else { b[i] });
         i += 1;
@@ -134,8 +134,8 @@ impl Client {
         }
     }
 
-    /// Next response head; None on EOF/timeout before a full head.
-    pub fn head(&mut self) -> Option<(u16, String, Vec<(String, String)>)> {
+    /// Next response head (body left unread); None on EOF/timeout before a full head.
+    pub fn head(&mut self) -> Option<Response> {
         loop {
             if let Some(p) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 let head = String::from_utf8_lossy(&self.buf[..p]).into_owned();
@@ -147,7 +147,12 @@ impl Client {
                     .filter_map(|l| l.split_once(':'))
                     .map(|(n, v)| (n.to_ascii_lowercase(), v.trim().to_string()))
                     .collect();
-                return Some((status, head, headers));
+                return Some(Response {
+                    status,
+                    head,
+                    headers,
+                    body: Vec::new(),
+                });
             }
             if !self.more() {
                 return None;
@@ -157,13 +162,7 @@ impl Client {
 
     /// Next full response (body by Content-Length; none for HEAD).
     pub fn response_for(&mut self, head_request: bool) -> Option<Response> {
-        let (status, head, headers) = self.head()?;
-        let mut r = Response {
-            status,
-            head,
-            headers,
-            body: Vec::new(),
-        };
+        let mut r = self.head()?;
         let len: usize = if head_request {
             0
         } else {
