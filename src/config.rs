@@ -233,9 +233,6 @@ fn syntax_hint(msg: &str) -> String {
     if msg.starts_with("duplicate key") {
         return "this key or [section] appears twice; keep only one".into();
     }
-    if msg.contains("string") || msg.contains("invalid") {
-        return format!("{msg} (text values need double quotes, e.g. name = \"My Shop\")");
-    }
     msg.to_string()
 }
 
