@@ -1326,9 +1326,3 @@ from = "shop@example.com"
         drop(watcher);
     }
 }
-
-pub struct ConfigWatcher;
-
-pub fn watch(_path: PathBuf, _handle: ConfigHandle) -> Result<ConfigWatcher, String> {
-    Ok(ConfigWatcher)
-}
