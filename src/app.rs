@@ -43,7 +43,9 @@ pub struct Options {
 
 /// Reads the configuration the way `serve` does. Returns the config and the file it came
 /// from (None when running on embedded defaults).
-pub fn load_config(explicit: Option<&Path>) -> std::result::Result<(Config, Option<PathBuf>), String> {
+pub fn load_config(
+    explicit: Option<&Path>,
+) -> std::result::Result<(Config, Option<PathBuf>), String> {
     match explicit {
         Some(p) => Ok((config::load(p)?, Some(p.to_path_buf()))),
         None => {
@@ -89,7 +91,10 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
     } else {
         crate::shop::demo::mark_initialized(&db).map_err(|e| e.to_string())?;
     }
-    let listen = opts.listen.clone().unwrap_or_else(|| cfg.server.listen.clone());
+    let listen = opts
+        .listen
+        .clone()
+        .unwrap_or_else(|| cfg.server.listen.clone());
     let listener =
         TcpListener::bind(&listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;

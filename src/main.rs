@@ -135,10 +135,12 @@ fn check(_: &Args, cfg: &boutique::config::Config) -> CmdResult {
     if !path.exists() {
         return Err((1, format!("no database at {}", path.display())));
     }
-    let problems =
-        ops::check(&path, &cfg.server.data_dir).map_err(|e| (1, e.to_string()))?;
+    let problems = ops::check(&path, &cfg.server.data_dir).map_err(|e| (1, e.to_string()))?;
     if problems.is_empty() {
-        println!("ok: {} passed integrity, foreign-key and stock-ledger checks", path.display());
+        println!(
+            "ok: {} passed integrity, foreign-key and stock-ledger checks",
+            path.display()
+        );
         Ok(())
     } else {
         for p in &problems {
@@ -161,7 +163,12 @@ fn backup(args: &Args, cfg: &boutique::config::Config) -> CmdResult {
     if !path.exists() {
         return Err((1, format!("no database at {}", path.display())));
     }
-    let s = ops::backup(&path, &cfg.server.data_dir, target).map_err(|e| (1, e.public.clone() + &e.detail.map(|d| format!(" ({d})")).unwrap_or_default()))?;
+    let s = ops::backup(&path, &cfg.server.data_dir, target).map_err(|e| {
+        (
+            1,
+            e.public.clone() + &e.detail.map(|d| format!(" ({d})")).unwrap_or_default(),
+        )
+    })?;
     println!(
         "backup written to {} ({} bytes, {} proof file(s))",
         target.display(),
@@ -199,6 +206,10 @@ fn restore(args: &Args, cfg: &boutique::config::Config) -> CmdResult {
     }
     let n = ops::restore(file, &path, &cfg.server.data_dir).map_err(|e| (1, e.to_string()))?;
     let _ = db::now();
-    println!("restored {} from {} ({n} proof file(s))", path.display(), file.display());
+    println!(
+        "restored {} from {} ({n} proof file(s))",
+        path.display(),
+        file.display()
+    );
     Ok(())
 }

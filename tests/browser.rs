@@ -51,7 +51,10 @@ fn shopper_opens_home_goes_to_a_product_and_picks_a_variant() {
     let b = browser(1280, 900);
     let tab = b.new_tab().unwrap();
     tab.set_default_timeout(Duration::from_secs(20));
-    tab.navigate_to(&s.url).unwrap().wait_until_navigated().unwrap();
+    tab.navigate_to(&s.url)
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
     tab.wait_for_element(".banner").unwrap();
     shot(&tab, "home-desktop.png");
 
@@ -61,7 +64,11 @@ fn shopper_opens_home_goes_to_a_product_and_picks_a_variant() {
         .click()
         .unwrap();
     tab.wait_for_element("h1").unwrap();
-    assert!(tab.get_url().ends_with("/p/indigo-linen-shirt"), "{}", tab.get_url());
+    assert!(
+        tab.get_url().ends_with("/p/indigo-linen-shirt"),
+        "{}",
+        tab.get_url()
+    );
     let h1 = tab.find_element("h1").unwrap().get_inner_text().unwrap();
     assert_eq!(h1, "Indigo Linen Shirt");
 
@@ -69,32 +76,57 @@ fn shopper_opens_home_goes_to_a_product_and_picks_a_variant() {
     let labels = tab.find_elements("label.variant").unwrap();
     let natural_l = labels
         .iter()
-        .find(|l| l.get_inner_text().unwrap_or_default().contains("L / Natural"))
+        .find(|l| {
+            l.get_inner_text()
+                .unwrap_or_default()
+                .contains("L / Natural")
+        })
         .expect("variant L / Natural");
     natural_l.click().unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let checked = tab
-        .evaluate("document.querySelector('input[name=variant]:checked').parentElement.innerText", false)
+        .evaluate(
+            "document.querySelector('input[name=variant]:checked').parentElement.innerText",
+            false,
+        )
         .unwrap()
         .value
         .unwrap();
-    assert!(checked.as_str().unwrap().contains("L / Natural"), "{checked:?}");
-    assert!(tab.get_url().contains("variant="), "URL follows the choice: {}", tab.get_url());
+    assert!(
+        checked.as_str().unwrap().contains("L / Natural"),
+        "{checked:?}"
+    );
+    assert!(
+        tab.get_url().contains("variant="),
+        "URL follows the choice: {}",
+        tab.get_url()
+    );
     // A sold-out combination cannot be chosen.
     let disabled = tab
-        .evaluate("document.querySelectorAll('input[name=variant]:disabled').length", false)
+        .evaluate(
+            "document.querySelectorAll('input[name=variant]:disabled').length",
+            false,
+        )
         .unwrap()
         .value
         .unwrap();
     assert_eq!(disabled.as_i64(), Some(1));
-    let price = tab.find_element("#price").unwrap().get_inner_text().unwrap();
+    let price = tab
+        .find_element("#price")
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
     assert!(price.contains("₹2,890.00"), "{price}");
     shot(&tab, "product-desktop.png");
 
     // Add to bag leads to a real page.
     tab.find_element("#add").unwrap().click().unwrap();
     tab.wait_for_element(".cart-soon").unwrap();
-    let text = tab.find_element(".cart-soon").unwrap().get_inner_text().unwrap();
+    let text = tab
+        .find_element(".cart-soon")
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
     assert!(text.contains("Indigo Linen Shirt"), "{text}");
     assert!(text.contains("L / Natural"), "{text}");
 }
@@ -111,16 +143,25 @@ fn phone_layout_has_a_sticky_add_to_bag_bar() {
         .unwrap();
     tab.wait_for_element("#add").unwrap();
     let pos = tab
-        .evaluate("getComputedStyle(document.querySelector('.buybar')).position", false)
+        .evaluate(
+            "getComputedStyle(document.querySelector('.buybar')).position",
+            false,
+        )
         .unwrap()
         .value
         .unwrap();
     assert_eq!(pos.as_str(), Some("sticky"));
     shot(&tab, "product-phone.png");
-    tab.navigate_to(&s.url).unwrap().wait_until_navigated().unwrap();
+    tab.navigate_to(&s.url)
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
     tab.wait_for_element(".grid").unwrap();
     shot(&tab, "home-phone.png");
-    tab.navigate_to(&format!("{}/c/clothing", s.url)).unwrap().wait_until_navigated().unwrap();
+    tab.navigate_to(&format!("{}/c/clothing", s.url))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
     tab.wait_for_element(".grid").unwrap();
     shot(&tab, "category-phone.png");
 }

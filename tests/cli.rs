@@ -31,9 +31,14 @@ fn serve(config: &Path, extra: &[&str]) -> (Child, String) {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let url = line.trim().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "first line is the URL: {url:?}");
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "first line is the URL: {url:?}"
+    );
     (child, url)
 }
 
@@ -43,7 +48,10 @@ fn get(url: &str) -> (u16, String) {
         .build()
         .into();
     let mut r = agent.get(url).call().unwrap();
-    (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default())
+    (
+        r.status().as_u16(),
+        r.body_mut().read_to_string().unwrap_or_default(),
+    )
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -62,7 +70,10 @@ fn sigterm_and_wait(mut child: Child) -> i32 {
         if let Some(st) = child.try_wait().unwrap() {
             return st.code().unwrap_or(-1);
         }
-        assert!(start.elapsed() < Duration::from_secs(10), "server did not stop on SIGTERM");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "server did not stop on SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -86,14 +97,24 @@ fn a_bad_config_exits_2_with_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("store.toml");
     std::fs::write(&p, "[store]\nname = \"x\"\ncurrency_digits = 9\n").unwrap();
-    let (code, _, err) = run(&["serve", "--config", p.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+    let (code, _, err) = run(&[
+        "serve",
+        "--config",
+        p.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("store.toml:3"), "{err}");
     std::fs::write(&p, "[store]\nnmae = \"x\"\n").unwrap();
     let (code, _, err) = run(&["check", "--config", p.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(err.contains("store.toml:2"), "{err}");
-    let (code, _, err) = run(&["serve", "--config", dir.path().join("missing.toml").to_str().unwrap()]);
+    let (code, _, err) = run(&[
+        "serve",
+        "--config",
+        dir.path().join("missing.toml").to_str().unwrap(),
+    ]);
     assert_eq!(code, 2, "{err}");
     let (code, _, _) = run(&["frobnicate"]);
     assert_eq!(code, 2);
@@ -109,17 +130,44 @@ fn check_passes_on_a_healthy_store_and_names_a_ledger_mismatch() {
     assert!(out.contains("schema version"));
     // Seed through the library, then break the ledger behind the store's back.
     {
-        let db = boutique::db::Db::open(&dir.path().join("data/store.db"), boutique::db::Sync::Normal, 1).unwrap();
+        let db = boutique::db::Db::open(
+            &dir.path().join("data/store.db"),
+            boutique::db::Sync::Normal,
+            1,
+        )
+        .unwrap();
         let now = boutique::db::now();
         db.write_tx(|tx| {
-            let pid = boutique::shop::catalog::create_product(tx, &boutique::shop::catalog::NewProduct {
-                category_id: None, slug: "jar", title: "Jar", description: "", status: "active",
-                featured: false, option_names: &[], seo_title: "", seo_description: "",
-            }, now)?;
-            boutique::shop::catalog::create_variant(tx, pid, &boutique::shop::catalog::NewVariant {
-                sku: "JAR-1", options: &[], price: 100, compare_at: None, stock: 5,
-                low_stock_threshold: None, weight_grams: 0, position: 0,
-            }, now)
+            let pid = boutique::shop::catalog::create_product(
+                tx,
+                &boutique::shop::catalog::NewProduct {
+                    category_id: None,
+                    slug: "jar",
+                    title: "Jar",
+                    description: "",
+                    status: "active",
+                    featured: false,
+                    option_names: &[],
+                    seo_title: "",
+                    seo_description: "",
+                },
+                now,
+            )?;
+            boutique::shop::catalog::create_variant(
+                tx,
+                pid,
+                &boutique::shop::catalog::NewVariant {
+                    sku: "JAR-1",
+                    options: &[],
+                    price: 100,
+                    compare_at: None,
+                    stock: 5,
+                    low_stock_threshold: None,
+                    weight_grams: 0,
+                    position: 0,
+                },
+                now,
+            )
         })
         .unwrap();
     }
@@ -127,11 +175,15 @@ fn check_passes_on_a_healthy_store_and_names_a_ledger_mismatch() {
     assert_eq!(code, 0, "{out}");
     assert!(out.starts_with("ok"));
     let conn = rusqlite::Connection::open(dir.path().join("data/store.db")).unwrap();
-    conn.execute("UPDATE variants SET stock = 7 WHERE sku = 'JAR-1'", []).unwrap();
+    conn.execute("UPDATE variants SET stock = 7 WHERE sku = 'JAR-1'", [])
+        .unwrap();
     drop(conn);
     let (code, out, _) = run(&["check", "--config", c]);
     assert_eq!(code, 1);
-    assert!(out.contains("JAR-1 has stock 7 but its ledger adds up to 5"), "{out}");
+    assert!(
+        out.contains("JAR-1 has stock 7 but its ledger adds up to 5"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -143,7 +195,11 @@ fn backup_while_serving_and_writing_then_restore_round_trip() {
     assert_eq!(get(&format!("{url}/")).0, 200);
     // A stand-in payment proof, so the backup carries files too.
     std::fs::create_dir_all(dir.path().join("data/proofs")).unwrap();
-    std::fs::write(dir.path().join("data/proofs/p1.jpg"), b"\xFF\xD8\xFFproof bytes").unwrap();
+    std::fs::write(
+        dir.path().join("data/proofs/p1.jpg"),
+        b"\xFF\xD8\xFFproof bytes",
+    )
+    .unwrap();
 
     // Writer: stock moves through the ledger in a second process-level connection while
     // the backup runs (the real server is up and serving the whole time).
@@ -154,11 +210,30 @@ fn backup_while_serving_and_writing_then_restore_round_trip() {
         let db_path = db_path.clone();
         std::thread::spawn(move || {
             let db = boutique::db::Db::open(&db_path, boutique::db::Sync::Normal, 1).unwrap();
-            let vid: i64 = db.read().unwrap().query_row("SELECT id FROM variants WHERE stock > 10 LIMIT 1", [], |r| r.get(0)).unwrap();
+            let vid: i64 = db
+                .read()
+                .unwrap()
+                .query_row(
+                    "SELECT id FROM variants WHERE stock > 10 LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
             let mut n = 0;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let d = if n % 2 == 0 { 1 } else { -1 };
-                db.write_tx(|tx| boutique::shop::catalog::adjust_stock(tx, vid, d, "correction", "test", "", boutique::db::now())).unwrap();
+                db.write_tx(|tx| {
+                    boutique::shop::catalog::adjust_stock(
+                        tx,
+                        vid,
+                        d,
+                        "correction",
+                        "test",
+                        "",
+                        boutique::db::now(),
+                    )
+                })
+                .unwrap();
                 n += 1;
             }
             n
@@ -187,7 +262,10 @@ fn backup_while_serving_and_writing_then_restore_round_trip() {
     std::fs::remove_file(dir.path().join("data/proofs/p1.jpg")).unwrap();
     let (code, out, err) = run(&["restore", bak.to_str().unwrap(), "--force", "--config", &c]);
     assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(std::fs::read(dir.path().join("data/proofs/p1.jpg")).unwrap(), b"\xFF\xD8\xFFproof bytes");
+    assert_eq!(
+        std::fs::read(dir.path().join("data/proofs/p1.jpg")).unwrap(),
+        b"\xFF\xD8\xFFproof bytes"
+    );
     let (code, out, _) = run(&["check", "--config", &c]);
     assert_eq!(code, 0, "{out}");
     // And the restored store serves its catalog.

@@ -14,7 +14,11 @@ fn every_sql_constant_prepares_against_the_schema() {
     all.extend(demo::sql::ALL.iter().map(|s| s.to_string()));
     all.extend(ops::sql::ALL.iter().map(|s| s.to_string()));
     // The listing query is assembled from fragments; prepare its widest shapes too.
-    all.push(format!("{}{} AND p.in_stock = 1 ORDER BY p.min_price LIMIT ?", catalog::sql::LIST_SELECT, catalog::sql::LIST_IN_CATEGORY));
+    all.push(format!(
+        "{}{} AND p.in_stock = 1 ORDER BY p.min_price LIMIT ?",
+        catalog::sql::LIST_SELECT,
+        catalog::sql::LIST_IN_CATEGORY
+    ));
     for sql in &all {
         if let Err(e) = conn.prepare(sql) {
             panic!("does not prepare: {e}\n{sql}");
@@ -25,12 +29,17 @@ fn every_sql_constant_prepares_against_the_schema() {
         category_id: Some(1),
         sort: catalog::Sort::PriceDesc,
         in_stock_only: true,
-        options: vec![("Size".into(), vec!["M".into(), "L".into()]), ("Colour".into(), vec!["Indigo".into()])],
+        options: vec![
+            ("Size".into(), vec!["M".into(), "L".into()]),
+            ("Colour".into(), vec!["Indigo".into()]),
+        ],
         after: Some(catalog::Cursor { key: 100, id: 5 }),
         limit: 10,
     };
     catalog::list(&conn, &q).unwrap();
-    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let v: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(v as usize, boutique::db::MIGRATIONS.len());
 }
 
@@ -41,34 +50,76 @@ fn stock_cannot_go_negative_and_every_change_is_in_the_ledger() {
     let now = boutique::db::now();
     let vid = db
         .write_tx(|tx| {
-            let pid = catalog::create_product(tx, &catalog::NewProduct {
-                category_id: None, slug: "mug", title: "Mug", description: "", status: "active",
-                featured: false, option_names: &[], seo_title: "", seo_description: "",
-            }, now)?;
-            catalog::create_variant(tx, pid, &catalog::NewVariant {
-                sku: "MUG-1", options: &[], price: 500, compare_at: None, stock: 3,
-                low_stock_threshold: None, weight_grams: 0, position: 0,
-            }, now)
+            let pid = catalog::create_product(
+                tx,
+                &catalog::NewProduct {
+                    category_id: None,
+                    slug: "mug",
+                    title: "Mug",
+                    description: "",
+                    status: "active",
+                    featured: false,
+                    option_names: &[],
+                    seo_title: "",
+                    seo_description: "",
+                },
+                now,
+            )?;
+            catalog::create_variant(
+                tx,
+                pid,
+                &catalog::NewVariant {
+                    sku: "MUG-1",
+                    options: &[],
+                    price: 500,
+                    compare_at: None,
+                    stock: 3,
+                    low_stock_threshold: None,
+                    weight_grams: 0,
+                    position: 0,
+                },
+                now,
+            )
         })
         .unwrap();
     let err = db
         .write_tx(|tx| catalog::adjust_stock(tx, vid, -4, "damaged", "test", "", now))
         .unwrap_err();
     assert_eq!(err.status(), 409);
-    db.write_tx(|tx| catalog::adjust_stock(tx, vid, -2, "damaged", "test", "", now)).unwrap();
-    db.write_tx(|tx| catalog::adjust_stock(tx, vid, 5, "received", "test", "", now)).unwrap();
+    db.write_tx(|tx| catalog::adjust_stock(tx, vid, -2, "damaged", "test", "", now))
+        .unwrap();
+    db.write_tx(|tx| catalog::adjust_stock(tx, vid, 5, "received", "test", "", now))
+        .unwrap();
     // A raw UPDATE below zero is refused by the CHECK constraint itself.
-    assert!(db.write_tx(|tx| Ok(tx.execute("UPDATE variants SET stock = -1 WHERE id = ?1", [vid])?)).is_err());
+    assert!(
+        db.write_tx(|tx| Ok(tx.execute("UPDATE variants SET stock = -1 WHERE id = ?1", [vid])?))
+            .is_err()
+    );
     let conn = db.read().unwrap();
     assert!(catalog::ledger_mismatches(&conn).unwrap().is_empty());
-    let stock: i64 = conn.query_row("SELECT stock FROM variants WHERE id = ?1", [vid], |r| r.get(0)).unwrap();
+    let stock: i64 = conn
+        .query_row("SELECT stock FROM variants WHERE id = ?1", [vid], |r| {
+            r.get(0)
+        })
+        .unwrap();
     assert_eq!(stock, 6);
     // Duplicate SKU: a clear conflict.
     let dup = db.write_tx(|tx| {
-        catalog::create_variant(tx, 1, &catalog::NewVariant {
-            sku: "MUG-1", options: &[], price: 1, compare_at: None, stock: 0,
-            low_stock_threshold: None, weight_grams: 0, position: 1,
-        }, now)
+        catalog::create_variant(
+            tx,
+            1,
+            &catalog::NewVariant {
+                sku: "MUG-1",
+                options: &[],
+                price: 1,
+                compare_at: None,
+                stock: 0,
+                low_stock_threshold: None,
+                weight_grams: 0,
+                position: 1,
+            },
+            now,
+        )
     });
     assert_eq!(dup.unwrap_err().status(), 409);
 }
@@ -79,9 +130,39 @@ fn categories_nest_one_level_only() {
     let db = Db::open(&dir.path().join("store.db"), Sync::Normal, 2).unwrap();
     let now = boutique::db::now();
     let res = db.write_tx(|tx| {
-        let a = catalog::create_category(tx, &catalog::NewCategory { parent_id: None, slug: "a", name: "A", description: "", position: 0 }, now)?;
-        let b = catalog::create_category(tx, &catalog::NewCategory { parent_id: Some(a), slug: "b", name: "B", description: "", position: 0 }, now)?;
-        catalog::create_category(tx, &catalog::NewCategory { parent_id: Some(b), slug: "c", name: "C", description: "", position: 0 }, now)
+        let a = catalog::create_category(
+            tx,
+            &catalog::NewCategory {
+                parent_id: None,
+                slug: "a",
+                name: "A",
+                description: "",
+                position: 0,
+            },
+            now,
+        )?;
+        let b = catalog::create_category(
+            tx,
+            &catalog::NewCategory {
+                parent_id: Some(a),
+                slug: "b",
+                name: "B",
+                description: "",
+                position: 0,
+            },
+            now,
+        )?;
+        catalog::create_category(
+            tx,
+            &catalog::NewCategory {
+                parent_id: Some(b),
+                slug: "c",
+                name: "C",
+                description: "",
+                position: 0,
+            },
+            now,
+        )
     });
     assert!(res.is_err(), "a grandchild category must be refused");
 }

@@ -24,7 +24,11 @@ fn home_shows_banners_featured_new_arrivals_and_categories() {
     }
     // Every response carries a request id and the security headers.
     assert!(p.header("x-request-id").is_some_and(|v| !v.is_empty()));
-    assert!(p.header("content-security-policy").unwrap().contains("frame-ancestors 'none'"));
+    assert!(
+        p.header("content-security-policy")
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
     assert_eq!(p.header("x-content-type-options"), Some("nosniff"));
 }
 
@@ -42,12 +46,26 @@ fn category_lists_children_sorts_filters_and_paginates() {
     assert!(html.contains("href=\"/c/tops\""), "subcategory chips");
 
     // Price ascending through the API gives ordered prices.
-    let j = s.get("/api/v1/products?category=clothing&sort=price_asc&limit=100").json();
-    let prices: Vec<i64> = j["products"].as_array().unwrap().iter().map(|p| p["price"].as_i64().unwrap()).collect();
+    let j = s
+        .get("/api/v1/products?category=clothing&sort=price_asc&limit=100")
+        .json();
+    let prices: Vec<i64> = j["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["price"].as_i64().unwrap())
+        .collect();
     assert!(prices.len() >= 10);
     assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{prices:?}");
-    let j = s.get("/api/v1/products?category=clothing&sort=price_desc&limit=100").json();
-    let prices: Vec<i64> = j["products"].as_array().unwrap().iter().map(|p| p["price"].as_i64().unwrap()).collect();
+    let j = s
+        .get("/api/v1/products?category=clothing&sort=price_desc&limit=100")
+        .json();
+    let prices: Vec<i64> = j["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["price"].as_i64().unwrap())
+        .collect();
     assert!(prices.windows(2).all(|w| w[0] >= w[1]), "{prices:?}");
 
     // In stock only hides the sold-out tank top.
@@ -99,18 +117,30 @@ fn category_lists_children_sorts_filters_and_paginates() {
 #[test]
 fn bad_listing_input_is_a_clear_400() {
     let s = shared();
-    for path in ["/c/clothing?sort=sideways", "/c/clothing?after=abc", "/c/clothing?opt=nocolon", "/search?q=x&offset=-1"] {
+    for path in [
+        "/c/clothing?sort=sideways",
+        "/c/clothing?after=abc",
+        "/c/clothing?opt=nocolon",
+        "/search?q=x&offset=-1",
+    ] {
         let p = s.get(path);
         assert_eq!(p.status, 400, "{path}");
         let html = p.text();
         assert!(html.contains("Request id"), "{path}");
-        assert!(html.contains("Test Boutique"), "error page keeps the layout");
+        assert!(
+            html.contains("Test Boutique"),
+            "error page keeps the layout"
+        );
     }
     let p = s.get("/api/v1/products?limit=0");
     assert_eq!(p.status, 400);
     let j = p.json();
     assert_eq!(j["error"]["code"], "bad_request");
-    assert!(j["error"]["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+    assert!(
+        j["error"]["request_id"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty())
+    );
 }
 
 #[test]
@@ -124,17 +154,36 @@ fn search_matches_prefixes_skus_and_suggests_categories() {
     assert!(html.contains("Kashmiri Saffron"));
     assert!(html.contains("Saffron Glow Face Oil"));
     // Description words are searched too.
-    assert!(s.get("/search?q=Pampore").text().contains("Kashmiri Saffron"));
+    assert!(
+        s.get("/search?q=Pampore")
+            .text()
+            .contains("Kashmiri Saffron")
+    );
     // SKU search.
     let j = s.get("/api/v1/products/indigo-linen-shirt").json();
-    let sku = j["product"]["variants"][0]["sku"].as_str().unwrap().to_string();
-    assert!(s.get(&format!("/search?q={sku}")).text().contains("Indigo Linen Shirt"));
+    let sku = j["product"]["variants"][0]["sku"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        s.get(&format!("/search?q={sku}"))
+            .text()
+            .contains("Indigo Linen Shirt")
+    );
     // No results: a friendly page suggesting categories.
     let html = s.get("/search?q=zzzqqq").text();
     assert!(html.contains("No products match"));
     assert!(html.contains("href=\"/c/pantry\""));
     // FTS syntax in the input cannot break the query.
-    for q in ["%22", "AND", "NEAR(", "a*b", "-", "%22%22%22", "title%3Afoo"] {
+    for q in [
+        "%22",
+        "AND",
+        "NEAR(",
+        "a*b",
+        "-",
+        "%22%22%22",
+        "title%3Afoo",
+    ] {
         assert_eq!(s.get(&format!("/search?q={q}")).status, 200, "{q}");
     }
 }
@@ -147,7 +196,10 @@ fn product_page_has_gallery_picker_stock_and_breadcrumbs() {
     let html = p.text();
     assert!(html.contains("<h1>Handloom Cotton Tee</h1>"));
     assert!(html.contains("srcset=\"/img/"), "responsive images");
-    assert!(html.contains("class=\"blur\" src=\"data:image/webp;base64,"), "blur placeholder");
+    assert!(
+        html.contains("class=\"blur\" src=\"data:image/webp;base64,"),
+        "blur placeholder"
+    );
     assert!(html.contains("href=\"#g2\""), "gallery thumbnails");
     // Variant picker: L is sold out and disabled; default selection is the first in stock.
     assert!(html.contains("type=\"radio\" name=\"variant\""));
@@ -160,9 +212,17 @@ fn product_page_has_gallery_picker_stock_and_breadcrumbs() {
     assert!(html.contains("You may also like"));
     // The M variant has 3 units: "Only 3 left" when it is selected.
     let j = s.get("/api/v1/products/handloom-cotton-tee").json();
-    let m = j["product"]["variants"].as_array().unwrap().iter().find(|v| v["options"]["Size"] == "M").unwrap().clone();
+    let m = j["product"]["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["options"]["Size"] == "M")
+        .unwrap()
+        .clone();
     assert_eq!(m["available"], 3);
-    let html = s.get(&format!("/p/handloom-cotton-tee?variant={}", m["id"])).text();
+    let html = s
+        .get(&format!("/p/handloom-cotton-tee?variant={}", m["id"]))
+        .text();
     assert!(html.contains("Only 3 left"));
     // Compare-at price shows as a sale.
     let html = s.get("/p/indigo-linen-shirt").text();
@@ -175,13 +235,23 @@ fn product_page_has_gallery_picker_stock_and_breadcrumbs() {
     assert!(bag.text().contains("2 × Handloom Cotton Tee"));
     // Sold-out product: button disabled.
     let html = s.get("/p/organic-cotton-tank").text();
-    assert!(html.contains("disabled>Sold out</button>") || html.contains("disabled=\"\">Sold out"), "{}", &html[html.find("buybar").unwrap_or(0)..][..400.min(html.len())]);
+    assert!(
+        html.contains("disabled>Sold out</button>") || html.contains("disabled=\"\">Sold out"),
+        "{}",
+        &html[html.find("buybar").unwrap_or(0)..][..400.min(html.len())]
+    );
 }
 
 #[test]
 fn not_found_pages_keep_the_layout_and_show_the_request_id() {
     let s = shared();
-    for path in ["/p/no-such-thing", "/c/nope", "/nowhere", "/img/0000000000000000-600.webp", "/assets/nope.css"] {
+    for path in [
+        "/p/no-such-thing",
+        "/c/nope",
+        "/nowhere",
+        "/img/0000000000000000-600.webp",
+        "/assets/nope.css",
+    ] {
         let p = s.get(path);
         assert_eq!(p.status, 404, "{path}");
         let html = p.text();
@@ -213,7 +283,10 @@ fn seo_tags_json_ld_sitemap_and_robots() {
         .skip(1)
         .map(|chunk| serde_json::from_str(&chunk[..chunk.find("</script>").unwrap()]).unwrap())
         .collect();
-    let product = docs.iter().find(|d| d["@type"] == "Product").expect("Product JSON-LD");
+    let product = docs
+        .iter()
+        .find(|d| d["@type"] == "Product")
+        .expect("Product JSON-LD");
     assert_eq!(product["name"], "Kashmiri Saffron");
     let offers = product["offers"].as_array().unwrap();
     assert_eq!(offers.len(), 2);
@@ -246,26 +319,41 @@ fn assets_and_images_are_immutable_with_etags() {
     let html = s.get("/").text();
     let i = html.find("/assets/app.").unwrap();
     let css = &html[i..i + html[i..].find('"').unwrap()];
-    assert!(css.ends_with(".css") && css.len() > "/assets/app.css".len(), "hashed URL: {css}");
+    assert!(
+        css.ends_with(".css") && css.len() > "/assets/app.css".len(),
+        "hashed URL: {css}"
+    );
     let p = s.get(css);
     assert_eq!(p.status, 200);
-    assert_eq!(p.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    assert_eq!(
+        p.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
     assert!(p.header("content-type").unwrap().starts_with("text/css"));
-    assert_eq!(p.header("content-length").unwrap(), p.body.len().to_string());
+    assert_eq!(
+        p.header("content-length").unwrap(),
+        p.body.len().to_string()
+    );
     assert!(p.header("transfer-encoding").is_none());
     let etag = p.header("etag").unwrap().to_string();
     let p304 = s.get_with(css, &[("If-None-Match", &etag)]);
     assert_eq!(p304.status, 304);
     assert!(p304.body.is_empty());
     // The unhashed name must revalidate.
-    assert_eq!(s.get("/assets/app.css").header("cache-control"), Some("no-cache"));
+    assert_eq!(
+        s.get("/assets/app.css").header("cache-control"),
+        Some("no-cache")
+    );
 
     let i = html.find("/img/").unwrap();
     let img = &html[i..i + html[i..].find(['"', ' ']).unwrap()];
     let p = s.get(img);
     assert_eq!(p.status, 200, "{img}");
     assert_eq!(p.header("content-type"), Some("image/webp"));
-    assert_eq!(p.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    assert_eq!(
+        p.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
     assert_eq!(&p.body[..4], b"RIFF");
     assert_eq!(&p.body[8..12], b"WEBP");
     let etag = p.header("etag").unwrap().to_string();
@@ -278,7 +366,10 @@ fn json_api_products_product_categories_and_openapi() {
     let j = s.get("/api/v1/products").json();
     let list = j["products"].as_array().unwrap();
     assert_eq!(list.len(), 24);
-    assert!(list.iter().all(|p| p["currency"] == "INR" && p["price"].is_i64()));
+    assert!(
+        list.iter()
+            .all(|p| p["currency"] == "INR" && p["price"].is_i64())
+    );
     let j = s.get("/api/v1/products?q=honey").json();
     assert_eq!(j["products"][0]["slug"], "wild-forest-honey");
     let j = s.get("/api/v1/products/indigo-linen-shirt").json();
@@ -313,11 +404,17 @@ fn a_stock_change_shows_on_the_next_request() {
     let now = boutique::db::now();
     s.app()
         .db
-        .write_tx(|tx| boutique::shop::catalog::adjust_stock(tx, vid, -4, "damaged", "test", "", now))
+        .write_tx(|tx| {
+            boutique::shop::catalog::adjust_stock(tx, vid, -4, "damaged", "test", "", now)
+        })
         .unwrap();
     let j = s.get("/api/v1/products/kantha-cushion-cover").json();
     assert_eq!(j["product"]["variants"][0]["available"], 4);
-    assert!(s.get(&format!("/p/kantha-cushion-cover?variant={vid}")).text().contains("Only 4 left"));
+    assert!(
+        s.get(&format!("/p/kantha-cushion-cover?variant={vid}"))
+            .text()
+            .contains("Only 4 left")
+    );
 }
 
 #[test]
@@ -326,6 +423,12 @@ fn empty_store_without_demo_still_renders() {
     let p = s.get("/");
     assert_eq!(p.status, 200);
     assert!(p.text().contains("being stocked"));
-    assert_eq!(s.get("/api/v1/products").json()["products"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        s.get("/api/v1/products").json()["products"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
     assert!(first_product_link(&p.text()).is_none());
 }

@@ -36,7 +36,9 @@ impl AssetIndex {
         let mut by_url = HashMap::new();
         let mut hashed_name = HashMap::new();
         for name in Files::iter() {
-            let Some(file) = Files::get(&name) else { continue };
+            let Some(file) = Files::get(&name) else {
+                continue;
+            };
             let hash: String = file.metadata.sha256_hash()[..5]
                 .iter()
                 .map(|b| format!("{b:02x}"))
@@ -55,12 +57,28 @@ impl AssetIndex {
             let etag = format!("\"{hash}\"");
             by_url.insert(
                 hashed.clone(),
-                Entry { data, mime: mime.clone(), etag: etag.clone(), hashed: true },
+                Entry {
+                    data,
+                    mime: mime.clone(),
+                    etag: etag.clone(),
+                    hashed: true,
+                },
             );
-            by_url.insert(name.to_string(), Entry { data, mime, etag, hashed: false });
+            by_url.insert(
+                name.to_string(),
+                Entry {
+                    data,
+                    mime,
+                    etag,
+                    hashed: false,
+                },
+            );
             hashed_name.insert(name.to_string(), hashed);
         }
-        AssetIndex { by_url, hashed_name }
+        AssetIndex {
+            by_url,
+            hashed_name,
+        }
     }
 
     /// The URL pages should use for an asset (`/assets/app.<hash>.css`).

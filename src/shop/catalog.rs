@@ -258,7 +258,9 @@ pub fn list(c: &Connection, q: &ListQuery) -> Result<Page> {
     }
     if !groups.is_empty() {
         // One variant must satisfy every chosen option group (and have stock if asked).
-        sql_text.push_str(" AND EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND v.archived = 0");
+        sql_text.push_str(
+            " AND EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND v.archived = 0",
+        );
         if q.in_stock_only {
             sql_text.push_str(" AND v.stock > 0");
         }
@@ -351,7 +353,12 @@ pub fn fts_query(input: &str) -> Option<String> {
 }
 
 /// Full-text search over title, description and SKU, best matches first.
-pub fn search(c: &Connection, input: &str, offset: usize, limit: usize) -> Result<(Vec<ProductCard>, bool)> {
+pub fn search(
+    c: &Connection,
+    input: &str,
+    offset: usize,
+    limit: usize,
+) -> Result<(Vec<ProductCard>, bool)> {
     let Some(q) = fts_query(input) else {
         return Ok((Vec::new(), false));
     };
@@ -364,7 +371,11 @@ pub fn search(c: &Connection, input: &str, offset: usize, limit: usize) -> Resul
 }
 
 /// A product by slug. Drafts and archived products are only returned when `include_hidden`.
-pub fn product_by_slug(c: &Connection, slug: &str, include_hidden: bool) -> Result<Option<Product>> {
+pub fn product_by_slug(
+    c: &Connection,
+    slug: &str,
+    include_hidden: bool,
+) -> Result<Option<Product>> {
     let mut st = c.prepare_cached(sql::PRODUCT_BY_SLUG)?;
     let head = st
         .query_row([slug], |r| {
@@ -408,15 +419,11 @@ pub fn product_by_slug(c: &Connection, slug: &str, include_hidden: bool) -> Resu
     let n_opts = p.option_names.len();
     let mut st = c.prepare_cached(sql::VARIANTS_OF)?;
     let rows = st.query_map([id], |r| {
-        let opts: Vec<String> = [
-            r.get::<_, Option<String>>(2)?,
-            r.get(3)?,
-            r.get(4)?,
-        ]
-        .into_iter()
-        .take(n_opts)
-        .map(|o| o.unwrap_or_default())
-        .collect();
+        let opts: Vec<String> = [r.get::<_, Option<String>>(2)?, r.get(3)?, r.get(4)?]
+            .into_iter()
+            .take(n_opts)
+            .map(|o| o.unwrap_or_default())
+            .collect();
         Ok(Variant {
             id: r.get(0)?,
             sku: r.get(1)?,
@@ -521,7 +528,14 @@ pub struct NewCategory<'a> {
 pub fn create_category(tx: &Transaction, c: &NewCategory, now: i64) -> Result<i64> {
     check_slug(c.slug)?;
     tx.prepare_cached(sql::INSERT_CATEGORY)?
-        .execute(params![c.parent_id, c.slug, c.name, c.description, c.position, now])
+        .execute(params![
+            c.parent_id,
+            c.slug,
+            c.name,
+            c.description,
+            c.position,
+            now
+        ])
         .map_err(|e| constraint_error(e, "A category with that address already exists."))?;
     Ok(tx.last_insert_rowid())
 }
@@ -544,7 +558,9 @@ pub fn create_product(tx: &Transaction, p: &NewProduct, now: i64) -> Result<i64>
         return Err(Error::bad_request("A product has at most three options."));
     }
     if !matches!(p.status, "draft" | "active" | "archived") {
-        return Err(Error::bad_request("Status must be draft, active or archived."));
+        return Err(Error::bad_request(
+            "Status must be draft, active or archived.",
+        ));
     }
     let opt = |i: usize| p.option_names.get(i).copied();
     tx.prepare_cached(sql::INSERT_PRODUCT)?
@@ -606,7 +622,14 @@ pub fn create_variant(tx: &Transaction, product_id: i64, v: &NewVariant, now: i6
     let id = tx.last_insert_rowid();
     if v.stock != 0 {
         tx.prepare_cached(sql::INSERT_LEDGER)?.execute(params![
-            id, v.stock, "initial", v.stock, "system", "", None::<String>, now
+            id,
+            v.stock,
+            "initial",
+            v.stock,
+            "system",
+            "",
+            None::<String>,
+            now
         ])?;
     }
     Ok(id)
@@ -631,15 +654,30 @@ pub fn adjust_stock(
     }
     let after: i64 = tx.query_row(sql::STOCK_OF, [variant_id], |r| r.get(0))?;
     tx.prepare_cached(sql::INSERT_LEDGER)?.execute(params![
-        variant_id, delta, reason, after, actor, note, None::<String>, now
+        variant_id,
+        delta,
+        reason,
+        after,
+        actor,
+        note,
+        None::<String>,
+        now
     ])?;
     Ok(after)
 }
 
 /// Stores a processed image and returns its id (an identical image is stored once).
-pub fn store_image(tx: &Transaction, set: &super::images::ImageSet, alt: &str, now: i64) -> Result<i64> {
+pub fn store_image(
+    tx: &Transaction,
+    set: &super::images::ImageSet,
+    alt: &str,
+    now: i64,
+) -> Result<i64> {
     let digest = ring::digest::digest(&ring::digest::SHA256, &set.full);
-    let hash: String = digest.as_ref()[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let hash: String = digest.as_ref()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     if let Some(id) = tx
         .query_row(sql::IMAGE_ID_BY_HASH, [&hash], |r| r.get::<_, i64>(0))
         .optional()?
@@ -763,12 +801,25 @@ pub mod sql {
         ORDER BY COALESCE(parent.position, c.position), COALESCE(parent.id, c.id), c.parent_id IS NOT NULL, c.position, c.id";
     pub const CATEGORY_BY_SLUG: &str = "SELECT c.id, c.parent_id, c.slug, c.name, c.description, c.position, 0 FROM categories c WHERE c.slug = ?1";
     pub const CATEGORY_BY_ID: &str = "SELECT c.id, c.parent_id, c.slug, c.name, c.description, c.position, 0 FROM categories c WHERE c.id = ?1";
-    pub const NEWEST: &str = concat!(card_select!(), "WHERE p.status = 'active' ORDER BY p.created_at DESC, p.id DESC LIMIT ?1");
-    pub const FEATURED: &str = concat!(card_select!(), "WHERE p.status = 'active' AND p.featured = 1 ORDER BY p.created_at DESC, p.id DESC LIMIT ?1");
-    pub const RELATED: &str = concat!(card_select!(), "WHERE p.status = 'active' AND p.id <> ?1 ORDER BY (p.category_id IS ?2) DESC, p.in_stock DESC, p.created_at DESC LIMIT ?3");
+    pub const NEWEST: &str = concat!(
+        card_select!(),
+        "WHERE p.status = 'active' ORDER BY p.created_at DESC, p.id DESC LIMIT ?1"
+    );
+    pub const FEATURED: &str = concat!(
+        card_select!(),
+        "WHERE p.status = 'active' AND p.featured = 1 ORDER BY p.created_at DESC, p.id DESC LIMIT ?1"
+    );
+    pub const RELATED: &str = concat!(
+        card_select!(),
+        "WHERE p.status = 'active' AND p.id <> ?1 ORDER BY (p.category_id IS ?2) DESC, p.in_stock DESC, p.created_at DESC LIMIT ?3"
+    );
     pub const LIST_SELECT: &str = concat!(card_select!(), "WHERE p.status = 'active'");
-    pub const LIST_IN_CATEGORY: &str = " AND p.category_id IN (SELECT id FROM categories WHERE id = ? OR parent_id = ?)";
-    pub const SEARCH: &str = concat!(card_select!(), "JOIN product_search s ON s.rowid = p.id WHERE product_search MATCH ?1 AND p.status = 'active' ORDER BY s.rank, p.id LIMIT ?2 OFFSET ?3");
+    pub const LIST_IN_CATEGORY: &str =
+        " AND p.category_id IN (SELECT id FROM categories WHERE id = ? OR parent_id = ?)";
+    pub const SEARCH: &str = concat!(
+        card_select!(),
+        "JOIN product_search s ON s.rowid = p.id WHERE product_search MATCH ?1 AND p.status = 'active' ORDER BY s.rank, p.id LIMIT ?2 OFFSET ?3"
+    );
     pub const FACETS: &str = "SELECT name, value FROM ( \
         SELECT p.option1_name AS name, v.option1 AS value FROM variants v JOIN products p ON p.id = v.product_id \
           WHERE p.status = 'active' AND v.archived = 0 AND p.option1_name IS NOT NULL AND v.option1 IS NOT NULL \
@@ -790,25 +841,53 @@ pub mod sql {
     pub const IMAGE_600: &str = "SELECT w600 FROM images WHERE hash = ?1";
     pub const IMAGE_160: &str = "SELECT w160 FROM images WHERE hash = ?1";
     pub const IMAGE_ID_BY_HASH: &str = "SELECT id FROM images WHERE hash = ?1";
-    pub const SITEMAP: &str = "SELECT slug, updated_at FROM products WHERE status = 'active' ORDER BY id";
+    pub const SITEMAP: &str =
+        "SELECT slug, updated_at FROM products WHERE status = 'active' ORDER BY id";
     pub const COUNT_PRODUCTS: &str = "SELECT count(*) FROM products";
     pub const INSERT_CATEGORY: &str = "INSERT INTO categories (parent_id, slug, name, description, position, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
     pub const INSERT_PRODUCT: &str = "INSERT INTO products (category_id, slug, title, description, status, featured, option1_name, option2_name, option3_name, seo_title, seo_description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)";
     pub const INSERT_VARIANT: &str = "INSERT INTO variants (product_id, sku, option1, option2, option3, price, compare_at_price, stock, low_stock_threshold, weight_grams, position, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
     pub const INSERT_LEDGER: &str = "INSERT INTO stock_ledger (variant_id, delta, reason, stock_after, actor, note, ref, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-    pub const ADJUST_STOCK: &str = "UPDATE variants SET stock = stock + ?1 WHERE id = ?2 AND stock + ?1 >= 0";
+    pub const ADJUST_STOCK: &str =
+        "UPDATE variants SET stock = stock + ?1 WHERE id = ?2 AND stock + ?1 >= 0";
     pub const STOCK_OF: &str = "SELECT stock FROM variants WHERE id = ?1";
     pub const INSERT_IMAGE: &str = "INSERT INTO images (hash, width, height, full, w600, w160, placeholder, alt, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-    pub const ATTACH_IMAGE: &str = "INSERT OR IGNORE INTO product_images (product_id, image_id, position) VALUES (?1, ?2, ?3)";
+    pub const ATTACH_IMAGE: &str =
+        "INSERT OR IGNORE INTO product_images (product_id, image_id, position) VALUES (?1, ?2, ?3)";
     pub const INSERT_BANNER: &str = "INSERT INTO banners (title, subtitle, link, link_label, image_id, position, starts_at, ends_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
     pub const LEDGER_MISMATCHES: &str = "SELECT v.sku, v.stock, COALESCE((SELECT sum(delta) FROM stock_ledger l WHERE l.variant_id = v.id), 0) AS s FROM variants v WHERE v.stock <> COALESCE((SELECT sum(delta) FROM stock_ledger l WHERE l.variant_id = v.id), 0)";
 
     /// Every constant, for the schema test.
     pub const ALL: &[&str] = &[
-        CATEGORIES, CATEGORY_BY_SLUG, CATEGORY_BY_ID, NEWEST, FEATURED, RELATED, LIST_SELECT,
-        SEARCH, FACETS, PRODUCT_BY_SLUG, VARIANTS_OF, IMAGES_OF, LIVE_BANNERS, IMAGE_FULL,
-        IMAGE_600, IMAGE_160, IMAGE_ID_BY_HASH, SITEMAP, COUNT_PRODUCTS, INSERT_CATEGORY,
-        INSERT_PRODUCT, INSERT_VARIANT, INSERT_LEDGER, ADJUST_STOCK, STOCK_OF, INSERT_IMAGE,
-        ATTACH_IMAGE, INSERT_BANNER, LEDGER_MISMATCHES, SLUG_OF_VARIANT,
+        CATEGORIES,
+        CATEGORY_BY_SLUG,
+        CATEGORY_BY_ID,
+        NEWEST,
+        FEATURED,
+        RELATED,
+        LIST_SELECT,
+        SEARCH,
+        FACETS,
+        PRODUCT_BY_SLUG,
+        VARIANTS_OF,
+        IMAGES_OF,
+        LIVE_BANNERS,
+        IMAGE_FULL,
+        IMAGE_600,
+        IMAGE_160,
+        IMAGE_ID_BY_HASH,
+        SITEMAP,
+        COUNT_PRODUCTS,
+        INSERT_CATEGORY,
+        INSERT_PRODUCT,
+        INSERT_VARIANT,
+        INSERT_LEDGER,
+        ADJUST_STOCK,
+        STOCK_OF,
+        INSERT_IMAGE,
+        ATTACH_IMAGE,
+        INSERT_BANNER,
+        LEDGER_MISMATCHES,
+        SLUG_OF_VARIANT,
     ];
 }

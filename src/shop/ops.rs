@@ -32,7 +32,9 @@ pub fn check(db_path: &Path, data_dir: &Path) -> Result<Vec<String>> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     for (table, rowid, parent) in fk.into_iter().take(20) {
-        problems.push(format!("foreign key: {table} row {rowid} points to a missing {parent}"));
+        problems.push(format!(
+            "foreign key: {table} row {rowid} points to a missing {parent}"
+        ));
     }
     for (sku, stock, sum) in super::catalog::ledger_mismatches(&c)? {
         problems.push(format!(
@@ -86,10 +88,16 @@ pub fn backup(db_path: &Path, data_dir: &Path, target: &Path) -> Result<BackupSu
             target.display()
         )));
     }
-    let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
         ".{}.partial",
-        target.file_name().and_then(|n| n.to_str()).unwrap_or("backup")
+        target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("backup")
     ));
     let _ = std::fs::remove_file(&tmp);
     let src = Connection::open(db_path)?;
@@ -109,7 +117,10 @@ pub fn backup(db_path: &Path, data_dir: &Path, target: &Path) -> Result<BackupSu
             let data = std::fs::read(&path)?;
             bytes += data.len() as u64;
             files += 1;
-            tx.execute(sql::INSERT_BACKUP_FILE, params![format!("proofs/{name}"), data])?;
+            tx.execute(
+                sql::INSERT_BACKUP_FILE,
+                params![format!("proofs/{name}"), data],
+            )?;
         }
         tx.execute(
             sql::INSERT_BACKUP_META,
@@ -121,7 +132,11 @@ pub fn backup(db_path: &Path, data_dir: &Path, target: &Path) -> Result<BackupSu
     std::fs::rename(&tmp, target)?;
     sync_dir(dir);
     let size = std::fs::metadata(target)?.len();
-    Ok(BackupSummary { files, file_bytes: bytes, size })
+    Ok(BackupSummary {
+        files,
+        file_bytes: bytes,
+        size,
+    })
 }
 
 pub struct BackupSummary {
@@ -170,7 +185,9 @@ pub fn restore(backup: &Path, db_path: &Path, data_dir: &Path) -> Result<usize> 
         .map_err(|e| Error::bad_request(format!("cannot open {}: {e}", backup.display())))?;
     let ok: String = b
         .query_row("PRAGMA quick_check", [], |r| r.get(0))
-        .map_err(|_| Error::bad_request(format!("{} is not a boutique backup", backup.display())))?;
+        .map_err(|_| {
+            Error::bad_request(format!("{} is not a boutique backup", backup.display()))
+        })?;
     let has_files: bool = b
         .query_row(sql::HAS_BACKUP_FILES, [], |r| r.get(0))
         .unwrap_or(false);
@@ -254,7 +271,8 @@ pub mod sql {
     pub const SELECT_BACKUP_FILES: &str = "SELECT name, data FROM backup_files ORDER BY name";
     pub const DROP_BACKUP_TABLES: &str = "DROP TABLE backup_files; DROP TABLE backup_meta; VACUUM;";
     pub const USER_TABLES: &str = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'product_search%' ORDER BY name";
-    pub const BACKUP_HAS_TABLE: &str = "SELECT EXISTS (SELECT 1 FROM bak.sqlite_schema WHERE type = 'table' AND name = ?1)";
+    pub const BACKUP_HAS_TABLE: &str =
+        "SELECT EXISTS (SELECT 1 FROM bak.sqlite_schema WHERE type = 'table' AND name = ?1)";
 
     /// Constants that run against the store's own schema.
     pub const ALL: &[&str] = &[INTEGRITY, FOREIGN_KEYS, HAS_PROOFS_TABLE, USER_TABLES];

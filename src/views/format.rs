@@ -40,7 +40,12 @@ impl Money {
         }
         let sign = if minor < 0 { "-" } else { "" };
         let abs = minor.abs();
-        format!("{sign}{}.{:0w$}", abs / scale, abs % scale, w = self.digits as usize)
+        format!(
+            "{sign}{}.{:0w$}",
+            abs / scale,
+            abs % scale,
+            w = self.digits as usize
+        )
     }
 }
 
@@ -171,13 +176,25 @@ mod tests {
 
     #[test]
     fn money_formats() {
-        let inr = Money { symbol: "₹".into(), digits: 2, indian_grouping: true };
-        assert_eq!(inr.format(12_345_678_90), "₹1,23,45,678.90");
+        let inr = Money {
+            symbol: "₹".into(),
+            digits: 2,
+            indian_grouping: true,
+        };
+        assert_eq!(inr.format(1_234_567_890), "₹1,23,45,678.90");
         assert_eq!(inr.format(129_900), "₹1,299.00");
         assert_eq!(inr.format(5), "₹0.05");
-        let usd = Money { symbol: "$".into(), digits: 2, indian_grouping: false };
+        let usd = Money {
+            symbol: "$".into(),
+            digits: 2,
+            indian_grouping: false,
+        };
         assert_eq!(usd.format(123_456_789), "$1,234,567.89");
-        let jpy = Money { symbol: "¥".into(), digits: 0, indian_grouping: false };
+        let jpy = Money {
+            symbol: "¥".into(),
+            digits: 0,
+            indian_grouping: false,
+        };
         assert_eq!(jpy.format(1500), "¥1,500");
         assert_eq!(inr.plain(129_900), "1299.00");
     }

@@ -83,7 +83,11 @@ pub fn picture(img: &ImageRef, alt: &str, sizes: &str, eager: bool) -> Markup {
         image_url(&img.hash, "full"),
         img.width
     );
-    let alt = if img.alt.is_empty() { alt } else { img.alt.as_str() };
+    let alt = if img.alt.is_empty() {
+        alt
+    } else {
+        img.alt.as_str()
+    };
     html! {
         span.pic {
             img.blur src=(crate::shop::images::data_uri(&img.placeholder)) alt="" aria-hidden="true"
@@ -102,7 +106,11 @@ pub fn page(ctx: &Ctx, meta: &Meta, body: Markup) -> Markup {
         format!("{} · {}", meta.title, ctx.store_name)
     };
     let canonical = meta.canonical.as_ref().map(|p| ctx.abs(p));
-    let top: Vec<&Category> = ctx.categories.iter().filter(|c| c.parent_id.is_none()).collect();
+    let top: Vec<&Category> = ctx
+        .categories
+        .iter()
+        .filter(|c| c.parent_id.is_none())
+        .collect();
     html! {
         (DOCTYPE)
         html lang=(ctx.locale) {

@@ -4,7 +4,9 @@
 
 use super::format::{self, percent_off};
 use super::layout::{Ctx, Meta, image_url, json_ld, page, picture};
-use crate::shop::catalog::{Banner, Category, Facets, ListQuery, Page, Product, ProductCard, Sort, Variant};
+use crate::shop::catalog::{
+    Banner, Category, Facets, ListQuery, Page, Product, ProductCard, Sort, Variant,
+};
 use maud::{Markup, html};
 use serde_json::json;
 
@@ -74,7 +76,10 @@ pub fn home(
             "query-input": "required name=query"
         }
     })));
-    let top: Vec<&Category> = categories.iter().filter(|c| c.parent_id.is_none()).collect();
+    let top: Vec<&Category> = categories
+        .iter()
+        .filter(|c| c.parent_id.is_none())
+        .collect();
     page(
         ctx,
         &meta,
@@ -331,12 +336,19 @@ fn breadcrumb_ld(ctx: &Ctx, crumbs: &[(String, String)]) -> String {
             json!({"@type": "ListItem", "position": i + 1, "name": name, "item": ctx.abs(href)})
         })
         .collect();
-    json_ld(&json!({"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items}))
+    json_ld(
+        &json!({"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items}),
+    )
 }
 
 /// Label of a variant from its options ("M / Indigo"); "Default" when it has none.
 pub fn variant_label(v: &Variant) -> String {
-    let opts: Vec<&str> = v.options.iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
+    let opts: Vec<&str> = v
+        .options
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
     if opts.is_empty() {
         "Default".into()
     } else {
@@ -363,7 +375,11 @@ pub fn product(ctx: &Ctx, v: &ProductView) -> Markup {
     let p = v.product;
     let url = format!("/p/{}", p.slug);
     let plain = format::plain_text(&p.description, 300);
-    let title = if p.seo_title.is_empty() { p.title.clone() } else { p.seo_title.clone() };
+    let title = if p.seo_title.is_empty() {
+        p.title.clone()
+    } else {
+        p.seo_title.clone()
+    };
     let desc = if p.seo_description.is_empty() {
         format::plain_text(&p.description, 160)
     } else {
@@ -372,7 +388,10 @@ pub fn product(ctx: &Ctx, v: &ProductView) -> Markup {
     let mut meta = Meta::new(title, desc);
     meta.canonical = Some(url.clone());
     meta.og_type = "product";
-    meta.og_image = p.images.first().map(|i| ctx.abs(&image_url(&i.hash, "full")));
+    meta.og_image = p
+        .images
+        .first()
+        .map(|i| ctx.abs(&image_url(&i.hash, "full")));
     let offers: Vec<serde_json::Value> = p
         .variants
         .iter()

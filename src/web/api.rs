@@ -112,7 +112,10 @@ pub fn products(app: &App, req: &Req) -> Outcome {
         let (items, more) = catalog::search(&conn, q, offset, limit)?;
         let list: Vec<Value> = items.iter().map(|p| card_json(base, cur, p)).collect();
         let next = more.then(|| (offset + limit).to_string());
-        return Ok(Resp::json(200, &json!({"products": list, "next_cursor": next})));
+        return Ok(Resp::json(
+            200,
+            &json!({"products": list, "next_cursor": next}),
+        ));
     }
     let mut lq = list_query(&params, limit)?;
     if let Some(slug) = params.get("category").filter(|s| !s.is_empty()) {
@@ -168,5 +171,8 @@ pub fn openapi(app: &App) -> Outcome {
     let cfg = app.cfg();
     Ok(Resp::new(200)
         .header("Content-Type", "application/json")
-        .body(crate::web::openapi::document(&cfg.store.url, &cfg.store.name)))
+        .body(crate::web::openapi::document(
+            &cfg.store.url,
+            &cfg.store.name,
+        )))
 }

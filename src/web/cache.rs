@@ -49,13 +49,23 @@ impl PageCache {
         // the hot pages are back after one request each).
         if *used + size > BUDGET_BYTES {
             map.retain(|_, e| e.generation == generation && e.config == config);
-            *used = map.values().map(|e| e.resp.body.as_slice().len() + 256).sum();
+            *used = map
+                .values()
+                .map(|e| e.resp.body.as_slice().len() + 256)
+                .sum();
             if *used + size > BUDGET_BYTES {
                 map.clear();
                 *used = 0;
             }
         }
-        if let Some(old) = map.insert(key, Entry { generation, config, resp }) {
+        if let Some(old) = map.insert(
+            key,
+            Entry {
+                generation,
+                config,
+                resp,
+            },
+        ) {
             *used = used.saturating_sub(old.resp.body.as_slice().len() + 256);
         }
         *used += size;

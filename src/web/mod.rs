@@ -42,7 +42,13 @@ pub fn with_ctx<T>(
     let conn = app.db.read()?;
     let categories = crate::shop::catalog::categories(&conn)?;
     drop(conn);
-    Ok(f(&make_ctx(app, &cfg, &categories, &req.request_id, search_q)))
+    Ok(f(&make_ctx(
+        app,
+        &cfg,
+        &categories,
+        &req.request_id,
+        search_q,
+    )))
 }
 
 pub fn make_ctx<'a>(
@@ -98,7 +104,11 @@ impl Web {
             // One canonical address per page; the target is our own path, still encoded.
             let target = path.trim_end_matches('/');
             let target = if target.is_empty() { "/" } else { target };
-            let q = if req.query().is_empty() { String::new() } else { format!("?{}", req.query()) };
+            let q = if req.query().is_empty() {
+                String::new()
+            } else {
+                format!("?{}", req.query())
+            };
             return Ok(Resp::new(308).header("Location", format!("{target}{q}")));
         }
         match seg.as_slice() {
@@ -189,7 +199,9 @@ impl Handler for Web {
         if let Some(k) = key
             && resp.status == 200
         {
-            self.app.cache.put(k, generation, cfg_id, Arc::new(resp.clone()));
+            self.app
+                .cache
+                .put(k, generation, cfg_id, Arc::new(resp.clone()));
         }
         resp
     }

@@ -28,14 +28,18 @@ pub fn home(app: &App, req: &Req) -> Outcome {
     let newest = catalog::newest(&conn, 8)?;
     drop(conn);
     with_ctx(app, req, "", |ctx| {
-        html_page(200, views::home(ctx, &banners, &featured, &newest, ctx.categories))
+        html_page(
+            200,
+            views::home(ctx, &banners, &featured, &newest, ctx.categories),
+        )
     })
 }
 
 /// Parses listing parameters shared by the category page and the API.
 pub fn list_query(p: &Params, page_size: usize) -> Result<ListQuery, Error> {
-    let sort = Sort::parse(p.get("sort").unwrap_or(""))
-        .ok_or_else(|| Error::bad_request("Unknown sort order. Use newest, price_asc or price_desc."))?;
+    let sort = Sort::parse(p.get("sort").unwrap_or("")).ok_or_else(|| {
+        Error::bad_request("Unknown sort order. Use newest, price_asc or price_desc.")
+    })?;
     let after = match p.get("after").or_else(|| p.get("cursor")) {
         None | Some("") => None,
         Some(s) => Some(
@@ -105,8 +109,9 @@ pub fn product(app: &App, req: &Req, slug: &str) -> Outcome {
         ),
     };
     let conn = app.db.read()?;
-    let p = catalog::product_by_slug(&conn, slug, false)?
-        .ok_or_else(|| Error::not_found("We couldn't find that product. It may have sold out for good."))?;
+    let p = catalog::product_by_slug(&conn, slug, false)?.ok_or_else(|| {
+        Error::not_found("We couldn't find that product. It may have sold out for good.")
+    })?;
     let related = catalog::related(&conn, &p, 4)?;
     drop(conn);
     let selected = wanted
@@ -127,7 +132,13 @@ pub fn product(app: &App, req: &Req, slug: &str) -> Outcome {
 
 pub fn search(app: &App, req: &Req) -> Outcome {
     let params = Params::parse(req.query());
-    let q: String = params.get("q").unwrap_or("").trim().chars().take(100).collect();
+    let q: String = params
+        .get("q")
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(100)
+        .collect();
     let offset = match params.get("offset") {
         None | Some("") => 0,
         Some(s) => s
@@ -185,7 +196,9 @@ pub fn image(app: &App, req: &Req, file: &str) -> Outcome {
         .header("if-none-match")
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
     {
-        return Ok(Resp::new(304).header("ETag", etag).header("Cache-Control", cache));
+        return Ok(Resp::new(304)
+            .header("ETag", etag)
+            .header("Cache-Control", cache));
     }
     let conn = app.db.read()?;
     let bytes = catalog::image_bytes(&conn, hash, size)?.ok_or_else(not_found)?;

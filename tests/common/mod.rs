@@ -30,7 +30,8 @@ impl Page {
             .map(|(_, v)| v.as_str())
     }
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 }
 
@@ -137,7 +138,11 @@ pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<Vec<
         .limit(50 * 1024 * 1024)
         .read_to_vec()
         .unwrap_or_default();
-    Page { status, headers, body }
+    Page {
+        status,
+        headers,
+        body,
+    }
 }
 
 /// One demo store shared by the read-only tests of a test binary (the demo images take a
