@@ -2,6 +2,9 @@
 // stock note and SKU in place. Everything works without this file (the radio buttons and
 // the form submit carry the choice).
 (function () {
+  // Wide screens show the listing filters open; phones keep them folded.
+  var filters = document.querySelector(".filters details");
+  if (filters && window.matchMedia("(min-width: 900px)").matches) filters.open = true;
   var form = document.getElementById("add-form");
   if (!form) return;
   var price = document.getElementById("price");
@@ -21,7 +24,16 @@
       was.textContent = compare;
       wrap.appendChild(was);
     }
+    var off = input.getAttribute("data-off");
+    if (compare && off) {
+      var badge = document.createElement("span");
+      badge.className = "badge";
+      badge.textContent = "\u2212" + off + "%";
+      wrap.appendChild(badge);
+    }
     price.replaceChildren(wrap);
+    var sku = document.getElementById("sku");
+    if (sku) sku.textContent = input.getAttribute("data-sku") || "";
     if (stock) {
       var text = input.getAttribute("data-stock") || "";
       stock.textContent = text;

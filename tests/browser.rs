@@ -117,6 +117,8 @@ fn shopper_opens_home_goes_to_a_product_and_picks_a_variant() {
         .get_inner_text()
         .unwrap();
     assert!(price.contains("₹2,890.00"), "{price}");
+    let sku = tab.find_element("#sku").unwrap().get_inner_text().unwrap();
+    assert!(sku.ends_with("L-NATURAL"), "SKU follows the choice: {sku}");
     shot(&tab, "product-desktop.png");
 
     // Add to bag leads to a real page.
@@ -132,7 +134,7 @@ fn shopper_opens_home_goes_to_a_product_and_picks_a_variant() {
 }
 
 #[test]
-fn phone_layout_has_a_sticky_add_to_bag_bar() {
+fn phone_layout_keeps_the_add_to_bag_bar_on_screen() {
     let s = common::Store::demo();
     let b = browser(390, 844);
     let tab = b.new_tab().unwrap();
@@ -150,7 +152,11 @@ fn phone_layout_has_a_sticky_add_to_bag_bar() {
         .unwrap()
         .value
         .unwrap();
-    assert_eq!(pos.as_str(), Some("sticky"));
+    assert_eq!(
+        pos.as_str(),
+        Some("fixed"),
+        "the add-to-bag bar stays on screen on phones"
+    );
     shot(&tab, "product-phone.png");
     tab.navigate_to(&s.url)
         .unwrap()

@@ -333,7 +333,23 @@ pub fn facets(c: &Connection, category_id: Option<i64>) -> Result<Facets> {
             None => out.push((name, vec![value])),
         }
     }
+    for (_, values) in &mut out {
+        values.sort_by_key(|v| value_order(v));
+    }
     Ok(Facets { options: out })
+}
+
+/// Clothing sizes in wearing order, then everything else alphabetically (numbers by value).
+fn value_order(v: &str) -> (u8, i64, String) {
+    const SIZES: &[&str] = &["XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL"];
+    if let Some(i) = SIZES.iter().position(|s| s.eq_ignore_ascii_case(v)) {
+        return (0, i as i64, String::new());
+    }
+    let lead: String = v.chars().take_while(|c| c.is_ascii_digit()).collect();
+    match lead.parse::<i64>() {
+        Ok(n) => (1, n, v.to_lowercase()),
+        Err(_) => (2, 0, v.to_lowercase()),
+    }
 }
 
 /// Turns what a shopper typed into an FTS5 query: each word becomes a quoted prefix term,

@@ -58,7 +58,7 @@ const CATEGORIES: &[(&str, &str, Option<&str>, &str)] = &[
     ),
     (
         "home",
-        "Home",
+        "Home & Living",
         None,
         "Candles, stoneware and textiles for a calmer home.",
     ),
@@ -381,7 +381,7 @@ const PRODUCTS: &[DemoProduct] = &[
         motif: Motif::Cushion,
         color: [170, 80, 60],
         photos: 1,
-        featured: false,
+        featured: true,
         options: COLOUR,
         variants: &[
             (&["Madder"], 139_000, Some(165_000), 8),

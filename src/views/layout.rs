@@ -152,7 +152,6 @@ pub fn page(ctx: &Ctx, meta: &Meta, body: Markup) -> Markup {
                         a.cart-link href="/cart" { "Bag" }
                     }
                     nav.cats aria-label="Categories" {
-                        a href="/" { "Home" }
                         @for c in &top { a href={ "/c/" (c.slug) } { (c.name) } }
                     }
                 }

@@ -216,7 +216,7 @@ pub fn category(ctx: &Ctx, v: &CategoryView) -> Markup {
             }
             .listing {
                 form.filters method="get" action=(base) {
-                    details open {
+                    details open[v.query.in_stock_only || !v.query.options.is_empty() || v.query.sort != Sort::Newest] {
                         summary { "Filter and sort" }
                         label.field {
                             span { "Sort by" }
@@ -476,7 +476,9 @@ pub fn product(ctx: &Ctx, v: &ProductView) -> Markup {
                                             disabled[var.stock <= 0]
                                             data-price=(ctx.money.format(var.price))
                                             data-compare=[percent_off(var.price, var.compare_at).map(|_| ctx.money.format(var.compare_at.unwrap_or_default()))]
-                                            data-stock=(stock_text(var, v.low_stock_threshold));
+                                            data-stock=(stock_text(var, v.low_stock_threshold))
+                                            data-off=[percent_off(var.price, var.compare_at)]
+                                            data-sku=(var.sku);
                                         span { (variant_label(var)) @if var.stock <= 0 { small { " — sold out" } } }
                                     }
                                 }
