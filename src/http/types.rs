@@ -53,11 +53,13 @@ impl Req {
     }
 }
 
-/// Response body: owned bytes or a static slice (embedded assets need no copy).
+/// Response body: owned bytes, a static slice (embedded assets need no copy) or shared
+/// bytes (a cached page is sent to many requests without copying).
 #[derive(Debug, Clone)]
 pub enum Body {
     Bytes(Vec<u8>),
     Static(&'static [u8]),
+    Shared(std::sync::Arc<[u8]>),
 }
 
 impl Body {
@@ -65,6 +67,15 @@ impl Body {
         match self {
             Body::Bytes(b) => b,
             Body::Static(b) => b,
+            Body::Shared(b) => b,
+        }
+    }
+
+    /// Turns owned bytes into shared ones (cheap to clone afterwards).
+    pub fn into_shared(self) -> Body {
+        match self {
+            Body::Bytes(b) => Body::Shared(b.into()),
+            other => other,
         }
     }
 }

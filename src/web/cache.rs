@@ -3,6 +3,7 @@
 //! with, so a stock change, a product edit or a config reload is visible on the very next
 //! request. Only anonymous GETs of public pages are cached; the byte budget keeps RSS low.
 
+use crate::config::Config;
 use crate::http::Resp;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,7 +12,9 @@ const BUDGET_BYTES: usize = 8 * 1024 * 1024;
 
 struct Entry {
     generation: u64,
-    config: usize,
+    /// The config snapshot itself (not its address): holding it keeps the address from
+    /// being reused by a later reload, so `Arc::ptr_eq` cannot be fooled.
+    config: Arc<Config>,
     resp: Arc<Resp>,
 }
 
@@ -32,13 +35,13 @@ impl PageCache {
         }
     }
 
-    pub fn get(&self, key: &str, generation: u64, config: usize) -> Option<Arc<Resp>> {
+    pub fn get(&self, key: &str, generation: u64, config: &Arc<Config>) -> Option<Arc<Resp>> {
         let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let e = map.0.get(key)?;
-        (e.generation == generation && e.config == config).then(|| e.resp.clone())
+        (e.generation == generation && Arc::ptr_eq(&e.config, config)).then(|| e.resp.clone())
     }
 
-    pub fn put(&self, key: String, generation: u64, config: usize, resp: Arc<Resp>) {
+    pub fn put(&self, key: String, generation: u64, config: &Arc<Config>, resp: Arc<Resp>) {
         let size = resp.body.as_slice().len() + key.len() + 256;
         if size > BUDGET_BYTES / 16 {
             return;
@@ -48,7 +51,7 @@ impl PageCache {
         // Stale entries are dropped first; if still over budget, start afresh (cheap, and
         // the hot pages are back after one request each).
         if *used + size > BUDGET_BYTES {
-            map.retain(|_, e| e.generation == generation && e.config == config);
+            map.retain(|_, e| e.generation == generation && Arc::ptr_eq(&e.config, config));
             *used = map
                 .values()
                 .map(|e| e.resp.body.as_slice().len() + 256)
@@ -62,7 +65,7 @@ impl PageCache {
             key,
             Entry {
                 generation,
-                config,
+                config: config.clone(),
                 resp,
             },
         ) {

@@ -9,6 +9,7 @@ pub mod storefront;
 
 use crate::app::App;
 use crate::error::{Error, Kind};
+use crate::http::types::Body;
 use crate::http::{Handler, Head, Req, Resp};
 use crate::views::format::Money;
 use crate::views::layout::{self, Ctx};
@@ -182,9 +183,8 @@ impl Handler for Web {
         };
         let generation = self.app.db.generation();
         let cfg = self.app.cfg();
-        let cfg_id = Arc::as_ptr(&cfg) as usize;
         if let Some(k) = &key
-            && let Some(hit) = self.app.cache.get(k, generation, cfg_id)
+            && let Some(hit) = self.app.cache.get(k, generation, &cfg)
         {
             return (*hit).clone();
         }
@@ -195,13 +195,14 @@ impl Handler for Web {
         let html = resp
             .get_header("Content-Type")
             .is_some_and(|t| t.starts_with("text/html"));
-        let resp = finish(resp, html);
+        let mut resp = finish(resp, html);
         if let Some(k) = key
             && resp.status == 200
         {
+            resp.body = std::mem::replace(&mut resp.body, Body::Static(b"")).into_shared();
             self.app
                 .cache
-                .put(k, generation, cfg_id, Arc::new(resp.clone()));
+                .put(k, generation, &cfg, Arc::new(resp.clone()));
         }
         resp
     }
