@@ -50,6 +50,7 @@ CREATE TABLE products (
 ) STRICT;
 
 CREATE INDEX products_listing ON products (status, category_id, created_at DESC, id DESC);
+CREATE INDEX products_newest ON products (status, created_at DESC, id DESC);
 CREATE INDEX products_price ON products (status, category_id, min_price, id);
 CREATE INDEX products_featured ON products (status, featured, created_at DESC);
 
@@ -173,3 +174,30 @@ CREATE TRIGGER variants_fts_delete AFTER DELETE ON variants BEGIN
     UPDATE product_search SET skus = (SELECT group_concat(sku, ' ') FROM variants WHERE product_id = OLD.product_id)
     WHERE rowid = OLD.product_id;
 END;
+
+-- One counter that moves whenever anything the storefront shows changes (catalog, stock,
+-- images, banners). The server caches rendered pages and catalog reads against it, so a
+-- sale or an edit is visible at once while unrelated writes (sessions, mail) keep caches.
+CREATE TABLE catalog_version (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL
+) STRICT;
+INSERT INTO catalog_version (id, version) VALUES (1, 1);
+CREATE TRIGGER categories_bump_insert AFTER INSERT ON categories BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER categories_bump_update AFTER UPDATE ON categories BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER categories_bump_delete AFTER DELETE ON categories BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER products_bump_insert AFTER INSERT ON products BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER products_bump_update AFTER UPDATE ON products BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER products_bump_delete AFTER DELETE ON products BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER variants_bump_insert AFTER INSERT ON variants BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER variants_bump_update AFTER UPDATE ON variants BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER variants_bump_delete AFTER DELETE ON variants BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER images_bump_insert AFTER INSERT ON images BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER images_bump_update AFTER UPDATE ON images BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER images_bump_delete AFTER DELETE ON images BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER product_images_bump_insert AFTER INSERT ON product_images BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER product_images_bump_update AFTER UPDATE ON product_images BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER product_images_bump_delete AFTER DELETE ON product_images BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER banners_bump_insert AFTER INSERT ON banners BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER banners_bump_update AFTER UPDATE ON banners BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER banners_bump_delete AFTER DELETE ON banners BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;

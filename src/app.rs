@@ -7,6 +7,8 @@ use crate::db::{Db, Sync};
 use crate::error::{Error, Result};
 use crate::http::assets::AssetIndex;
 use crate::http::{ServerConfig, ServerHandle};
+use crate::shop::catalog::{Category, Facets};
+use crate::web::cache::VersionedMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,11 +20,29 @@ pub struct App {
     pub assets: AssetIndex,
     pub data_dir: PathBuf,
     pub cache: crate::web::cache::PageCache,
+    pub categories: VersionedMap<(), Vec<Category>>,
+    pub facets: VersionedMap<Option<i64>, Facets>,
 }
 
 impl App {
     pub fn cfg(&self) -> Arc<Config> {
         self.config.get()
+    }
+
+    /// The category tree with product counts, recomputed only when the catalog changes.
+    pub fn categories(&self) -> Result<Arc<Vec<Category>>> {
+        self.categories
+            .get_or_try(&(), self.db.catalog_version(), || {
+                crate::shop::catalog::categories(&*self.db.read()?)
+            })
+    }
+
+    /// Option filters of a listing, recomputed only when the catalog changes.
+    pub fn facets(&self, category_id: Option<i64>) -> Result<Arc<Facets>> {
+        self.facets
+            .get_or_try(&category_id, self.db.catalog_version(), || {
+                crate::shop::catalog::facets(&*self.db.read()?, category_id)
+            })
     }
 }
 
@@ -118,6 +138,8 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
         assets: AssetIndex::build(),
         data_dir: cfg.server.data_dir.clone(),
         cache: crate::web::cache::PageCache::new(),
+        categories: VersionedMap::default(),
+        facets: VersionedMap::default(),
     });
     let watcher = match &path {
         Some(p) => match config::watch(p.clone(), handle_cfg) {

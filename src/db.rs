@@ -19,8 +19,11 @@ pub struct Db {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: r2d2::Pool<SqliteConnectionManager>,
-    /// Bumped after every committed write; caches of rendered pages key on it.
+    /// Bumped after every committed write.
     generation: AtomicU64,
+    /// Mirror of the `catalog_version` row, refreshed after every commit: caches of
+    /// rendered pages and catalog reads key on it.
+    catalog_version: AtomicU64,
 }
 
 /// How hard SQLite syncs: FULL survives a power cut after every commit (the default: an
@@ -86,12 +89,27 @@ impl Db {
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| Error::internal(format!("reader pool: {e}")))?;
-        Ok(Db {
+        let db = Db {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             readers,
             generation: AtomicU64::new(1),
-        })
+            catalog_version: AtomicU64::new(0),
+        };
+        db.refresh_catalog_version()?;
+        Ok(db)
+    }
+
+    /// Changes whenever something the storefront shows changed (see schema.sql).
+    pub fn catalog_version(&self) -> u64 {
+        self.catalog_version.load(Ordering::Acquire)
+    }
+
+    fn refresh_catalog_version(&self) -> Result<()> {
+        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let v: i64 = conn.query_row(sql::CATALOG_VERSION, [], |r| r.get(0))?;
+        self.catalog_version.store(v as u64, Ordering::Release);
+        Ok(())
     }
 
     /// Changes whenever a write transaction commits.
@@ -117,6 +135,9 @@ impl Db {
         let out = f(&tx)?;
         tx.commit()?;
         self.generation.fetch_add(1, Ordering::Release);
+        if let Ok(v) = conn.query_row(sql::CATALOG_VERSION, [], |r| r.get::<_, i64>(0)) {
+            self.catalog_version.store(v as u64, Ordering::Release);
+        }
         Ok(out)
     }
 
@@ -167,4 +188,10 @@ pub fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+pub mod sql {
+    //! SQL of the database layer itself.
+    pub const CATALOG_VERSION: &str = "SELECT version FROM catalog_version WHERE id = 1";
+    pub const ALL: &[&str] = &[CATALOG_VERSION];
 }

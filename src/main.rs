@@ -91,7 +91,18 @@ fn with_config(
     f(args, &cfg)
 }
 
+/// glibc gives each thread that mallocs its own arena; with a thread per connection that
+/// grows RSS by tens of MB under load for no speed gain. Two arenas are plenty here.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only adjusts allocator tuning; called before any server thread starts.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
 fn serve(args: &Args) -> CmdResult {
+    limit_malloc_arenas();
     // A bad config file is a usage error (exit 2), reported before anything starts.
     app::load_config(args.config.as_deref()).map_err(|e| (2, e))?;
     let stop = boutique::http::server::install_signal_handlers();

@@ -16,7 +16,7 @@ fn every_sql_constant_prepares_against_the_schema() {
     // The listing query is assembled from fragments; prepare its widest shapes too.
     all.push(format!(
         "{}{} AND p.in_stock = 1 ORDER BY p.min_price LIMIT ?",
-        catalog::sql::LIST_SELECT,
+        catalog::sql::LIST_IDS,
         catalog::sql::LIST_IN_CATEGORY
     ));
     for sql in &all {

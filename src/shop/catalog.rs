@@ -219,31 +219,67 @@ pub fn category_by_id(c: &Connection, id: i64) -> Result<Option<Category>> {
     Ok(st.query_row([id], category).optional()?)
 }
 
+/// Ids from a query whose first column is a product id, bound with `args`.
+fn ids(c: &Connection, sql: &str, args: impl rusqlite::Params) -> Result<Vec<i64>> {
+    let mut st = c.prepare_cached(sql)?;
+    let rows = st.query_map(args, |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Card data for these product ids, in the given order. Listings first pick ids (cheap,
+/// index-ordered) and only then fetch card columns, so the per-card subqueries (first
+/// image, compare-at price) run for the products shown, not for every candidate.
+pub fn cards_by_ids(c: &Connection, ids: &[i64]) -> Result<Vec<ProductCard>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = serde_json::to_string(ids).map_err(Error::internal)?;
+    let mut st = c.prepare_cached(sql::CARDS_BY_IDS)?;
+    let rows = st.query_map([list], card)?;
+    let mut by_id: std::collections::HashMap<i64, ProductCard> = rows
+        .map(|r| r.map(|card| (card.id, card)))
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
 /// Active products, newest first (home page "new arrivals").
 pub fn newest(c: &Connection, limit: usize) -> Result<Vec<ProductCard>> {
-    let mut st = c.prepare_cached(sql::NEWEST)?;
-    let rows = st.query_map([limit as i64], card)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    cards_by_ids(c, &ids(c, sql::NEWEST_IDS, [limit as i64])?)
 }
 
 pub fn featured(c: &Connection, limit: usize) -> Result<Vec<ProductCard>> {
-    let mut st = c.prepare_cached(sql::FEATURED)?;
-    let rows = st.query_map([limit as i64], card)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    cards_by_ids(c, &ids(c, sql::FEATURED_IDS, [limit as i64])?)
 }
 
-/// Other active products of the same category (then anything) for "You may also like".
+/// "You may also like": recent products of the same category, those in stock first,
+/// topped up with the newest products elsewhere when the category is small.
 pub fn related(c: &Connection, p: &Product, limit: usize) -> Result<Vec<ProductCard>> {
-    let mut st = c.prepare_cached(sql::RELATED)?;
-    let cat = p.category.as_ref().map(|c| c.id);
-    let rows = st.query_map(params![p.id, cat, limit as i64], card)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut chosen: Vec<(i64, bool)> = Vec::new();
+    if let Some(cat) = &p.category {
+        let mut st = c.prepare_cached(sql::RELATED_IN_CATEGORY)?;
+        let rows = st.query_map(params![p.id, cat.id, (limit * 3) as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?))
+        })?;
+        chosen = rows.collect::<rusqlite::Result<_>>()?;
+        // Stable: keeps newest-first within in-stock and sold-out.
+        chosen.sort_by_key(|(_, in_stock)| !in_stock);
+        chosen.truncate(limit);
+    }
+    if chosen.len() < limit {
+        for id in ids(c, sql::NEWEST_IDS, [(limit * 2 + 1) as i64])? {
+            if id != p.id && !chosen.iter().any(|(x, _)| *x == id) && chosen.len() < limit {
+                chosen.push((id, true));
+            }
+        }
+    }
+    let ids: Vec<i64> = chosen.into_iter().map(|(id, _)| id).collect();
+    cards_by_ids(c, &ids)
 }
 
 /// One page of a category (or the whole catalog) with sort, filters and a cursor.
 pub fn list(c: &Connection, q: &ListQuery) -> Result<Page> {
     let limit = q.limit.clamp(1, 200);
-    let mut sql_text = String::from(sql::LIST_SELECT);
+    let mut sql_text = String::from(sql::LIST_IDS);
     let mut args: Vec<rusqlite::types::Value> = Vec::new();
     use rusqlite::types::Value as V;
     if let Some(cat) = q.category_id {
@@ -302,21 +338,28 @@ pub fn list(c: &Connection, q: &ListQuery) -> Result<Page> {
     sql_text.push_str(" LIMIT ?");
     args.push(V::Integer(limit as i64 + 1));
     let mut st = c.prepare_cached(&sql_text)?;
-    let rows = st.query_map(rusqlite::params_from_iter(args), card)?;
-    let mut items: Vec<ProductCard> = rows.collect::<rusqlite::Result<_>>()?;
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(|last| Cursor {
-            key: match q.sort {
-                Sort::Newest => last.created_at,
-                _ => last.price,
-            },
-            id: last.id,
+    let key_col = match q.sort {
+        Sort::Newest => 1,
+        _ => 2,
+    };
+    let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
+        Ok(Cursor {
+            id: r.get(0)?,
+            key: r.get(key_col)?,
         })
+    })?;
+    let mut found: Vec<Cursor> = rows.collect::<rusqlite::Result<_>>()?;
+    let next = if found.len() > limit {
+        found.truncate(limit);
+        found.last().copied()
     } else {
         None
     };
-    Ok(Page { items, next })
+    let ids: Vec<i64> = found.iter().map(|f| f.id).collect();
+    Ok(Page {
+        items: cards_by_ids(c, &ids)?,
+        next,
+    })
 }
 
 /// Option names and values present among active products of a category (or everywhere).
@@ -378,12 +421,14 @@ pub fn search(
     let Some(q) = fts_query(input) else {
         return Ok((Vec::new(), false));
     };
-    let mut st = c.prepare_cached(sql::SEARCH)?;
-    let rows = st.query_map(params![q, limit as i64 + 1, offset as i64], card)?;
-    let mut items: Vec<ProductCard> = rows.collect::<rusqlite::Result<_>>()?;
-    let more = items.len() > limit;
-    items.truncate(limit);
-    Ok((items, more))
+    let mut found = ids(
+        c,
+        sql::SEARCH_IDS,
+        params![q, limit as i64 + 1, offset as i64],
+    )?;
+    let more = found.len() > limit;
+    found.truncate(limit);
+    Ok((cards_by_ids(c, &found)?, more))
 }
 
 /// A product by slug. Drafts and archived products are only returned when `include_hidden`.
@@ -817,25 +862,19 @@ pub mod sql {
         ORDER BY COALESCE(parent.position, c.position), COALESCE(parent.id, c.id), c.parent_id IS NOT NULL, c.position, c.id";
     pub const CATEGORY_BY_SLUG: &str = "SELECT c.id, c.parent_id, c.slug, c.name, c.description, c.position, 0 FROM categories c WHERE c.slug = ?1";
     pub const CATEGORY_BY_ID: &str = "SELECT c.id, c.parent_id, c.slug, c.name, c.description, c.position, 0 FROM categories c WHERE c.id = ?1";
-    pub const NEWEST: &str = concat!(
+    pub const CARDS_BY_IDS: &str = concat!(
         card_select!(),
-        "WHERE p.status = 'active' ORDER BY p.created_at DESC, p.id DESC LIMIT ?1"
+        "WHERE p.id IN (SELECT value FROM json_each(?1))"
     );
-    pub const FEATURED: &str = concat!(
-        card_select!(),
-        "WHERE p.status = 'active' AND p.featured = 1 ORDER BY p.created_at DESC, p.id DESC LIMIT ?1"
-    );
-    pub const RELATED: &str = concat!(
-        card_select!(),
-        "WHERE p.status = 'active' AND p.id <> ?1 ORDER BY (p.category_id IS ?2) DESC, p.in_stock DESC, p.created_at DESC LIMIT ?3"
-    );
-    pub const LIST_SELECT: &str = concat!(card_select!(), "WHERE p.status = 'active'");
+    pub const NEWEST_IDS: &str = "SELECT id FROM products WHERE status = 'active' ORDER BY created_at DESC, id DESC LIMIT ?1";
+    pub const FEATURED_IDS: &str = "SELECT id FROM products WHERE status = 'active' AND featured = 1 ORDER BY created_at DESC, id DESC LIMIT ?1";
+    pub const RELATED_IN_CATEGORY: &str = "SELECT id, in_stock FROM products WHERE status = 'active' AND category_id = ?2 AND id <> ?1 ORDER BY created_at DESC, id DESC LIMIT ?3";
+    /// Listing ids with both sort keys; filters and the cursor are appended by `list`.
+    pub const LIST_IDS: &str =
+        "SELECT p.id, p.created_at, p.min_price FROM products p WHERE p.status = 'active'";
     pub const LIST_IN_CATEGORY: &str =
         " AND p.category_id IN (SELECT id FROM categories WHERE id = ? OR parent_id = ?)";
-    pub const SEARCH: &str = concat!(
-        card_select!(),
-        "JOIN product_search s ON s.rowid = p.id WHERE product_search MATCH ?1 AND p.status = 'active' ORDER BY s.rank, p.id LIMIT ?2 OFFSET ?3"
-    );
+    pub const SEARCH_IDS: &str = "SELECT p.id FROM product_search s JOIN products p ON p.id = s.rowid WHERE product_search MATCH ?1 AND p.status = 'active' ORDER BY s.rank, p.id LIMIT ?2 OFFSET ?3";
     pub const FACETS: &str = "SELECT name, value FROM ( \
         SELECT p.option1_name AS name, v.option1 AS value FROM variants v JOIN products p ON p.id = v.product_id \
           WHERE p.status = 'active' AND v.archived = 0 AND p.option1_name IS NOT NULL AND v.option1 IS NOT NULL \
@@ -878,11 +917,12 @@ pub mod sql {
         CATEGORIES,
         CATEGORY_BY_SLUG,
         CATEGORY_BY_ID,
-        NEWEST,
-        FEATURED,
-        RELATED,
-        LIST_SELECT,
-        SEARCH,
+        CARDS_BY_IDS,
+        NEWEST_IDS,
+        FEATURED_IDS,
+        RELATED_IN_CATEGORY,
+        LIST_IDS,
+        SEARCH_IDS,
         FACETS,
         PRODUCT_BY_SLUG,
         VARIANTS_OF,

@@ -144,8 +144,7 @@ pub fn product(app: &App, slug: &str) -> Outcome {
 
 pub fn categories(app: &App) -> Outcome {
     let cfg = app.cfg();
-    let conn = app.db.read()?;
-    let cats = catalog::categories(&conn)?;
+    let cats = app.categories()?;
     let parent_slug = |id: Option<i64>| {
         id.and_then(|pid| cats.iter().find(|c| c.id == pid).map(|c| c.slug.clone()))
     };

@@ -74,3 +74,44 @@ impl PageCache {
         *used += size;
     }
 }
+
+/// Values computed from the catalog and kept until the catalog version moves (category
+/// tree with counts, listing facets). Computing them is a scan; reading them is a lookup.
+pub struct VersionedMap<K, V> {
+    inner: Mutex<HashMap<K, (u64, Arc<V>)>>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V> Default for VersionedMap<K, V> {
+    fn default() -> Self {
+        VersionedMap {
+            inner: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V> VersionedMap<K, V> {
+    /// The value for `key` at `version`, computing it with `f` when missing or stale. Two
+    /// requests racing on a stale entry may both compute; both results are equal.
+    pub fn get_or_try<E>(
+        &self,
+        key: &K,
+        version: u64,
+        f: impl FnOnce() -> Result<V, E>,
+    ) -> Result<Arc<V>, E> {
+        {
+            let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((v, value)) = map.get(key)
+                && *v == version
+            {
+                return Ok(value.clone());
+            }
+        }
+        let value = Arc::new(f()?);
+        let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 1024 {
+            map.clear();
+        }
+        map.insert(key.clone(), (version, value.clone()));
+        Ok(value)
+    }
+}

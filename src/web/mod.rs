@@ -181,7 +181,8 @@ impl Handler for Web {
         } else {
             None
         };
-        let generation = self.app.db.generation();
+        // Pages depend on the catalog and the config only (not on sessions or mail).
+        let generation = self.app.db.catalog_version();
         let cfg = self.app.cfg();
         if let Some(k) = &key
             && let Some(hit) = self.app.cache.get(k, generation, &cfg)

@@ -12,7 +12,9 @@ use crate::views::shop as views;
 
 /// Pages whose anonymous GET responses may be cached (see cache.rs).
 pub fn cacheable(path: &str) -> bool {
-    std::env::var_os("BOUTIQUE_NO_PAGE_CACHE").is_none()
+    // BOUTIQUE_NO_PAGE_CACHE=1 turns the cache off, so benchmarks can report both ways.
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    !*OFF.get_or_init(|| std::env::var_os("BOUTIQUE_NO_PAGE_CACHE").is_some())
         && (path == "/"
             || path.starts_with("/c/")
             || path.starts_with("/p/")
@@ -75,8 +77,8 @@ pub fn category(app: &App, req: &Req, slug: &str) -> Outcome {
         .ok_or_else(|| Error::not_found("We couldn't find that category."))?;
     q.category_id = Some(cat.id);
     let page = catalog::list(&conn, &q)?;
-    let facets = catalog::facets(&conn, Some(cat.id))?;
     drop(conn);
+    let facets = app.facets(Some(cat.id))?;
     with_ctx(app, req, "", |ctx| {
         let parent = cat
             .parent_id
@@ -229,7 +231,7 @@ pub fn sitemap(app: &App) -> Outcome {
     let cfg = app.cfg();
     let base = &cfg.store.url;
     let conn = app.db.read()?;
-    let cats = catalog::categories(&conn)?;
+    let cats = app.categories()?;
     let products = catalog::sitemap_entries(&conn)?;
     drop(conn);
     let mut xml = String::from(
@@ -247,7 +249,7 @@ pub fn sitemap(app: &App) -> Outcome {
         xml.push_str("</url>\n");
     };
     push(format!("{base}/"), None);
-    for c in &cats {
+    for c in cats.iter() {
         push(format!("{base}/c/{}", c.slug), None);
     }
     for (slug, updated) in &products {
