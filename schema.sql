@@ -52,7 +52,7 @@ CREATE TABLE products (
 CREATE INDEX products_listing ON products (status, category_id, created_at DESC, id DESC);
 CREATE INDEX products_newest ON products (status, created_at DESC, id DESC);
 CREATE INDEX products_price ON products (status, category_id, min_price, id);
-CREATE INDEX products_featured ON products (status, featured, created_at DESC);
+CREATE INDEX products_featured ON products (status, featured, created_at DESC, id DESC);
 
 CREATE TABLE variants (
     id               INTEGER PRIMARY KEY,
@@ -111,17 +111,20 @@ END;
 
 -- Images live inside the database as WebP variants; `hash` (hex of the full WebP's SHA-256
 -- prefix) makes their URLs content-addressed and immutable.
+-- Column order matters: SQLite reaches a column by walking past the ones before it, and
+-- large BLOBs spill into overflow pages. Small columns (incl. the ~200-byte placeholder
+-- that every product card inlines) come first, the big encodings last, smallest first.
 CREATE TABLE images (
     id          INTEGER PRIMARY KEY,
     hash        TEXT NOT NULL UNIQUE,
     width       INTEGER NOT NULL,
     height      INTEGER NOT NULL,
-    full        BLOB NOT NULL,
-    w600        BLOB NOT NULL,
-    w160        BLOB NOT NULL,
-    placeholder BLOB NOT NULL,
     alt         TEXT NOT NULL DEFAULT '',
-    created_at  INTEGER NOT NULL
+    created_at  INTEGER NOT NULL,
+    placeholder BLOB NOT NULL,
+    w160        BLOB NOT NULL,
+    w600        BLOB NOT NULL,
+    full        BLOB NOT NULL
 ) STRICT;
 
 CREATE TABLE product_images (

@@ -432,3 +432,83 @@ fn empty_store_without_demo_still_renders() {
     );
     assert!(first_product_link(&p.text()).is_none());
 }
+
+#[test]
+fn catalog_edits_refresh_cached_pages_facets_and_counts_but_other_writes_do_not() {
+    use boutique::shop::catalog::{self, NewProduct, NewVariant};
+    let s = Store::demo();
+    // Warm every cache: home (category counts), the listing and its facets.
+    assert!(s.get("/").text().contains("3 pieces"));
+    assert!(!s.get("/c/home").text().contains("Terracotta"));
+    let before = s.app().db.catalog_version();
+    // A write that the storefront does not show leaves the catalog version alone.
+    s.app()
+        .db
+        .write_tx(|tx| {
+            Ok(tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('unrelated', 'x')",
+                [],
+            )?)
+        })
+        .unwrap();
+    assert_eq!(s.app().db.catalog_version(), before);
+    let now = boutique::db::now();
+    let home_id = s
+        .app()
+        .categories()
+        .unwrap()
+        .iter()
+        .find(|c| c.slug == "home")
+        .unwrap()
+        .id;
+    s.app()
+        .db
+        .write_tx(|tx| {
+            let pid = catalog::create_product(
+                tx,
+                &NewProduct {
+                    category_id: Some(home_id),
+                    slug: "clay-planter",
+                    title: "Clay Planter",
+                    description: "Hand-thrown.",
+                    status: "active",
+                    featured: false,
+                    option_names: &["Colour"],
+                    seo_title: "",
+                    seo_description: "",
+                },
+                now + 10,
+            )?;
+            catalog::create_variant(
+                tx,
+                pid,
+                &NewVariant {
+                    sku: "CLAY-T",
+                    options: &["Terracotta"],
+                    price: 150_000,
+                    compare_at: None,
+                    stock: 5,
+                    low_stock_threshold: None,
+                    weight_grams: 900,
+                    position: 0,
+                },
+                now + 10,
+            )
+        })
+        .unwrap();
+    assert!(s.app().db.catalog_version() > before);
+    let listing = s.get("/c/home").text();
+    assert!(
+        listing.contains("Clay Planter"),
+        "new product listed at once"
+    );
+    assert!(
+        listing.contains("value=\"Colour:Terracotta\""),
+        "facets refreshed"
+    );
+    assert!(
+        s.get("/").text().contains("4 pieces"),
+        "category counts refreshed"
+    );
+    assert!(s.get("/search?q=planter").text().contains("Clay Planter"));
+}

@@ -1,7 +1,8 @@
-//! A small cache of rendered public pages. An entry is valid only for the database
-//! generation (bumped after every committed write) and the config snapshot it was rendered
-//! with, so a stock change, a product edit or a config reload is visible on the very next
-//! request. Only anonymous GETs of public pages are cached; the byte budget keeps RSS low.
+//! A small cache of rendered public pages. An entry is valid only for the catalog version
+//! (bumped by triggers whenever anything the storefront shows changes) and the config
+//! snapshot it was rendered with, so a stock change, a product edit or a config reload is
+//! visible on the very next request. Only anonymous GETs of public pages are cached; the
+//! byte budget keeps RSS low.
 
 use crate::config::Config;
 use crate::http::Resp;

@@ -32,7 +32,7 @@ impl Web {
 /// What a handler returns: a response, or an error rendered by `Web`.
 pub type Outcome = Result<Resp, Error>;
 
-/// Builds the frame context; categories come from a reader (they are few and cheap).
+/// Builds the frame context; the category tree comes from the catalog-version cache.
 pub fn with_ctx<T>(
     app: &App,
     req: &Req,
@@ -40,9 +40,7 @@ pub fn with_ctx<T>(
     f: impl FnOnce(&Ctx) -> T,
 ) -> Result<T, Error> {
     let cfg = app.cfg();
-    let conn = app.db.read()?;
-    let categories = crate::shop::catalog::categories(&conn)?;
-    drop(conn);
+    let categories = app.categories()?;
     Ok(f(&make_ctx(
         app,
         &cfg,
