@@ -10,7 +10,7 @@
 
 use boutique::db::{Db, Sync};
 use boutique::error::Result;
-use boutique::shop::catalog::{self, NewBanner, NewCategory, NewProduct, NewVariant};
+use boutique::shop::catalog::{self, NewBanner, NewProduct, NewVariant};
 use boutique::shop::images::{self, ImageSet};
 use image::{DynamicImage, Rgb, RgbImage};
 use std::path::PathBuf;
@@ -295,21 +295,7 @@ fn seed(args: &Args) -> Result<()> {
 
     // Categories, banners and the photos in the first transaction.
     let (cat_ids, image_ids) = db.write_tx(|tx| {
-        let mut ids = std::collections::HashMap::new();
-        for (i, (slug, name, parent, desc)) in CATEGORIES.iter().enumerate() {
-            let id = catalog::create_category(
-                tx,
-                &NewCategory {
-                    parent_id: parent.and_then(|p| ids.get(p).copied()),
-                    slug,
-                    name,
-                    description: desc,
-                    position: i as i64,
-                },
-                now,
-            )?;
-            ids.insert(*slug, id);
-        }
+        let ids = catalog::create_category_tree(tx, CATEGORIES, now)?;
         let mut image_ids = Vec::new();
         for (k, set) in sets.iter().flatten().enumerate() {
             image_ids.push(catalog::store_image(

@@ -107,7 +107,7 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
     let (mut cfg, path) = load_config(opts.config_path.as_deref())?;
     let db = open_db(&cfg).map_err(|e| e.to_string())?;
     if opts.demo {
-        crate::shop::demo::load_if_empty(&db, &cfg).map_err(|e| e.to_string())?;
+        crate::shop::demo::load_if_empty(&db).map_err(|e| e.to_string())?;
     } else {
         crate::shop::demo::mark_initialized(&db).map_err(|e| e.to_string())?;
     }

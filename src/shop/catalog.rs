@@ -384,7 +384,7 @@ pub fn facets(c: &Connection, category_id: Option<i64>) -> Result<Facets> {
 
 /// Clothing sizes in wearing order, then everything else alphabetically (numbers by value).
 fn value_order(v: &str) -> (u8, i64, String) {
-    const SIZES: &[&str] = &["XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL"];
+    const SIZES: &[&str] = &["XXS", "XS", "S", "M", "L", "XL", "XXL", "3XL"];
     if let Some(i) = SIZES.iter().position(|s| s.eq_ignore_ascii_case(v)) {
         return (0, i as i64, String::new());
     }
@@ -599,6 +599,33 @@ pub fn create_category(tx: &Transaction, c: &NewCategory, now: i64) -> Result<i6
         ])
         .map_err(|e| constraint_error(e, "A category with that address already exists."))?;
     Ok(tx.last_insert_rowid())
+}
+
+/// Creates categories given as (slug, name, parent slug, description), parents first, in
+/// the given order; returns slug → id.
+pub fn create_category_tree<'a>(
+    tx: &Transaction,
+    tree: &[(&'a str, &str, Option<&str>, &str)],
+    now: i64,
+) -> Result<std::collections::HashMap<&'a str, i64>> {
+    let mut ids = std::collections::HashMap::new();
+    for (i, (slug, name, parent, description)) in tree.iter().enumerate() {
+        let parent_id = match parent {
+            Some(p) => Some(*ids.get(p).ok_or_else(|| {
+                Error::bad_request(format!("category {slug}: parent {p} must come first"))
+            })?),
+            None => None,
+        };
+        let c = NewCategory {
+            parent_id,
+            slug,
+            name,
+            description,
+            position: i as i64,
+        };
+        ids.insert(*slug, create_category(tx, &c, now)?);
+    }
+    Ok(ids)
 }
 
 pub struct NewProduct<'a> {

@@ -5,9 +5,8 @@
 //! images go through the same WebP pipeline as uploads.
 
 use super::art::{self, Motif};
-use super::catalog::{self, NewBanner, NewCategory, NewProduct, NewVariant};
+use super::catalog::{self, NewBanner, NewProduct, NewVariant};
 use super::images::{self, ImageSet};
-use crate::config::Config;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use rusqlite::OptionalExtension;
@@ -402,7 +401,7 @@ pub fn mark_initialized(db: &Db) -> Result<()> {
 }
 
 /// Loads the demo catalog when the store has never been initialised.
-pub fn load_if_empty(db: &Db, cfg: &Config) -> Result<bool> {
+pub fn load_if_empty(db: &Db) -> Result<bool> {
     let done: Option<String> = db
         .read()?
         .query_row(sql::IS_MARKED, [INITIALIZED], |r| r.get(0))
@@ -410,26 +409,11 @@ pub fn load_if_empty(db: &Db, cfg: &Config) -> Result<bool> {
     if done.is_some() {
         return Ok(false);
     }
-    let _ = cfg;
     let photos = render_photos()?;
     let banners = render_banners()?;
     let now = crate::db::now();
     db.write_tx(|tx| {
-        let mut ids = std::collections::HashMap::new();
-        for (i, (slug, name, parent, desc)) in CATEGORIES.iter().enumerate() {
-            let id = catalog::create_category(
-                tx,
-                &NewCategory {
-                    parent_id: parent.and_then(|p| ids.get(p).copied()),
-                    slug,
-                    name,
-                    description: desc,
-                    position: i as i64,
-                },
-                now,
-            )?;
-            ids.insert(*slug, id);
-        }
+        let ids = catalog::create_category_tree(tx, CATEGORIES, now)?;
         for (i, p) in PRODUCTS.iter().enumerate() {
             let slug = catalog::slugify(p.title);
             // Staggered creation times give "new arrivals" a stable order.
