@@ -258,6 +258,10 @@ fn not_found_pages_keep_the_layout_and_show_the_request_id() {
         let rid = p.header("x-request-id").unwrap().to_string();
         assert!(html.contains(&rid), "{path}: request id on the page");
         assert!(html.contains("Back to the shop"));
+        assert!(
+            html.contains("href=\"/c/pantry\""),
+            "{path}: navigation kept"
+        );
     }
     let p = s.get("/api/v1/products/nope");
     assert_eq!(p.status, 404);

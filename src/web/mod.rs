@@ -146,7 +146,14 @@ impl Web {
         let mut resp = if is_api(req.path()) {
             api::error_json(status, err, &req.request_id)
         } else {
-            self.error_page(status, &err.public, &req.request_id)
+            // A handler's error (404, 400…) keeps the full frame with its navigation when
+            // the catalog can be read; otherwise the bare frame of `error_page`.
+            match with_ctx(&self.app, req, "", |ctx| {
+                html_page(status, layout::error_page(ctx, status, &err.public))
+            }) {
+                Ok(page) => page,
+                Err(_) => self.error_page(status, &err.public, &req.request_id),
+            }
         };
         if status == 405 {
             resp.set_header("Allow", "GET, HEAD");
