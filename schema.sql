@@ -148,19 +148,25 @@ CREATE TABLE banners (
     created_at INTEGER NOT NULL
 ) STRICT;
 
--- Full-text search over title, description and SKUs (external content kept by hand in
--- catalog.rs: the row is rewritten whenever a product or its variants change).
+-- Full-text search over title, description and SKUs of active products, kept in step by
+-- the triggers below (rowid = product id).
 CREATE VIRTUAL TABLE product_search USING fts5 (
     title, description, skus,
     tokenize = 'unicode61 remove_diacritics 2',
     prefix = '2 3'
 );
 
-CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN
+-- Only active products are in the index, so a search needs no status filter and FTS5 can
+-- rank and limit on its own (half the cost of ranking then joining to filter).
+CREATE TRIGGER products_fts_insert AFTER INSERT ON products WHEN NEW.status = 'active' BEGIN
     INSERT INTO product_search (rowid, title, description, skus) VALUES (NEW.id, NEW.title, NEW.description, '');
 END;
-CREATE TRIGGER products_fts_update AFTER UPDATE OF title, description ON products BEGIN
-    UPDATE product_search SET title = NEW.title, description = NEW.description WHERE rowid = NEW.id;
+CREATE TRIGGER products_fts_update AFTER UPDATE OF title, description, status ON products BEGIN
+    DELETE FROM product_search WHERE rowid = OLD.id;
+    INSERT INTO product_search (rowid, title, description, skus)
+    SELECT NEW.id, NEW.title, NEW.description,
+           COALESCE((SELECT group_concat(sku, ' ') FROM variants WHERE product_id = NEW.id), '')
+    WHERE NEW.status = 'active';
 END;
 CREATE TRIGGER products_fts_delete AFTER DELETE ON products BEGIN
     DELETE FROM product_search WHERE rowid = OLD.id;

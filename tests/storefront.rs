@@ -515,4 +515,25 @@ fn catalog_edits_refresh_cached_pages_facets_and_counts_but_other_writes_do_not(
         "category counts refreshed"
     );
     assert!(s.get("/search?q=planter").text().contains("Clay Planter"));
+    // A draft is out of search and listings; active again, it is back.
+    let set_status = |status: &str| {
+        s.app()
+            .db
+            .write_tx(|tx| {
+                Ok(tx.execute(
+                    "UPDATE products SET status = ?1 WHERE slug = 'clay-planter'",
+                    [status],
+                )?)
+            })
+            .unwrap();
+    };
+    set_status("draft");
+    assert!(!s.get("/search?q=planter").text().contains("Clay Planter"));
+    assert!(!s.get("/c/home").text().contains("Clay Planter"));
+    assert_eq!(s.get("/p/clay-planter").status, 404);
+    set_status("active");
+    assert!(
+        s.get("/search?q=CLAY-T").text().contains("Clay Planter"),
+        "SKUs indexed again"
+    );
 }

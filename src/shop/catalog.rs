@@ -901,7 +901,8 @@ pub mod sql {
         "SELECT p.id, p.created_at, p.min_price FROM products p WHERE p.status = 'active'";
     pub const LIST_IN_CATEGORY: &str =
         " AND p.category_id IN (SELECT id FROM categories WHERE id = ? OR parent_id = ?)";
-    pub const SEARCH_IDS: &str = "SELECT p.id FROM product_search s JOIN products p ON p.id = s.rowid WHERE product_search MATCH ?1 AND p.status = 'active' ORDER BY s.rank, p.id LIMIT ?2 OFFSET ?3";
+    /// The index holds active products only (see schema.sql), so no join is needed here.
+    pub const SEARCH_IDS: &str = "SELECT rowid FROM product_search WHERE product_search MATCH ?1 ORDER BY rank LIMIT ?2 OFFSET ?3";
     pub const FACETS: &str = "SELECT name, value FROM ( \
         SELECT p.option1_name AS name, v.option1 AS value FROM variants v JOIN products p ON p.id = v.product_id \
           WHERE p.status = 'active' AND v.archived = 0 AND p.option1_name IS NOT NULL AND v.option1 IS NOT NULL \
