@@ -210,3 +210,31 @@ CREATE TRIGGER product_images_bump_delete AFTER DELETE ON product_images BEGIN U
 CREATE TRIGGER banners_bump_insert AFTER INSERT ON banners BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
 CREATE TRIGGER banners_bump_update AFTER UPDATE ON banners BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
 CREATE TRIGGER banners_bump_delete AFTER DELETE ON banners BEGIN UPDATE catalog_version SET version = version + 1 WHERE id = 1; END;
+
+-- People: shoppers and the store's staff. An email is proven before it signs in.
+CREATE TABLE customers (
+    id         INTEGER PRIMARY KEY,
+    email      TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(email) BETWEEN 3 AND 254),
+    name       TEXT NOT NULL DEFAULT '',
+    phone      TEXT NOT NULL DEFAULT '',
+    role       TEXT NOT NULL DEFAULT 'customer' CHECK (role IN ('customer', 'staff', 'owner')),
+    created_at INTEGER NOT NULL
+) STRICT;
+
+-- Browser sessions. Only the SHA-256 of the cookie value is stored; `id` is the stable
+-- handle other rows (carts, later) point at, so a sign-in can rotate the token while the
+-- visitor keeps what the session holds.
+CREATE TABLE sessions (
+    id           INTEGER PRIMARY KEY,
+    token_hash   BLOB NOT NULL UNIQUE,
+    customer_id  INTEGER REFERENCES customers(id) ON DELETE CASCADE,
+    csrf         TEXT NOT NULL,
+    admin        INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1)),
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    user_agent   TEXT NOT NULL DEFAULT '',
+    ip           TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX sessions_customer ON sessions (customer_id);
+CREATE INDEX sessions_expiry ON sessions (expires_at);

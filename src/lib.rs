@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod http;

@@ -13,6 +13,11 @@ fn every_sql_constant_prepares_against_the_schema() {
     all.extend(catalog::sql::ALL.iter().map(|s| s.to_string()));
     all.extend(demo::sql::ALL.iter().map(|s| s.to_string()));
     all.extend(ops::sql::ALL.iter().map(|s| s.to_string()));
+    all.extend(
+        boutique::shop::sessions::sql::ALL
+            .iter()
+            .map(|s| s.to_string()),
+    );
     // The listing query is assembled from fragments; prepare its widest shapes too.
     all.push(format!(
         "{}{} AND p.in_stock = 1 ORDER BY p.min_price LIMIT ?",
