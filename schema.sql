@@ -238,3 +238,24 @@ CREATE TABLE sessions (
 ) STRICT;
 CREATE INDEX sessions_customer ON sessions (customer_id);
 CREATE INDEX sessions_expiry ON sessions (expires_at);
+
+-- Passwordless sign-in: one row per request. The link token is stored as its SHA-256, the
+-- 6-digit code as an HMAC with the server key (a bare hash of 6 digits is brute-forced at
+-- once). The code only works in the session (device) that asked for it.
+CREATE TABLE sign_in_requests (
+    id              INTEGER PRIMARY KEY,
+    email           TEXT NOT NULL COLLATE NOCASE,
+    link_hash       BLOB NOT NULL UNIQUE,
+    code_tag        BLOB NOT NULL,
+    session_id      INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
+    next_path       TEXT NOT NULL DEFAULT '/account',
+    ip              TEXT NOT NULL DEFAULT '',
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    link_expires_at INTEGER NOT NULL,
+    code_expires_at INTEGER NOT NULL,
+    used_at         INTEGER,
+    created_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sign_in_requests_email ON sign_in_requests (email, created_at);
+CREATE INDEX sign_in_requests_ip ON sign_in_requests (ip, created_at);
+CREATE INDEX sign_in_requests_session ON sign_in_requests (session_id, created_at);

@@ -1,8 +1,10 @@
 //! Domain services: rules and SQL next to each other, one module per domain.
 
+pub mod accounts;
 pub mod art;
 pub mod catalog;
 pub mod demo;
 pub mod images;
 pub mod ops;
 pub mod sessions;
+pub mod signin;

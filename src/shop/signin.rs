@@ -1,0 +1,217 @@
+//! Passwordless sign-in: a request makes a one-time link (15 minutes, single use, stored
+//! hashed) and a 6-digit code (10 minutes, at most 5 tries, stored as an HMAC, valid only in
+//! the session that asked). Rate limits per email and per IP. Proving an email returns it;
+//! the caller signs the session in (and links guest orders, later).
+
+use crate::crypto::{self, Hmac};
+use crate::error::{Error, Kind, Result};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+pub const LINK_SECS: i64 = 15 * 60;
+pub const CODE_SECS: i64 = 10 * 60;
+pub const MAX_CODE_TRIES: i64 = 5;
+/// Requests allowed per window, per email address and per IP address.
+pub const WINDOW_SECS: i64 = 15 * 60;
+pub const PER_EMAIL: i64 = 5;
+pub const PER_IP: i64 = 20;
+
+/// What a sign-in request produced: the secrets go into the email, never to the page.
+pub struct Issued {
+    pub link_token: String,
+    pub code: String,
+    pub request_id: i64,
+}
+
+/// Normalises and checks an email address (lower-case, trimmed, one @, a dot in the
+/// domain, no spaces or control characters, ≤ 254 chars).
+pub fn normalize_email(raw: &str) -> Result<String> {
+    let e = raw.trim().to_lowercase();
+    let ok = e.len() <= 254
+        && !e
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\"'(),;:\\[]".contains(c))
+        && matches!(e.split_once('@'), Some((local, domain))
+            if !local.is_empty() && local.len() <= 64 && domain.contains('.')
+            && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@'));
+    if ok {
+        Ok(e)
+    } else {
+        Err(Error::bad_request(
+            "Please enter a valid email address, like name@example.com.",
+        ))
+    }
+}
+
+/// Only local paths are allowed after sign-in ("/account", never "//evil" or "https://…").
+pub fn safe_next(next: &str) -> String {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\')
+        && next.len() <= 300;
+    if ok {
+        next.to_string()
+    } else {
+        "/account".to_string()
+    }
+}
+
+fn code_message(email: &str, code: &str) -> Vec<u8> {
+    format!("otp\0{email}\0{code}").into_bytes()
+}
+
+/// Seconds until the caller may try again, when a limit is hit.
+fn limited(tx: &Transaction, email: &str, ip: &str, now: i64) -> Result<Option<i64>> {
+    let since = now - WINDOW_SECS;
+    let (n_email, first_email): (i64, Option<i64>) =
+        tx.query_row(sql::COUNT_EMAIL, params![email, since], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    if n_email >= PER_EMAIL {
+        return Ok(Some(first_email.unwrap_or(now) + WINDOW_SECS - now));
+    }
+    let (n_ip, first_ip): (i64, Option<i64>) =
+        tx.query_row(sql::COUNT_IP, params![ip, since], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    if n_ip >= PER_IP {
+        return Ok(Some(first_ip.unwrap_or(now) + WINDOW_SECS - now));
+    }
+    Ok(None)
+}
+
+/// Records a sign-in request. The answer is the same whether or not the email has an
+/// account (no enumeration); a rate limit is a 429 with the wait in its message.
+pub fn request(
+    tx: &Transaction,
+    hmac: &Hmac,
+    email: &str,
+    session_id: i64,
+    next: &str,
+    ip: &str,
+    now: i64,
+) -> Result<Issued> {
+    let email = normalize_email(email)?;
+    if let Some(wait) = limited(tx, &email, ip, now)? {
+        let minutes = (wait + 59) / 60;
+        return Err(Error::new(
+            Kind::TooManyRequests,
+            format!("Too many sign-in requests. Please try again in {minutes} minute(s)."),
+        ));
+    }
+    let link_token = crypto::token();
+    let code = format!("{:06}", crypto::random_below(1_000_000));
+    tx.prepare_cached(sql::INSERT)?.execute(params![
+        email,
+        crypto::token_hash(&link_token),
+        hmac.sign(&code_message(&email, &code)),
+        session_id,
+        safe_next(next),
+        ip,
+        now + LINK_SECS,
+        now + CODE_SECS,
+        now
+    ])?;
+    Ok(Issued {
+        link_token,
+        code,
+        request_id: tx.last_insert_rowid(),
+    })
+}
+
+/// A proven email and where to go next.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proven {
+    pub email: String,
+    pub next: String,
+}
+
+/// Uses a link: valid once, within 15 minutes, from any device.
+pub fn use_link(tx: &Transaction, token: &str, now: i64) -> Result<Option<Proven>> {
+    let found: Option<(i64, String, String, i64, Option<i64>)> = tx
+        .prepare_cached(sql::BY_LINK)?
+        .query_row([crypto::token_hash(token)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .optional()?;
+    match found {
+        Some((id, email, next, expires, None)) if now < expires => {
+            tx.prepare_cached(sql::MARK_USED)?
+                .execute(params![now, id])?;
+            Ok(Some(Proven { email, next }))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Checks a typed code against the newest unused request of this session. Each wrong try
+/// counts; after the fifth the code is dead. Returns Ok(None) for a wrong or dead code.
+pub fn use_code(
+    tx: &Transaction,
+    hmac: &Hmac,
+    session_id: i64,
+    code: &str,
+    now: i64,
+) -> Result<Option<Proven>> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let found: Option<(i64, String, Vec<u8>, String, i64, i64)> = tx
+        .prepare_cached(sql::LATEST_FOR_SESSION)?
+        .query_row([session_id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .optional()?;
+    let Some((id, email, tag, next, attempts, expires)) = found else {
+        return Ok(None);
+    };
+    if attempts >= MAX_CODE_TRIES || now >= expires {
+        return Ok(None);
+    }
+    let valid = code.len() == 6
+        && code.bytes().all(|b| b.is_ascii_digit())
+        && hmac.verify(&code_message(&email, &code), &tag);
+    if valid {
+        tx.prepare_cached(sql::MARK_USED)?
+            .execute(params![now, id])?;
+        Ok(Some(Proven { email, next }))
+    } else {
+        tx.prepare_cached(sql::COUNT_TRY)?.execute([id])?;
+        Ok(None)
+    }
+}
+
+/// Tries left for the session's current code (for the page).
+pub fn tries_left(tx: &Transaction, session_id: i64) -> Result<i64> {
+    let attempts: Option<i64> = tx
+        .prepare_cached(sql::LATEST_FOR_SESSION)?
+        .query_row([session_id], |r| r.get(4))
+        .optional()?;
+    Ok(attempts.map(|a| (MAX_CODE_TRIES - a).max(0)).unwrap_or(0))
+}
+
+pub mod sql {
+    //! SQL of sign-in requests.
+    pub const COUNT_EMAIL: &str = "SELECT count(*), min(created_at) FROM sign_in_requests WHERE email = ?1 AND created_at > ?2";
+    pub const COUNT_IP: &str =
+        "SELECT count(*), min(created_at) FROM sign_in_requests WHERE ip = ?1 AND created_at > ?2";
+    pub const INSERT: &str = "INSERT INTO sign_in_requests (email, link_hash, code_tag, session_id, next_path, ip, link_expires_at, code_expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    pub const BY_LINK: &str = "SELECT id, email, next_path, link_expires_at, used_at FROM sign_in_requests WHERE link_hash = ?1";
+    pub const MARK_USED: &str = "UPDATE sign_in_requests SET used_at = ?1 WHERE id = ?2";
+    pub const LATEST_FOR_SESSION: &str = "SELECT id, email, code_tag, next_path, attempts, code_expires_at FROM sign_in_requests WHERE session_id = ?1 AND used_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1";
+    pub const COUNT_TRY: &str = "UPDATE sign_in_requests SET attempts = attempts + 1 WHERE id = ?1";
+    pub const ALL: &[&str] = &[
+        COUNT_EMAIL,
+        COUNT_IP,
+        INSERT,
+        BY_LINK,
+        MARK_USED,
+        LATEST_FOR_SESSION,
+        COUNT_TRY,
+    ];
+}
