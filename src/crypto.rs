@@ -95,9 +95,9 @@ mod tests {
         assert!(!same(b"abc", b"abd"));
         assert!(!same(b"abc", b"ab"));
         let h = Hmac::new(&[7u8; 32]);
-        let tag = h.sign(b"otp\0a@b\0123456");
-        assert!(h.verify(b"otp\0a@b\0123456", &tag));
-        assert!(!h.verify(b"otp\0a@b\0123457", &tag));
+        let tag = h.sign(b"otp\x00a@b\x00123456");
+        assert!(h.verify(b"otp\x00a@b\x00123456", &tag));
+        assert!(!h.verify(b"otp\x00a@b\x00123457", &tag));
         for _ in 0..1000 {
             assert!(random_below(1_000_000) < 1_000_000);
         }
