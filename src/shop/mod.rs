@@ -5,3 +5,4 @@ pub mod catalog;
 pub mod demo;
 pub mod images;
 pub mod ops;
+pub mod outbox;
