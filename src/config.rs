@@ -725,6 +725,13 @@ impl Checker<'_> {
                         format!("[{S}] transport \"smtp\" needs smtp_host (the mail server, e.g. \"smtp.resend.com\")"),
                     );
                 }
+                // A password must never cross the network in clear text.
+                if !out.smtp_username.is_empty() && out.smtp_tls == "none" {
+                    self.err(
+                        username_span.clone().unwrap_or(at.clone()),
+                        format!("[{S}] smtp_username cannot be used with smtp_tls = \"none\": the password would be sent unencrypted"),
+                    );
+                }
                 if !out.smtp_username.is_empty() && out.smtp_password.is_empty() {
                     self.err(
                         username_span.unwrap_or(at),
@@ -1361,6 +1368,10 @@ from = "shop@example.com"
             (
                 "[email]\ntransport = \"smtp\"\nsmtp_host = \"mail.example.com\"\nsmtp_username = \"me\"\n",
                 "store.toml:4: [email] smtp_username is set but smtp_password is empty",
+            ),
+            (
+                "[email]\ntransport = \"smtp\"\nsmtp_host = \"h.example\"\nsmtp_tls = \"none\"\nsmtp_username = \"u\"\nsmtp_password = \"p\"\n",
+                "store.toml:5: [email] smtp_username cannot be used with smtp_tls = \"none\"",
             ),
             (
                 "[email]\nsmtp_tls = \"ssl\"\n",
