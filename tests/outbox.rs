@@ -567,3 +567,32 @@ fn send_errors_sort_into_retry_and_permanent() {
     };
     assert!(matches!(mailer.send(&out), Err(SendError::Retry(_))));
 }
+
+#[test]
+fn switching_transport_in_store_toml_applies_without_restart() {
+    let store = Store::with_config(&format!("{BASE_CONFIG}{FROM}"), false);
+    let a = enqueue(&store, &email(Some("switch/file")));
+    wait_sent(&store.app().db, a);
+    assert_eq!(mail_files(&store.data_dir()).len(), 1);
+    let (port, rx) = smtp_sink();
+    // Saved like an editor does (temp file renamed over the config).
+    let tmp = store.config.with_extension("toml.swp");
+    std::fs::write(
+        &tmp,
+        format!(
+            "{BASE_CONFIG}{FROM}transport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {port}\nsmtp_tls = \"none\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::rename(&tmp, &store.config).unwrap();
+    wait_for("the reload", || {
+        (store.app().cfg().email.transport == "smtp").then_some(())
+    });
+    let b = enqueue(&store, &email(Some("switch/smtp")));
+    let raw = rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("sent over smtp");
+    assert!(raw.contains("Message-ID: <switch/smtp@shop.test>"));
+    wait_sent(&store.app().db, b);
+    assert_eq!(mail_files(&store.data_dir()).len(), 1, "no new .eml");
+}
