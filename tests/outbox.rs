@@ -465,6 +465,28 @@ fn failures_back_off_then_die_and_resend_delivers_without_touching_anything_else
     assert_eq!(db.catalog_version(), catalog_version);
     assert_eq!(state.lock().unwrap().requests, 6);
 
+    // A claim left behind by a dead worker is handed out again only after a minute.
+    let id3 = db
+        .write_tx(|tx| outbox::enqueue_email(tx, &email(Some("stuck/1")), now))
+        .unwrap();
+    assert_eq!(outbox::claim_due(&db, now, 10).unwrap().len(), 1);
+    assert_eq!(outbox::recover_stuck(&db, now + 30).unwrap(), 0);
+    assert_eq!(row(&db, id3).status, Status::Sending);
+    assert_eq!(outbox::recover_stuck(&db, now + 61).unwrap(), 1);
+    let r = row(&db, id3);
+    assert_eq!(
+        (r.status, r.next_attempt_at, r.attempts),
+        (Status::Pending, now + 61, 0)
+    );
+    fail.store(0, Ordering::SeqCst);
+    assert_eq!(
+        outbox::deliver_due(&db, &mailer, now + 61, 10)
+            .unwrap()
+            .sent,
+        1
+    );
+    fail.store(500, Ordering::SeqCst);
+
     // Pending rows cannot be "re-sent"; unknown ids are 404.
     assert_eq!(outbox::resend(&db, 999, now).unwrap_err().status(), 404);
     // The provider recovers; the admin re-sends.
@@ -485,13 +507,13 @@ fn failures_back_off_then_die_and_resend_delivers_without_touching_anything_else
     );
     {
         let s = state.lock().unwrap();
-        assert_eq!(s.delivered.len(), 1);
-        assert_eq!(s.delivered[0].0, "order-confirmation/5/resend-1");
+        assert_eq!(s.delivered.len(), 2);
+        assert_eq!(s.delivered[1].0, "order-confirmation/5/resend-1");
     }
     // A sent mail can be re-sent too, and really goes out again (fresh wire key).
     outbox::resend(&db, id, now).unwrap();
     outbox::deliver_due(&db, &mailer, now, 10).unwrap();
-    assert_eq!(state.lock().unwrap().delivered.len(), 2);
+    assert_eq!(state.lock().unwrap().delivered.len(), 3);
 
     // A permanent refusal (422) stops at `failed` after one attempt.
     fail.store(422, Ordering::SeqCst);

@@ -7,9 +7,9 @@
 //!
 //! Delivery is at-least-once. A row is claimed (`sending`) in one short transaction, sent
 //! with no transaction open (house rule 4), then marked in another. If the process dies
-//! between sending and marking, the row is still `sending`; the next worker start puts
-//! rows stuck there for over a minute back to `pending`, so the mail is sent again rather
-//! than lost. A duplicate is detectable: both copies carry the same Message-ID, and Resend
+//! between sending and marking, the row is still `sending`; the next worker (on restart)
+//! puts rows stuck there for over a minute back to `pending`, so the mail is sent again
+//! rather than lost. One worker per database is assumed (the store is one process). A duplicate is detectable: both copies carry the same Message-ID, and Resend
 //! drops a repeated Idempotency-Key within 24 hours.
 
 use crate::app::App;
@@ -265,10 +265,18 @@ pub fn resend(db: &Db, id: i64, now: i64) -> Result<()> {
 /// Puts rows left in `sending` by a dead worker back to `pending` (see the module doc).
 /// Returns how many.
 pub fn recover_stuck(db: &Db, now: i64) -> Result<usize> {
+    let cutoff = now - STUCK_AFTER_SECS;
+    let any: bool = db
+        .read()?
+        .prepare_cached(sql::ANY_STUCK)?
+        .query_row([cutoff], |r| r.get(0))?;
+    if !any {
+        return Ok(0);
+    }
     db.write_tx(|tx| {
         Ok(tx
             .prepare_cached(sql::RECOVER)?
-            .execute(params![now, now - STUCK_AFTER_SECS])?)
+            .execute(params![now, cutoff])?)
     })
 }
 
@@ -395,7 +403,7 @@ impl Drop for WorkerHandle {
     }
 }
 
-/// Starts the delivery thread: it recovers stuck rows, then delivers whatever is due
+/// Starts the delivery thread: it recovers stuck rows and delivers whatever is due
 /// whenever it is woken ([`App::mail_wake`]) or `tick` passes. The transport is rebuilt
 /// whenever the live `[email]` config changes, so a fixed config takes effect without a
 /// restart; while the config cannot make a transport, rows stay queued untouched.
@@ -415,13 +423,16 @@ pub fn spawn_worker(app: Arc<App>, tick: Duration) -> WorkerHandle {
 }
 
 fn worker_loop(app: &App, stop: &AtomicBool, wake: &MailWake, tick: Duration) {
-    match recover_stuck(&app.db, crate::db::now()) {
-        Ok(0) => {}
-        Ok(n) => eprintln!("mail: {n} email(s) interrupted by a restart will be sent again"),
-        Err(e) => eprintln!("mail: cannot recover interrupted emails: {e}"),
-    }
     let mut current: Option<(crate::config::EmailConfig, Option<Mailer>)> = None;
     while !stop.load(Ordering::SeqCst) {
+        // Checked every round, not only at start: between rounds this (only) worker
+        // holds no claimed rows, so a row still `sending` belongs to a process that died
+        // — including one that died less than a minute before this one started.
+        match recover_stuck(&app.db, crate::db::now()) {
+            Ok(0) => {}
+            Ok(n) => eprintln!("mail: {n} email(s) interrupted by a crash will be sent again"),
+            Err(e) => eprintln!("mail: cannot recover interrupted emails: {e}"),
+        }
         let cfg = app.cfg();
         if current.as_ref().map(|(c, _)| c) != Some(&cfg.email) {
             let mailer = match Mailer::from_config(&cfg.email, &app.data_dir) {
@@ -474,6 +485,8 @@ pub mod sql {
     pub const MARK_FAILED: &str = "UPDATE outbox SET status = ?1, attempts = ?2, next_attempt_at = ?3, last_error = ?4, claimed_at = NULL WHERE id = ?5";
     pub const RESEND: &str = "UPDATE outbox SET status = 'pending', attempts = 0, resends = resends + 1, next_attempt_at = ?1, claimed_at = NULL WHERE id = ?2 AND status IN ('failed', 'dead', 'sent')";
     pub const STATUS: &str = "SELECT status FROM outbox WHERE id = ?1";
+    pub const ANY_STUCK: &str =
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'sending' AND claimed_at <= ?1)";
     pub const RECOVER: &str = "UPDATE outbox SET status = 'pending', next_attempt_at = ?1, claimed_at = NULL WHERE status = 'sending' AND claimed_at <= ?2";
     pub const LIST: &str = "SELECT id, kind, idempotency_key, recipient, subject, template, body_text, body_html, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id FROM outbox WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2";
     pub const GET: &str = "SELECT id, kind, idempotency_key, recipient, subject, template, body_text, body_html, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id FROM outbox WHERE id = ?1";
@@ -489,6 +502,7 @@ pub mod sql {
         MARK_FAILED,
         RESEND,
         STATUS,
+        ANY_STUCK,
         RECOVER,
         LIST,
         GET,
