@@ -328,9 +328,15 @@ fn handle_resend(conn: TcpStream, st: &Mutex<ResendState>, fail: u16) {
         (200, serde_json::json!({"id": id}))
     })();
     let body = json.to_string();
+    // Resend's rate-limit headers (specs/email.md §1.3).
+    let extra = if status == 429 {
+        "retry-after: 900\r\nratelimit-limit: 2\r\nratelimit-remaining: 0\r\nratelimit-reset: 900\r\n"
+    } else {
+        ""
+    };
     let _ = write!(
         w,
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
         body.len()
     );
 }
@@ -514,6 +520,19 @@ fn failures_back_off_then_die_and_resend_delivers_without_touching_anything_else
     outbox::resend(&db, id, now).unwrap();
     outbox::deliver_due(&db, &mailer, now, 10).unwrap();
     assert_eq!(state.lock().unwrap().delivered.len(), 3);
+
+    // A 429 waits as long as Resend asks when that is longer than the backoff step.
+    fail.store(429, Ordering::SeqCst);
+    let id4 = db
+        .write_tx(|tx| outbox::enqueue_email(tx, &email(Some("rate/1")), now))
+        .unwrap();
+    assert_eq!(
+        outbox::deliver_due(&db, &mailer, now, 10).unwrap().retrying,
+        1
+    );
+    let r = row(&db, id4);
+    assert_eq!((r.status, r.next_attempt_at), (Status::Pending, now + 900));
+    assert!(r.last_error.unwrap().contains("rate_limit_exceeded"));
 
     // A permanent refusal (422) stops at `failed` after one attempt.
     fail.store(422, Ordering::SeqCst);

@@ -37,6 +37,9 @@ pub struct Outgoing {
 pub enum SendError {
     /// Worth trying again later (network, timeout, 429, 5xx, 4xx SMTP replies).
     Retry(String),
+    /// Like `Retry`, but the peer said not before this many seconds (Resend's 429
+    /// `retry-after`); the outbox waits at least that long.
+    RetryAfter(String, i64),
     /// Will fail the same way every time (bad address, 4xx API answer, 5xx SMTP reply).
     Permanent(String),
 }
@@ -45,6 +48,7 @@ impl std::fmt::Display for SendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SendError::Retry(m) => write!(f, "temporary: {m}"),
+            SendError::RetryAfter(m, secs) => write!(f, "temporary: {m} (retry after {secs} s)"),
             SendError::Permanent(m) => write!(f, "permanent: {m}"),
         }
     }
@@ -248,6 +252,14 @@ fn resend(
         Err(e) => return Err(SendError::Retry(format!("resend: {e}"))),
     };
     let status = resp.status().as_u16();
+    // Seconds, as Resend sends it (specs/email.md §1.3); an HTTP date is ignored.
+    let retry_after = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|s| *s > 0)
+        .map(|s| s.min(86_400));
     let text = resp
         .body_mut()
         .with_config()
@@ -272,7 +284,10 @@ fn resend(
     // means the first try with this key is still running. Every other 4xx is a request
     // or account problem that retrying the same request cannot fix.
     if status == 429 || status >= 500 || name == "concurrent_idempotent_requests" {
-        Err(SendError::Retry(detail))
+        Err(match retry_after {
+            Some(secs) => SendError::RetryAfter(detail, secs),
+            None => SendError::Retry(detail),
+        })
     } else {
         Err(SendError::Permanent(detail))
     }

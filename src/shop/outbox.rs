@@ -229,10 +229,16 @@ pub fn mark_failed(db: &Db, id: i64, err: &SendError, now: i64) -> Result<Status
         let n = attempts + 1;
         let (status, next) = match err {
             SendError::Permanent(_) => (Status::Failed, now),
-            SendError::Retry(_) => match BACKOFF_SECS.get((n - 1) as usize) {
-                Some(wait) => (Status::Pending, now + wait),
-                None => (Status::Dead, now),
-            },
+            SendError::Retry(_) | SendError::RetryAfter(..) => {
+                let asked = match err {
+                    SendError::RetryAfter(_, secs) => *secs,
+                    _ => 0,
+                };
+                match BACKOFF_SECS.get((n - 1) as usize) {
+                    Some(wait) => (Status::Pending, now + (*wait).max(asked)),
+                    None => (Status::Dead, now),
+                }
+            }
         };
         let msg: String = err.to_string().chars().take(1000).collect();
         tx.prepare_cached(sql::MARK_FAILED)?
