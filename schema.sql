@@ -259,3 +259,35 @@ CREATE TABLE sign_in_requests (
 CREATE INDEX sign_in_requests_email ON sign_in_requests (email, created_at);
 CREATE INDEX sign_in_requests_ip ON sign_in_requests (ip, created_at);
 CREATE INDEX sign_in_requests_session ON sign_in_requests (session_id, created_at);
+
+-- The outbox: side effects (today: email) written in the same transaction as the change
+-- that causes them, delivered afterwards by the worker thread with retries. It doubles as
+-- the email log the admin reads (recipient, subject, template, status, attempts, error).
+-- status: pending (due at next_attempt_at) → sending (claimed at claimed_at) → sent;
+-- a retryable failure goes back to pending with a later next_attempt_at until the backoff
+-- schedule runs out (→ dead); a permanent refusal by the provider → failed.
+-- idempotency_key is unique so a replayed business write never queues a second mail; it
+-- is also sent to the provider (Resend Idempotency-Key, the Message-ID) so a duplicate
+-- delivery after a crash is detectable. resends counts admin re-sends: each one gets a
+-- fresh wire key, because the provider would otherwise swallow it as a duplicate.
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    kind            TEXT NOT NULL DEFAULT 'email' CHECK (kind IN ('email')),
+    idempotency_key TEXT NOT NULL UNIQUE CHECK (length(idempotency_key) BETWEEN 1 AND 200),
+    recipient       TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    template        TEXT NOT NULL,
+    body_text       TEXT NOT NULL,
+    body_html       TEXT NOT NULL,
+    status          TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'dead')),
+    attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    resends         INTEGER NOT NULL DEFAULT 0 CHECK (resends >= 0),
+    next_attempt_at INTEGER NOT NULL,
+    claimed_at      INTEGER,
+    last_error      TEXT,
+    created_at      INTEGER NOT NULL,
+    sent_at         INTEGER,
+    provider_id     TEXT
+) STRICT;
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);

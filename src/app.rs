@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::http::assets::AssetIndex;
 use crate::http::{ServerConfig, ServerHandle};
 use crate::shop::catalog::{Category, Facets};
+use crate::shop::outbox::{self, MailWake, WorkerHandle};
 use crate::web::cache::VersionedMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -22,11 +23,18 @@ pub struct App {
     pub cache: crate::web::cache::PageCache,
     pub categories: VersionedMap<(), Vec<Category>>,
     pub facets: VersionedMap<Option<i64>, Facets>,
+    /// Rung after a commit that queued mail, so the outbox worker sends it at once.
+    pub mail_wake: Arc<MailWake>,
 }
 
 impl App {
     pub fn cfg(&self) -> Arc<Config> {
         self.config.get()
+    }
+
+    /// Call after committing a `write_tx` that queued mail (`outbox::enqueue_email`).
+    pub fn mail_wake(&self) -> &MailWake {
+        &self.mail_wake
     }
 
     /// The category tree with product counts, recomputed only when the catalog changes.
@@ -59,6 +67,9 @@ pub struct Options {
     /// Replaces the connection limits and deadlines (tests use short ones).
     pub server: Option<ServerConfig>,
     pub access_log: bool,
+    /// How often the mail worker looks for due mail without being woken (default 5 s;
+    /// retries become due on their own, so something must look).
+    pub mail_tick: Option<Duration>,
 }
 
 /// Reads the configuration the way `serve` does. Returns the config and the file it came
@@ -94,12 +105,16 @@ pub struct Running {
     pub app: Arc<App>,
     pub handle: ServerHandle,
     pub url: String,
+    mail: WorkerHandle,
     _watcher: Option<config::ConfigWatcher>,
 }
 
 impl Running {
+    /// Stops the server first (so requests in flight can still queue mail), then the
+    /// mail worker; whatever it did not send stays queued for the next start.
     pub fn shutdown(self) {
         self.handle.shutdown();
+        self.mail.stop();
     }
 }
 
@@ -140,6 +155,7 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
         cache: crate::web::cache::PageCache::new(),
         categories: VersionedMap::default(),
         facets: VersionedMap::default(),
+        mail_wake: Arc::new(MailWake::default()),
     });
     let watcher = match &path {
         Some(p) => match config::watch(p.clone(), handle_cfg) {
@@ -153,10 +169,15 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
     };
     let web = Arc::new(crate::web::Web::new(app.clone()));
     let handle = crate::http::serve(listener, web, server_cfg).map_err(|e| e.to_string())?;
+    let mail = outbox::spawn_worker(
+        app.clone(),
+        opts.mail_tick.unwrap_or(Duration::from_secs(5)),
+    );
     Ok(Running {
         app,
         handle,
         url: format!("http://{addr}"),
+        mail,
         _watcher: watcher,
     })
 }

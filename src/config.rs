@@ -79,16 +79,50 @@ pub struct CatalogConfig {
     pub page_size: usize,
 }
 
-/// `[email]`: how mail leaves the store.
+/// `[email]`: how mail leaves the store. Read live by the mail worker (it rebuilds its
+/// transport when this section changes), so none of these keys needs a restart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmailConfig {
-    /// Only "file" for now: every message is written as an `.eml` file under
-    /// `data_dir/mail/`. "smtp" and "resend" are refused with "not available yet" until
-    /// their senders exist, so a config never silently claims to send real mail.
+    /// "file" (default: every message is written as an `.eml` file under
+    /// `data_dir/mail/`), "smtp" or "resend". The keys each transport needs are checked
+    /// at load time, so a config never claims to send mail it cannot.
     pub transport: String,
     /// The From header, `Name <address>` or a bare address. Checked for CR/LF because it
     /// goes verbatim into a mail header.
     pub from: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// "starttls" (port 587), "tls" (implicit TLS, port 465) or "none" (plain text: only
+    /// for a local test sink; credentials would cross the wire in clear).
+    pub smtp_tls: String,
+    pub smtp_username: String,
+    pub smtp_password: Secret,
+    pub resend_api_key: Secret,
+    /// Without trailing slash; a test points it at a local fake.
+    pub resend_base_url: String,
+}
+
+/// A password or API key. Debug prints `***` so a logged or panicked config never leaks
+/// it; the value is only reachable through [`Secret::expose`].
+#[derive(Clone, PartialEq, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "***" })
+    }
 }
 
 impl Default for Config {
@@ -123,6 +157,13 @@ impl Default for Config {
             email: EmailConfig {
                 transport: "file".into(),
                 from: "Store <shop@example.com>".into(),
+                smtp_host: String::new(),
+                smtp_port: 587,
+                smtp_tls: "starttls".into(),
+                smtp_username: String::new(),
+                smtp_password: Secret::default(),
+                resend_api_key: Secret::default(),
+                resend_base_url: "https://api.resend.com".into(),
             },
         }
     }
@@ -266,7 +307,17 @@ const SERVER_KEYS: [&str; 9] = [
     "trusted_proxies",
 ];
 const CATALOG_KEYS: [&str; 2] = ["low_stock_threshold", "page_size"];
-const EMAIL_KEYS: [&str; 2] = ["transport", "from"];
+const EMAIL_KEYS: [&str; 9] = [
+    "transport",
+    "from",
+    "smtp_host",
+    "smtp_port",
+    "smtp_tls",
+    "smtp_username",
+    "smtp_password",
+    "resend_api_key",
+    "resend_base_url",
+];
 
 fn keys_of(section: &str) -> &'static [&'static str] {
     match section {
@@ -567,17 +618,20 @@ impl Checker<'_> {
 
     fn email(&mut self, t: &DeTable<'_>, out: &mut EmailConfig) {
         const S: &str = "email";
+        // Where to point a "transport X needs key Y" error: the transport line if present.
+        let mut transport_span: Option<Range<usize>> = None;
+        let mut username_span: Option<Range<usize>> = None;
         for (k, v) in t {
             let key: &str = k.get_ref();
             match key {
                 "transport" => {
+                    transport_span = Some(v.span());
                     if let Some(s) = self.string(S, k, v) {
                         let r = match s.as_str() {
-                            "file" => Ok(s),
-                            "smtp" | "resend" => Err(format!(
-                                "[{S}] transport \"{s}\" is not available yet; use \"file\" (messages are saved under the data folder's mail/ directory)"
+                            "file" | "smtp" | "resend" => Ok(s),
+                            _ => Err(format!(
+                                "[{S}] transport must be \"file\", \"smtp\" or \"resend\" (got \"{s}\")"
                             )),
-                            _ => Err(format!("[{S}] transport must be \"file\" (got \"{s}\")")),
                         };
                         if let Some(s) = self.check(v, r) {
                             out.transport = s;
@@ -592,7 +646,127 @@ impl Checker<'_> {
                         }
                     }
                 }
+                "smtp_host" => {
+                    if let Some(s) = self.string(S, k, v) {
+                        let ok = !s.contains(|c: char| {
+                            c.is_whitespace() || c.is_control() || matches!(c, '/' | ':' | '@')
+                        });
+                        let r = if ok {
+                            Ok(s)
+                        } else {
+                            Err(format!(
+                                "[{S}] smtp_host must be a host name like \"smtp.resend.com\", without port or scheme (got \"{s}\")"
+                            ))
+                        };
+                        if let Some(s) = self.check(v, r) {
+                            out.smtp_host = s;
+                        }
+                    }
+                }
+                "smtp_port" => {
+                    if let Some(n) = self.int(S, k, v, 1, 65535) {
+                        out.smtp_port = n as u16;
+                    }
+                }
+                "smtp_tls" => {
+                    if let Some(s) = self.string(S, k, v) {
+                        let r = match s.as_str() {
+                            "starttls" | "tls" | "none" => Ok(s),
+                            _ => Err(format!(
+                                "[{S}] smtp_tls must be \"starttls\" (port 587), \"tls\" (port 465) or \"none\" (local testing only) (got \"{s}\")"
+                            )),
+                        };
+                        if let Some(s) = self.check(v, r) {
+                            out.smtp_tls = s;
+                        }
+                    }
+                }
+                "smtp_username" => {
+                    username_span = Some(v.span());
+                    if let Some(s) = self.string(S, k, v) {
+                        let r =
+                            check_plain("smtp_username", &s, 256).map_err(|e| format!("[{S}] {e}"));
+                        if self.check(v, r).is_some() {
+                            out.smtp_username = s;
+                        }
+                    }
+                }
+                // Secrets: errors never quote the value.
+                "smtp_password" | "resend_api_key" => {
+                    if let Some(s) = self.secret(S, k, v) {
+                        if key == "smtp_password" {
+                            out.smtp_password = s;
+                        } else {
+                            out.resend_api_key = s;
+                        }
+                    }
+                }
+                "resend_base_url" => {
+                    if let Some(s) = self.string(S, k, v) {
+                        let r = check_url(&s).map_err(|e| {
+                            format!("[{S}] resend_base_{e}")
+                                .replace("the shop's public address", "Resend's API address")
+                        });
+                        if let Some(s) = self.check(v, r) {
+                            out.resend_base_url = s;
+                        }
+                    }
+                }
                 _ => self.unknown_key(S, k),
+            }
+        }
+        // Keys each transport cannot work without, reported on the transport line.
+        let at = transport_span.unwrap_or(0..0);
+        match out.transport.as_str() {
+            "smtp" => {
+                if out.smtp_host.is_empty() {
+                    self.err(
+                        at.clone(),
+                        format!("[{S}] transport \"smtp\" needs smtp_host (the mail server, e.g. \"smtp.resend.com\")"),
+                    );
+                }
+                // A password must never cross the network in clear text.
+                if !out.smtp_username.is_empty() && out.smtp_tls == "none" {
+                    self.err(
+                        username_span.clone().unwrap_or(at.clone()),
+                        format!("[{S}] smtp_username cannot be used with smtp_tls = \"none\": the password would be sent unencrypted"),
+                    );
+                }
+                if !out.smtp_username.is_empty() && out.smtp_password.is_empty() {
+                    self.err(
+                        username_span.unwrap_or(at),
+                        format!("[{S}] smtp_username is set but smtp_password is empty"),
+                    );
+                }
+            }
+            "resend" if out.resend_api_key.is_empty() => {
+                self.err(
+                    at,
+                    format!("[{S}] transport \"resend\" needs resend_api_key (an API key starting with \"re_\")"),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// A secret text value: like [`Checker::string`] but any message leaves the value out.
+    fn secret(&mut self, section: &str, k: &Key<'_>, v: &Val<'_>) -> Option<Secret> {
+        let key: &str = k.get_ref();
+        match v.get_ref() {
+            DeValue::String(s) if has_control(s) || s.trim().contains(' ') => {
+                self.err(
+                    v.span(),
+                    format!("[{section}] {key} must not contain spaces or control characters"),
+                );
+                None
+            }
+            DeValue::String(s) => Some(Secret::new(s.trim())),
+            _ => {
+                self.err(
+                    v.span(),
+                    format!("[{section}] {key} must be text in double quotes"),
+                );
+                None
             }
         }
     }
@@ -1181,9 +1355,40 @@ from = "shop@example.com"
             ),
             (
                 "[email]\ntransport = \"smtp\"\n",
-                "store.toml:2: [email] transport \"smtp\" is not available yet",
+                "store.toml:2: [email] transport \"smtp\" needs smtp_host",
             ),
-            ("[email]\ntransport = \"resend\"\n", "not available yet"),
+            (
+                "[email]\ntransport = \"resend\"\n",
+                "store.toml:2: [email] transport \"resend\" needs resend_api_key",
+            ),
+            (
+                "[email]\ntransport = \"carrier-pigeon\"\n",
+                "store.toml:2: [email] transport must be \"file\", \"smtp\" or \"resend\"",
+            ),
+            (
+                "[email]\ntransport = \"smtp\"\nsmtp_host = \"mail.example.com\"\nsmtp_username = \"me\"\n",
+                "store.toml:4: [email] smtp_username is set but smtp_password is empty",
+            ),
+            (
+                "[email]\ntransport = \"smtp\"\nsmtp_host = \"h.example\"\nsmtp_tls = \"none\"\nsmtp_username = \"u\"\nsmtp_password = \"p\"\n",
+                "store.toml:5: [email] smtp_username cannot be used with smtp_tls = \"none\"",
+            ),
+            (
+                "[email]\nsmtp_tls = \"ssl\"\n",
+                "store.toml:2: [email] smtp_tls must be \"starttls\"",
+            ),
+            (
+                "[email]\nsmtp_port = 0\n",
+                "store.toml:2: [email] smtp_port must be between 1 and 65535",
+            ),
+            (
+                "[email]\nsmtp_host = \"smtp.example.com:587\"\n",
+                "store.toml:2: [email] smtp_host must be a host name",
+            ),
+            (
+                "[email]\nresend_base_url = \"api.resend.com\"\n",
+                "store.toml:2: [email] resend_base_url must be",
+            ),
             (
                 "[email]\nfrom = \"Shop <shop@example.com>\\r\\nBcc: x@y.z\"\n",
                 "store.toml:2: [email] from must look like",
@@ -1194,6 +1399,44 @@ from = "shop@example.com"
             assert!(e.contains(want), "for {text:?}\n got: {e}\nwant: {want}");
             assert!(e.starts_with("store.toml:"), "{e}");
         }
+    }
+
+    #[test]
+    fn email_transports_parse_and_secrets_stay_out_of_debug() {
+        let text = r#"
+[email]
+transport = "smtp"
+smtp_host = "smtp.resend.com"
+smtp_port = 465
+smtp_tls = "tls"
+smtp_username = "resend"
+smtp_password = "hunter2-password"
+resend_api_key = "re_very_secret"
+resend_base_url = "http://127.0.0.1:9/"
+"#;
+        let cfg = parse(text, "s", Path::new("/b")).unwrap();
+        let e = &cfg.email;
+        assert_eq!(e.transport, "smtp");
+        assert_eq!(
+            (e.smtp_host.as_str(), e.smtp_port),
+            ("smtp.resend.com", 465)
+        );
+        assert_eq!(e.smtp_tls, "tls");
+        assert_eq!(e.smtp_password.expose(), "hunter2-password");
+        assert_eq!(e.resend_base_url, "http://127.0.0.1:9");
+        let dbg = format!("{cfg:?}");
+        assert!(
+            !dbg.contains("hunter2") && !dbg.contains("re_very"),
+            "{dbg}"
+        );
+        assert!(dbg.contains("***"));
+        // A bad secret is reported without echoing it.
+        let err = parse_err("[email]\nresend_api_key = \"re_a b\"\n");
+        assert!(
+            err.starts_with("store.toml:2: [email] resend_api_key"),
+            "{err}"
+        );
+        assert!(!err.contains("re_a"), "{err}");
     }
 
     #[test]

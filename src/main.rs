@@ -112,6 +112,7 @@ fn serve(args: &Args) -> CmdResult {
         demo: !args.no_demo,
         server: None,
         access_log: true,
+        mail_tick: None,
     })
     .map_err(|e| (1, e))?;
     // The URL is the first line on stdout: scripts and tests read it.

@@ -2,7 +2,7 @@
 //! or a typo fails here and not in front of a shopper.
 
 use boutique::db::{Db, Sync};
-use boutique::shop::{catalog, demo, ops};
+use boutique::shop::{catalog, demo, ops, outbox};
 
 #[test]
 fn every_sql_constant_prepares_against_the_schema() {
@@ -18,6 +18,7 @@ fn every_sql_constant_prepares_against_the_schema() {
             .iter()
             .map(|s| s.to_string()),
     );
+    all.extend(outbox::sql::ALL.iter().map(|s| s.to_string()));
     // The listing query is assembled from fragments; prepare its widest shapes too.
     all.push(format!(
         "{}{} AND p.in_stock = 1 ORDER BY p.min_price LIMIT ?",

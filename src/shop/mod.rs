@@ -6,5 +6,6 @@ pub mod catalog;
 pub mod demo;
 pub mod images;
 pub mod ops;
+pub mod outbox;
 pub mod sessions;
 pub mod signin;

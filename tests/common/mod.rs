@@ -66,6 +66,7 @@ impl Store {
             demo,
             server: None,
             access_log: false,
+            mail_tick: None,
         })
         .expect("store starts");
         Store {

@@ -1,0 +1,524 @@
+//! The outbox: side effects queued in the same transaction as the change that causes
+//! them, and the worker that delivers them afterwards (today only email). This file owns
+//! the `outbox` table's state machine — pending → sending → sent, with retryable failures
+//! going back to pending on the [`BACKOFF_SECS`] schedule until they run out (`dead`) and
+//! permanent ones stopping at `failed` — the admin's view of it (it is also the email
+//! log), and the worker thread.
+//!
+//! Delivery is at-least-once. A row is claimed (`sending`) in one short transaction, sent
+//! with no transaction open (house rule 4), then marked in another. If the process dies
+//! between sending and marking, the row is still `sending`; the next worker (on restart)
+//! puts rows stuck there for over a minute back to `pending`, so the mail is sent again
+//! rather than lost. One worker per database is assumed (the store is one process). A duplicate is detectable: both copies carry the same Message-ID, and Resend
+//! drops a repeated Idempotency-Key within 24 hours.
+
+use crate::app::App;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::remote::mail::{Mailer, Outgoing, SendError};
+use ring::rand::{SecureRandom, SystemRandom};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Wait after the 1st, 2nd, ... failed attempt; after the last one the row is `dead`
+/// (six attempts over about nine hours in all).
+pub const BACKOFF_SECS: [i64; 5] = [60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600];
+
+/// A row still `sending` this long after it was claimed belongs to a worker that died
+/// (sends time out after 10 s), so it is safe to hand out again.
+pub const STUCK_AFTER_SECS: i64 = 60;
+
+/// How many rows one claim takes; the worker loops while batches come back full.
+pub const BATCH: usize = 20;
+
+/// An email to queue. `text` and `html` are the finished bodies (see
+/// `views::email::render`); the queue stores what it will send, so a later template
+/// change never alters a queued message.
+#[derive(Debug, Clone, Default)]
+pub struct NewEmail {
+    pub to: String,
+    pub subject: String,
+    /// Which template made it (`magic-link`, `order-confirmation`...), for the log.
+    pub template: String,
+    pub text: String,
+    pub html: String,
+    /// `<event>/<entity-id>` (e.g. `order-confirmation/42`): queuing the same key twice
+    /// returns the first row. None → a random `email-{hex}` key.
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    Sending,
+    Sent,
+    /// Refused for good by the provider (bad address, rejected request).
+    Failed,
+    /// Retries ran out.
+    Dead,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Pending,
+        Status::Sending,
+        Status::Sent,
+        Status::Failed,
+        Status::Dead,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Sending => "sending",
+            Status::Sent => "sent",
+            Status::Failed => "failed",
+            Status::Dead => "dead",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+/// One outbox row, as the worker and the admin page see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub kind: String,
+    pub idempotency_key: String,
+    pub recipient: String,
+    pub subject: String,
+    pub template: String,
+    pub text: String,
+    pub html: String,
+    pub status: Status,
+    pub attempts: i64,
+    pub resends: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+    pub provider_id: Option<String>,
+}
+
+impl OutboxRow {
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
+        let status: String = r.get(8)?;
+        Ok(OutboxRow {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            idempotency_key: r.get(2)?,
+            recipient: r.get(3)?,
+            subject: r.get(4)?,
+            template: r.get(5)?,
+            text: r.get(6)?,
+            html: r.get(7)?,
+            // The CHECK constraint admits only the five names.
+            status: Status::parse(&status).unwrap_or(Status::Failed),
+            attempts: r.get(9)?,
+            resends: r.get(10)?,
+            next_attempt_at: r.get(11)?,
+            last_error: r.get(12)?,
+            created_at: r.get(13)?,
+            sent_at: r.get(14)?,
+            provider_id: r.get(15)?,
+        })
+    }
+
+    /// The key sent to the provider. An admin re-send must really go out again, so each
+    /// one gets its own key (the provider would drop a repeat of the original).
+    pub fn wire_key(&self) -> String {
+        if self.resends == 0 {
+            self.idempotency_key.clone()
+        } else {
+            format!("{}/resend-{}", self.idempotency_key, self.resends)
+        }
+    }
+}
+
+/// Queues an email inside the caller's write transaction, so it commits (or rolls back)
+/// with the change that causes it. Call `app.mail_wake().notify()` after the commit to
+/// have it sent at once instead of at the next tick. A key already queued returns the
+/// existing row's id and queues nothing.
+pub fn enqueue_email(tx: &Transaction, msg: &NewEmail, now: i64) -> Result<i64> {
+    let to = msg.to.trim();
+    if to.is_empty() || !to.contains('@') || to.chars().any(char::is_control) {
+        return Err(Error::bad_request("Please enter a valid email address."));
+    }
+    if msg.subject.chars().any(char::is_control) {
+        return Err(Error::internal("email subject contains control characters"));
+    }
+    let key = match &msg.idempotency_key {
+        Some(k) if !k.is_empty() && k.len() <= 200 => k.clone(),
+        Some(k) => return Err(Error::internal(format!("bad idempotency key {k:?}"))),
+        None => random_key()?,
+    };
+    tx.prepare_cached(sql::INSERT)?.execute(params![
+        key,
+        to,
+        msg.subject,
+        msg.template,
+        msg.text,
+        msg.html,
+        now
+    ])?;
+    let id = tx
+        .prepare_cached(sql::ID_BY_KEY)?
+        .query_row([&key], |r| r.get(0))?;
+    Ok(id)
+}
+
+fn random_key() -> Result<String> {
+    let mut b = [0u8; 16];
+    SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| Error::internal("system random source failed"))?;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    Ok(format!("email-{hex}"))
+}
+
+/// Claims up to `limit` due rows (pending, next_attempt_at ≤ now) by moving them to
+/// `sending`, in one short transaction. The caller sends them with no transaction open.
+pub fn claim_due(db: &Db, now: i64, limit: usize) -> Result<Vec<OutboxRow>> {
+    // Most ticks find nothing: ask a reader first so an idle worker never takes the
+    // writer away from shoppers.
+    let any: bool = db
+        .read()?
+        .prepare_cached(sql::ANY_DUE)?
+        .query_row([now], |r| r.get(0))?;
+    if !any {
+        return Ok(Vec::new());
+    }
+    db.write_tx(|tx| {
+        let rows = tx
+            .prepare_cached(sql::DUE)?
+            .query_map(params![now, limit as i64], OutboxRow::from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut claim = tx.prepare_cached(sql::CLAIM)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for mut r in rows {
+            claim.execute(params![now, r.id])?;
+            r.status = Status::Sending;
+            out.push(r);
+        }
+        Ok(out)
+    })
+}
+
+pub fn mark_sent(db: &Db, id: i64, provider_id: Option<&str>, now: i64) -> Result<()> {
+    db.write_tx(|tx| {
+        tx.prepare_cached(sql::MARK_SENT)?
+            .execute(params![now, provider_id, id])?;
+        Ok(())
+    })
+}
+
+/// Records a failed attempt and decides what happens next: back to `pending` after the
+/// next backoff step, `dead` when the schedule has run out, `failed` at once for a
+/// permanent refusal. Returns the new status.
+pub fn mark_failed(db: &Db, id: i64, err: &SendError, now: i64) -> Result<Status> {
+    db.write_tx(|tx| {
+        let attempts: i64 = tx
+            .prepare_cached(sql::ATTEMPTS)?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::not_found("No such email."))?;
+        let n = attempts + 1;
+        let (status, next) = match err {
+            SendError::Permanent(_) => (Status::Failed, now),
+            SendError::Retry(_) | SendError::RetryAfter(..) => {
+                let asked = match err {
+                    SendError::RetryAfter(_, secs) => *secs,
+                    _ => 0,
+                };
+                match BACKOFF_SECS.get((n - 1) as usize) {
+                    Some(wait) => (Status::Pending, now + (*wait).max(asked)),
+                    None => (Status::Dead, now),
+                }
+            }
+        };
+        let msg: String = err.to_string().chars().take(1000).collect();
+        tx.prepare_cached(sql::MARK_FAILED)?
+            .execute(params![status.as_str(), n, next, msg, id])?;
+        Ok(status)
+    })
+}
+
+/// The admin's "re-send": a failed, dead or sent row goes back to `pending`, due now,
+/// with its attempts reset and a fresh wire key. Pending or sending rows are refused
+/// (they are on their way already).
+pub fn resend(db: &Db, id: i64, now: i64) -> Result<()> {
+    db.write_tx(|tx| {
+        if tx.prepare_cached(sql::RESEND)?.execute(params![now, id])? == 1 {
+            return Ok(());
+        }
+        let status: Option<String> = tx
+            .prepare_cached(sql::STATUS)?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        match status {
+            None => Err(Error::not_found("No such email.")),
+            Some(s) => Err(Error::conflict(format!(
+                "This email is {s}: it is already on its way."
+            ))),
+        }
+    })
+}
+
+/// Puts rows left in `sending` by a dead worker back to `pending` (see the module doc).
+/// Returns how many.
+pub fn recover_stuck(db: &Db, now: i64) -> Result<usize> {
+    let cutoff = now - STUCK_AFTER_SECS;
+    let any: bool = db
+        .read()?
+        .prepare_cached(sql::ANY_STUCK)?
+        .query_row([cutoff], |r| r.get(0))?;
+    if !any {
+        return Ok(0);
+    }
+    db.write_tx(|tx| {
+        Ok(tx
+            .prepare_cached(sql::RECOVER)?
+            .execute(params![now, cutoff])?)
+    })
+}
+
+/// Newest first, optionally only one status: the admin's email log.
+pub fn list(conn: &Connection, status: Option<Status>, limit: usize) -> Result<Vec<OutboxRow>> {
+    let rows = conn
+        .prepare_cached(sql::LIST)?
+        .query_map(
+            params![status.map(Status::as_str), limit as i64],
+            OutboxRow::from_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<OutboxRow>> {
+    Ok(conn
+        .prepare_cached(sql::GET)?
+        .query_row([id], OutboxRow::from_row)
+        .optional()?)
+}
+
+/// What one delivery round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub claimed: usize,
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+    pub dead: usize,
+}
+
+/// One round: claim due rows as of `now`, send each through `mailer` (no transaction
+/// open), record each outcome in its own transaction. Tests call it with a chosen `now`
+/// to walk the backoff schedule without waiting.
+pub fn deliver_due(db: &Db, mailer: &Mailer, now: i64, limit: usize) -> Result<Delivery> {
+    let rows = claim_due(db, now, limit)?;
+    let mut d = Delivery {
+        claimed: rows.len(),
+        ..Delivery::default()
+    };
+    for row in rows {
+        let out = Outgoing {
+            outbox_id: row.id,
+            to: row.recipient.clone(),
+            subject: row.subject.clone(),
+            text: row.text.clone(),
+            html: row.html.clone(),
+            key: row.wire_key(),
+            now,
+        };
+        match mailer.send(&out) {
+            Ok(provider_id) => {
+                mark_sent(db, row.id, provider_id.as_deref(), now)?;
+                d.sent += 1;
+            }
+            Err(e) => {
+                eprintln!(
+                    "mail: outbox #{} to {} via {}: {e}",
+                    row.id,
+                    row.recipient,
+                    mailer.name()
+                );
+                match mark_failed(db, row.id, &e, now)? {
+                    Status::Dead => d.dead += 1,
+                    Status::Failed => d.failed += 1,
+                    _ => d.retrying += 1,
+                }
+            }
+        }
+    }
+    Ok(d)
+}
+
+/// The doorbell between code that queued mail and the worker: `notify` after the commit
+/// wakes the worker at once; without it the worker still finds the row at its next tick.
+#[derive(Default)]
+pub struct MailWake {
+    rung: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl MailWake {
+    pub fn notify(&self) {
+        *self.rung.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.cv.notify_all();
+    }
+
+    /// Waits until rung or `timeout` passes, and clears the bell.
+    fn wait(&self, timeout: Duration) {
+        let guard = self.rung.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut guard, _) = self
+            .cv
+            .wait_timeout_while(guard, timeout, |rung| !*rung)
+            .unwrap_or_else(|p| p.into_inner());
+        *guard = false;
+    }
+}
+
+/// The running worker; [`WorkerHandle::stop`] (or drop) ends it after the message in
+/// hand, if any, is recorded.
+pub struct WorkerHandle {
+    stop: Arc<AtomicBool>,
+    wake: Arc<MailWake>,
+    join: Option<JoinHandle<()>>,
+}
+
+impl WorkerHandle {
+    pub fn stop(mut self) {
+        self.halt();
+    }
+    fn halt(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.wake.notify();
+        if let Some(j) = self.join.take() {
+            let _ = j.join();
+        }
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+/// Starts the delivery thread: it recovers stuck rows and delivers whatever is due
+/// whenever it is woken ([`App::mail_wake`]) or `tick` passes. The transport is rebuilt
+/// whenever the live `[email]` config changes, so a fixed config takes effect without a
+/// restart; while the config cannot make a transport, rows stay queued untouched.
+pub fn spawn_worker(app: Arc<App>, tick: Duration) -> WorkerHandle {
+    let stop = Arc::new(AtomicBool::new(false));
+    let wake = app.mail_wake.clone();
+    let (stop2, wake2) = (stop.clone(), wake.clone());
+    let join = std::thread::Builder::new()
+        .name("mail-worker".into())
+        .spawn(move || worker_loop(&app, &stop2, &wake2, tick))
+        .expect("spawn mail worker");
+    WorkerHandle {
+        stop,
+        wake,
+        join: Some(join),
+    }
+}
+
+fn worker_loop(app: &App, stop: &AtomicBool, wake: &MailWake, tick: Duration) {
+    let mut current: Option<(crate::config::EmailConfig, Option<Mailer>)> = None;
+    while !stop.load(Ordering::SeqCst) {
+        // Checked every round, not only at start: between rounds this (only) worker
+        // holds no claimed rows, so a row still `sending` belongs to a process that died
+        // — including one that died less than a minute before this one started.
+        match recover_stuck(&app.db, crate::db::now()) {
+            Ok(0) => {}
+            Ok(n) => eprintln!("mail: {n} email(s) interrupted by a crash will be sent again"),
+            Err(e) => eprintln!("mail: cannot recover interrupted emails: {e}"),
+        }
+        let cfg = app.cfg();
+        if current.as_ref().map(|(c, _)| c) != Some(&cfg.email) {
+            let mailer = match Mailer::from_config(&cfg.email, &app.data_dir) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    eprintln!(
+                        "mail: cannot set up the {} transport: {e}",
+                        cfg.email.transport
+                    );
+                    None
+                }
+            };
+            current = Some((cfg.email.clone(), mailer));
+        }
+        if let Some((_, Some(mailer))) = &current {
+            loop {
+                match deliver_due(&app.db, mailer, crate::db::now(), BATCH) {
+                    Ok(d) if d.claimed == BATCH && !stop.load(Ordering::SeqCst) => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        eprintln!("mail: delivery round failed: {e}");
+                        break;
+                    }
+                }
+            }
+        }
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        wake.wait(tick);
+    }
+}
+
+pub mod sql {
+    //! SQL of the outbox. Every constant here is prepared against the schema by a test.
+
+    /// The column order `OutboxRow::from_row` reads; the SELECTs below spell it out so
+    /// they stay plain constants (a unit test keeps them in step).
+    #[cfg(test)]
+    const COLUMNS: &str = "id, kind, idempotency_key, recipient, subject, template, body_text, body_html, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id";
+
+    pub const INSERT: &str = "INSERT INTO outbox (kind, idempotency_key, recipient, subject, template, body_text, body_html, status, next_attempt_at, created_at) VALUES ('email', ?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7) ON CONFLICT (idempotency_key) DO NOTHING";
+    pub const ID_BY_KEY: &str = "SELECT id FROM outbox WHERE idempotency_key = ?1";
+    pub const DUE: &str = "SELECT id, kind, idempotency_key, recipient, subject, template, body_text, body_html, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2";
+    pub const ANY_DUE: &str =
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1)";
+    pub const CLAIM: &str = "UPDATE outbox SET status = 'sending', claimed_at = ?1 WHERE id = ?2 AND status = 'pending'";
+    pub const MARK_SENT: &str = "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?1, provider_id = ?2, last_error = NULL, claimed_at = NULL WHERE id = ?3";
+    pub const ATTEMPTS: &str = "SELECT attempts FROM outbox WHERE id = ?1";
+    pub const MARK_FAILED: &str = "UPDATE outbox SET status = ?1, attempts = ?2, next_attempt_at = ?3, last_error = ?4, claimed_at = NULL WHERE id = ?5";
+    pub const RESEND: &str = "UPDATE outbox SET status = 'pending', attempts = 0, resends = resends + 1, next_attempt_at = ?1, claimed_at = NULL WHERE id = ?2 AND status IN ('failed', 'dead', 'sent')";
+    pub const STATUS: &str = "SELECT status FROM outbox WHERE id = ?1";
+    pub const ANY_STUCK: &str =
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'sending' AND claimed_at <= ?1)";
+    pub const RECOVER: &str = "UPDATE outbox SET status = 'pending', next_attempt_at = ?1, claimed_at = NULL WHERE status = 'sending' AND claimed_at <= ?2";
+    pub const LIST: &str = "SELECT id, kind, idempotency_key, recipient, subject, template, body_text, body_html, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id FROM outbox WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2";
+    pub const GET: &str = "SELECT id, kind, idempotency_key, recipient, subject, template, body_text, body_html, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id FROM outbox WHERE id = ?1";
+
+    pub const ALL: &[&str] = &[
+        INSERT,
+        ID_BY_KEY,
+        ANY_DUE,
+        DUE,
+        CLAIM,
+        MARK_SENT,
+        ATTEMPTS,
+        MARK_FAILED,
+        RESEND,
+        STATUS,
+        ANY_STUCK,
+        RECOVER,
+        LIST,
+        GET,
+    ];
+
+    #[cfg(test)]
+    #[test]
+    fn selects_use_the_row_columns() {
+        for q in [DUE, LIST, GET] {
+            assert!(q.starts_with(&format!("SELECT {COLUMNS} FROM")), "{q}");
+        }
+    }
+}
