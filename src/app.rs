@@ -25,6 +25,8 @@ pub struct App {
     pub facets: VersionedMap<Option<i64>, Facets>,
     /// Rung after a commit that queued mail, so the outbox worker sends it at once.
     pub mail_wake: Arc<MailWake>,
+    /// The server's HMAC key (one-time codes), loaded from the database at start.
+    pub hmac: crate::crypto::Hmac,
 }
 
 impl App {
@@ -126,6 +128,10 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
     } else {
         crate::shop::demo::mark_initialized(&db).map_err(|e| e.to_string())?;
     }
+    let key = db
+        .write_tx(crate::shop::accounts::hmac_key)
+        .map_err(|e| e.to_string())?;
+    let hmac = crate::crypto::Hmac::new(&key);
     let listen = opts
         .listen
         .clone()
@@ -156,6 +162,7 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
         categories: VersionedMap::default(),
         facets: VersionedMap::default(),
         mail_wake: Arc::new(MailWake::default()),
+        hmac,
     });
     let watcher = match &path {
         Some(p) => match config::watch(p.clone(), handle_cfg) {

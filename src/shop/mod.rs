@@ -5,6 +5,7 @@ pub mod art;
 pub mod catalog;
 pub mod demo;
 pub mod images;
+pub mod notices;
 pub mod ops;
 pub mod outbox;
 pub mod sessions;

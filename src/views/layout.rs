@@ -149,7 +149,10 @@ pub fn page(ctx: &Ctx, meta: &Meta, body: Markup) -> Markup {
                             input #q type="search" name="q" value=(ctx.search_q) placeholder="Search products" autocomplete="off" maxlength="100";
                             button type="submit" aria-label="Search" { "Search" }
                         }
-                        a.cart-link href="/cart" { "Bag" }
+                        nav.me aria-label="Your account" {
+                            a href="/account" { "Account" }
+                            a.cart-link href="/cart" { "Bag" }
+                        }
                     }
                     nav.cats aria-label="Categories" {
                         @for c in &top { a href={ "/c/" (c.slug) } { (c.name) } }

@@ -1,7 +1,9 @@
 //! Views: pure functions from plain structs to maud `Markup`. No SQL, no I/O, and never
 //! `PreEscaped` of stored or user data (house rule 7).
 
+pub mod account;
 pub mod email;
+pub mod form;
 pub mod format;
 pub mod layout;
 pub mod shop;

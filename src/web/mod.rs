@@ -2,9 +2,11 @@
 //! turns every `Error` into a page or the JSON error envelope, caches anonymous public
 //! pages, and adds the security headers every response carries.
 
+pub mod account;
 pub mod api;
 pub mod cache;
 pub mod openapi;
+pub mod session;
 pub mod storefront;
 
 use crate::app::App;
@@ -93,6 +95,18 @@ impl Web {
         let path = req.path();
         let get = matches!(req.method(), "GET" | "HEAD");
         let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        if req.method() == "POST" {
+            return match seg.as_slice() {
+                ["account", "sign-in"] => account::sign_in_submit(app, req),
+                ["account", "sign-in", "code"] => account::code_submit(app, req),
+                ["account", "sign-out"] => account::sign_out(app, req),
+                ["account", "sign-out-everywhere"] => account::sign_out_everywhere(app, req),
+                _ => Err(Error::new(
+                    Kind::MethodNotAllowed,
+                    "This address only answers GET requests.",
+                )),
+            };
+        }
         if !get {
             return Err(Error::new(
                 Kind::MethodNotAllowed,
@@ -121,6 +135,9 @@ impl Web {
                 .assets
                 .respond(name, req.header("if-none-match"))
                 .ok_or_else(|| Error::not_found("No such file.")),
+            ["account"] => account::overview(app, req),
+            ["account", "sign-in"] => account::sign_in_form(app, req),
+            ["account", "sign-in", "link"] => account::link(app, req),
             ["healthz"] => storefront::healthz(app),
             ["robots.txt"] => storefront::robots(app),
             ["sitemap.xml"] => storefront::sitemap(app),
@@ -175,7 +192,7 @@ fn finish(mut resp: Resp, html: bool) -> Resp {
 
 impl Handler for Web {
     fn body_limit(&self, _head: &Head) -> u64 {
-        // Nothing in the storefront takes a body yet; forms are small.
+        // Every form so far is small; uploads (payment proofs) will get their own cap.
         64 * 1024
     }
 

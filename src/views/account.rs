@@ -1,0 +1,108 @@
+//! Account pages: sign-in (email → code or link), the account overview with active
+//! sessions and sign-out buttons. Every form goes through `form::post_form`.
+
+use super::form::post_form;
+use super::format::iso_date;
+use super::layout::{Ctx, Meta, page};
+use crate::shop::accounts::Customer;
+use crate::shop::sessions::Session;
+use maud::{Markup, html};
+
+fn meta(title: &str) -> Meta {
+    let mut m = Meta::new(title, title);
+    m.noindex = true;
+    m
+}
+
+fn notice(error: Option<&str>) -> Markup {
+    html! { @if let Some(e) = error { p.notice.error role="alert" { (e) } } }
+}
+
+pub fn sign_in(ctx: &Ctx, csrf: &str, next: &str, email: &str, error: Option<&str>) -> Markup {
+    page(
+        ctx,
+        &meta("Sign in"),
+        html! {
+            section.narrow {
+                h1 { "Sign in" }
+                p.muted { "No password needed. We'll email you a sign-in link and a 6-digit code." }
+                (notice(error))
+                (post_form("/account/sign-in", csrf, "stack", html! {
+                    input type="hidden" name="next" value=(next);
+                    label.field {
+                        span { "Email" }
+                        input type="email" name="email" value=(email) required autocomplete="email" maxlength="254" inputmode="email";
+                    }
+                    button.button.primary type="submit" { "Email me a sign-in code" }
+                }))
+            }
+        },
+    )
+}
+
+pub fn check_email(
+    ctx: &Ctx,
+    csrf: &str,
+    email: &str,
+    tries_left: i64,
+    error: Option<&str>,
+) -> Markup {
+    page(
+        ctx,
+        &meta("Check your email"),
+        html! {
+            section.narrow {
+                h1 { "Check your email" }
+                p { "If " strong { (email) } " can receive mail, a sign-in link and a 6-digit code are on their way. The link works on any device for 15 minutes; the code works here for 10 minutes." }
+                (notice(error))
+                (post_form("/account/sign-in/code", csrf, "stack", html! {
+                    label.field {
+                        span { "6-digit code" }
+                        input type="text" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7" required;
+                    }
+                    button.button.primary type="submit" { "Sign in" }
+                    @if tries_left < 5 { p.muted { (tries_left) " tries left for this code." } }
+                }))
+                p { a href="/account/sign-in" { "Use a different email or send a new code" } }
+            }
+        },
+    )
+}
+
+pub fn overview(
+    ctx: &Ctx,
+    csrf: &str,
+    me: &Customer,
+    sessions: &[Session],
+    current: i64,
+    offset_minutes: i32,
+) -> Markup {
+    page(
+        ctx,
+        &meta("Your account"),
+        html! {
+            section.narrow {
+                h1 { "Your account" }
+                p { "Signed in as " strong { (me.email) } @if me.is_staff() { " · " a href="/admin" { "Store admin" } } }
+                h2 { "Orders" }
+                p.muted { "You have no orders yet." }
+                h2 { "Where you're signed in" }
+                ul.sessions {
+                    @for s in sessions {
+                        li {
+                            span { (if s.user_agent.is_empty() { "Unknown browser" } else { s.user_agent.as_str() }) }
+                            span.muted { " · since " (iso_date(s.created_at, offset_minutes)) " · last seen " (iso_date(s.last_seen_at, offset_minutes)) }
+                            @if s.id == current { strong { " · this device" } }
+                        }
+                    }
+                }
+                .row {
+                    (post_form("/account/sign-out", csrf, "inline", html! { button.button.ghost type="submit" { "Sign out" } }))
+                    @if sessions.len() > 1 {
+                        (post_form("/account/sign-out-everywhere", csrf, "inline", html! { button.button.ghost type="submit" { "Sign out everywhere else" } }))
+                    }
+                }
+            }
+        },
+    )
+}

@@ -1,0 +1,167 @@
+//! Account handlers: the sign-in steps (email → mail with link and code → code or link),
+//! the account overview, sign out and sign out everywhere. Parse, check CSRF, one service
+//! call, render or redirect.
+
+use super::session::{self, check_csrf, form};
+use super::{Outcome, html_page, with_ctx};
+use crate::app::App;
+use crate::error::{Error, Kind};
+use crate::http::query::Params;
+use crate::http::{Req, Resp};
+use crate::shop::{accounts, sessions, signin};
+use crate::views::account as views;
+
+/// Finishes a response that created a session by setting its cookie.
+fn with_cookie(app: &App, mut resp: Resp, token: Option<String>) -> Resp {
+    if let Some(t) = token {
+        session::set_cookie(app, &mut resp, &t);
+    }
+    resp.set_header("Cache-Control", "no-store");
+    resp
+}
+
+pub fn sign_in_form(app: &App, req: &Req) -> Outcome {
+    let params = Params::parse(req.query());
+    let next = signin::safe_next(params.get("next").unwrap_or("/account"));
+    let (s, token) = session::ensure(app, req)?;
+    let page = with_ctx(app, req, "", |ctx| {
+        html_page(200, views::sign_in(ctx, &s.csrf, &next, "", None))
+    })?;
+    Ok(with_cookie(app, page, token))
+}
+
+pub fn sign_in_submit(app: &App, req: &Req) -> Outcome {
+    let f = form(req)?;
+    let s = session::current(app, req)?;
+    check_csrf(s.as_ref(), &f)?;
+    let s = s.ok_or_else(|| Error::new(Kind::Forbidden, "Your session has expired."))?;
+    let email = f.get("email").unwrap_or("");
+    let next = f.get("next").unwrap_or("/account");
+    let ip = session::client_ip(app, req).to_string();
+    let now = crate::db::now();
+    let store = app.cfg();
+    let result = app.db.write_tx(|tx| {
+        let issued = signin::request(tx, &app.hmac, email, s.id, next, &ip, now)?;
+        let email = signin::normalize_email(email)?;
+        crate::shop::notices::sign_in(tx, &store, &email, &issued, now)?;
+        Ok(email)
+    });
+    match result {
+        Ok(email) => {
+            app.mail_wake().notify();
+            with_ctx(app, req, "", |ctx| {
+                html_page(
+                    200,
+                    views::check_email(ctx, &s.csrf, &email, signin::MAX_CODE_TRIES, None),
+                )
+            })
+        }
+        Err(e) if e.kind == Kind::BadRequest => with_ctx(app, req, "", |ctx| {
+            html_page(
+                400,
+                views::sign_in(
+                    ctx,
+                    &s.csrf,
+                    &signin::safe_next(next),
+                    email,
+                    Some(&e.public),
+                ),
+            )
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// Signs the session in as the owner of a proven email and redirects to `next`.
+fn complete(app: &App, req: &Req, proven: signin::Proven) -> Outcome {
+    let now = crate::db::now();
+    let (s, _) = session::ensure(app, req)?;
+    let token = app.db.write_tx(|tx| {
+        let c = accounts::find_or_create(tx, &proven.email, now)?;
+        sessions::sign_in(tx, s.id, c.id, c.is_staff(), now)
+    })?;
+    let mut resp = Resp::redirect(&signin::safe_next(&proven.next));
+    session::set_cookie(app, &mut resp, &token);
+    Ok(resp)
+}
+
+pub fn code_submit(app: &App, req: &Req) -> Outcome {
+    let f = form(req)?;
+    let s = session::current(app, req)?;
+    check_csrf(s.as_ref(), &f)?;
+    let s = s.ok_or_else(|| Error::new(Kind::Forbidden, "Your session has expired."))?;
+    let code = f.get("code").unwrap_or("");
+    let now = crate::db::now();
+    let (proven, left) = app.db.write_tx(|tx| {
+        let p = signin::use_code(tx, &app.hmac, s.id, code, now)?;
+        Ok((p, signin::tries_left(tx, s.id)?))
+    })?;
+    match proven {
+        Some(p) => complete(app, req, p),
+        None => {
+            let msg = if left > 0 {
+                "That code is not right. Check the latest email and try again."
+            } else {
+                "That code can no longer be used. Ask for a new one."
+            };
+            with_ctx(app, req, "", |ctx| {
+                html_page(
+                    400,
+                    views::check_email(ctx, &s.csrf, "your address", left, Some(msg)),
+                )
+            })
+        }
+    }
+}
+
+pub fn link(app: &App, req: &Req) -> Outcome {
+    let params = Params::parse(req.query());
+    let token = params.get("token").unwrap_or("");
+    let now = crate::db::now();
+    match app.db.write_tx(|tx| signin::use_link(tx, token, now))? {
+        Some(p) => complete(app, req, p),
+        None => Err(Error::bad_request(
+            "This sign-in link has expired or was already used. Ask for a new one on the sign-in page.",
+        )),
+    }
+}
+
+pub fn overview(app: &App, req: &Req) -> Outcome {
+    let Some(s) = session::current(app, req)?.filter(|s| s.customer_id.is_some()) else {
+        return Ok(Resp::redirect("/account/sign-in?next=/account"));
+    };
+    let cid = s.customer_id.unwrap_or_default();
+    let conn = app.db.read()?;
+    let me = accounts::by_id(&conn, cid)?.ok_or_else(|| Error::not_found("No such account."))?;
+    let list = sessions::list(&conn, cid, crate::db::now())?;
+    drop(conn);
+    let offset = app.cfg().store.utc_offset_minutes;
+    let page = with_ctx(app, req, "", |ctx| {
+        html_page(200, views::overview(ctx, &s.csrf, &me, &list, s.id, offset))
+    })?;
+    Ok(with_cookie(app, page, None))
+}
+
+pub fn sign_out(app: &App, req: &Req) -> Outcome {
+    let f = form(req)?;
+    let s = session::current(app, req)?;
+    check_csrf(s.as_ref(), &f)?;
+    if let Some(s) = s {
+        app.db.write_tx(|tx| sessions::end(tx, s.id))?;
+    }
+    let mut resp = Resp::redirect("/");
+    session::clear_cookie(&mut resp);
+    Ok(resp)
+}
+
+pub fn sign_out_everywhere(app: &App, req: &Req) -> Outcome {
+    let f = form(req)?;
+    let s = session::current(app, req)?;
+    check_csrf(s.as_ref(), &f)?;
+    if let Some(s) = s
+        && let Some(cid) = s.customer_id
+    {
+        app.db.write_tx(|tx| sessions::end_others(tx, cid, s.id))?;
+    }
+    Ok(Resp::redirect("/account"))
+}

@@ -1,0 +1,269 @@
+//! Sign-in end to end through the real server and the `file` mail transport: the page sets
+//! a guest session, the form needs its CSRF token, the mail carries a link and a code, the
+//! code signs in (new session token, old one dead), the link works once on any device,
+//! answers do not reveal whether an email has an account, `next=` stays local, sign out
+//! and sign out everywhere end sessions.
+
+mod common;
+use common::{Page, Store, send};
+use std::time::{Duration, Instant};
+
+fn set_cookie(p: &Page) -> Option<String> {
+    p.headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, v)| v.clone())
+        .find(|v| v.starts_with("bq_sid=") && !v.starts_with("bq_sid=;"))
+        .map(|v| v.split(';').next().unwrap_or("").to_string())
+}
+
+fn csrf(html: &str) -> String {
+    let i = html
+        .find("name=\"csrf_token\" value=\"")
+        .expect("csrf field")
+        + 25;
+    html[i..i + html[i..].find('"').unwrap()].to_string()
+}
+
+fn post(s: &Store, path: &str, cookie: Option<&str>, form: &str) -> Page {
+    let mut h = vec![("Content-Type", "application/x-www-form-urlencoded")];
+    if let Some(c) = cookie {
+        h.push(("Cookie", c));
+    }
+    send(
+        "POST",
+        &format!("{}{path}", s.url),
+        &h,
+        Some(form.as_bytes().to_vec()),
+    )
+}
+
+fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
+    match cookie {
+        Some(c) => s.get_with(path, &[("Cookie", c)]),
+        None => s.get(path),
+    }
+}
+
+/// Waits for the n-th mail file and returns (subject code, sign-in link path).
+fn mail(s: &Store, n: usize) -> (String, String, String) {
+    let dir = s.data_dir().join("mail");
+    let start = Instant::now();
+    loop {
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        if files.len() >= n {
+            let raw = std::fs::read_to_string(&files[n - 1]).unwrap();
+            let flat = raw
+                .replace("=\r\n", "")
+                .replace("=\n", "")
+                .replace("=3D", "=");
+            let subject = flat
+                .lines()
+                .find(|l| l.starts_with("Subject:"))
+                .unwrap()
+                .to_string();
+            let code: String = subject
+                .chars()
+                .filter(|c| c.is_ascii_digit())
+                .take(6)
+                .collect();
+            let i = flat
+                .find("/account/sign-in/link?token=")
+                .expect("link in mail");
+            let link: String = flat[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "/-_?=.".contains(*c))
+                .collect();
+            return (code, link, raw);
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "no mail #{n} in {}",
+            dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn start_sign_in(s: &Store, email: &str, next: &str) -> (String, Page) {
+    let p = get(s, &format!("/account/sign-in?next={next}"), None);
+    assert_eq!(p.status, 200);
+    let cookie = set_cookie(&p).expect("a guest session for the form");
+    let sc = p
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+        .unwrap()
+        .1
+        .clone();
+    assert!(
+        sc.contains("HttpOnly") && sc.contains("SameSite=Lax"),
+        "{sc}"
+    );
+    let token = csrf(&p.text());
+    let r = post(
+        s,
+        "/account/sign-in",
+        Some(&cookie),
+        &format!("csrf_token={token}&email={email}&next={next}"),
+    );
+    (cookie, r)
+}
+
+#[test]
+fn sign_in_by_code_then_link_reuse_refused_and_sign_out() {
+    let s = Store::empty();
+    assert_eq!(get(&s, "/account", None).status, 303, "anonymous → sign-in");
+    let (guest, r) = start_sign_in(&s, "ann%40example.com", "%2Faccount");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("Check your email"));
+    let (code, link, raw) = mail(&s, 1);
+    assert!(
+        raw.contains("Date:") && raw.contains("Message-ID:") && raw.contains("From:"),
+        "{raw}"
+    );
+    assert!(raw.contains("text/plain") && raw.contains("text/html"));
+    assert_eq!(code.len(), 6);
+    // The code, typed on the same device.
+    let page = get(&s, "/account/sign-in", Some(&guest));
+    let token = csrf(&page.text());
+    let r = post(
+        &s,
+        "/account/sign-in/code",
+        Some(&guest),
+        &format!("csrf_token={token}&code={code}"),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("location"), Some("/account"));
+    let signed = set_cookie(&r).expect("a new session token at sign-in");
+    assert_ne!(signed, guest, "no fixation: the token changes");
+    assert_eq!(
+        get(&s, "/account", Some(&guest)).status,
+        303,
+        "the old token is dead"
+    );
+    let acct = get(&s, "/account", Some(&signed));
+    assert_eq!(acct.status, 200);
+    assert!(acct.text().contains("ann@example.com"));
+    // The code used up that request: its link is dead too.
+    assert_eq!(get(&s, &link, None).status, 400);
+    // A new request's link works once, on another device (no cookie)…
+    let _ = start_sign_in(&s, "ann%40example.com", "%2Faccount");
+    let (_, link, _) = mail(&s, 2);
+    let r = get(&s, &link, None);
+    assert_eq!(r.status, 303);
+    let other = set_cookie(&r).unwrap();
+    assert_eq!(get(&s, "/account", Some(&other)).status, 200);
+    // …and never twice.
+    assert_eq!(get(&s, &link, None).status, 400);
+    // Sign out everywhere else from the first device kills the second.
+    let t = csrf(&get(&s, "/account", Some(&signed)).text());
+    assert_eq!(
+        post(
+            &s,
+            "/account/sign-out-everywhere",
+            Some(&signed),
+            &format!("csrf_token={t}")
+        )
+        .status,
+        303
+    );
+    assert_eq!(get(&s, "/account", Some(&other)).status, 303);
+    assert_eq!(get(&s, "/account", Some(&signed)).status, 200);
+    // Sign out kills this one.
+    let t = csrf(&get(&s, "/account", Some(&signed)).text());
+    let r = post(
+        &s,
+        "/account/sign-out",
+        Some(&signed),
+        &format!("csrf_token={t}"),
+    );
+    assert_eq!(r.status, 303);
+    assert_eq!(get(&s, "/account", Some(&signed)).status, 303);
+}
+
+#[test]
+fn csrf_missing_or_wrong_is_403_and_writes_nothing() {
+    let s = Store::empty();
+    let p = get(&s, "/account/sign-in", None);
+    let cookie = set_cookie(&p).unwrap();
+    let count = |s: &Store| -> i64 {
+        s.app()
+            .db
+            .read()
+            .unwrap()
+            .query_row("SELECT count(*) FROM sign_in_requests", [], |r| r.get(0))
+            .unwrap()
+    };
+    for body in [
+        "email=a%40example.com",
+        "csrf_token=wrong&email=a%40example.com",
+        "csrf_token=&email=a%40example.com",
+    ] {
+        let r = post(&s, "/account/sign-in", Some(&cookie), body);
+        assert_eq!(r.status, 403, "{body}");
+        assert!(r.text().contains("Request id"));
+    }
+    // A valid token without its session cookie is refused too.
+    let r = post(
+        &s,
+        "/account/sign-in",
+        None,
+        &format!("csrf_token={}&email=a%40example.com", csrf(&p.text())),
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(count(&s), 0, "nothing written");
+}
+
+#[test]
+fn answers_do_not_reveal_accounts_and_next_stays_local() {
+    let s = Store::empty();
+    // Make "known@example.com" a customer first.
+    s.app()
+        .db
+        .write_tx(|tx| boutique::shop::accounts::find_or_create(tx, "known@example.com", 1))
+        .unwrap();
+    let (_, known) = start_sign_in(&s, "known%40example.com", "%2F");
+    let (_, unknown) = start_sign_in(&s, "stranger%40example.com", "%2F");
+    assert_eq!(known.status, unknown.status);
+    let strip = |p: &Page, email: &str| {
+        let t = p.text().replace(email, "EMAIL");
+        let i = t.find("csrf_token\" value=\"").unwrap();
+        format!("{}{}", &t[..i], &t[i + 62..])
+    };
+    assert_eq!(
+        strip(&known, "known@example.com"),
+        strip(&unknown, "stranger@example.com")
+    );
+    // next= to another host is ignored.
+    let (guest, _) = start_sign_in(&s, "nx%40example.com", "https%3A%2F%2Fevil.example%2F");
+    let (code, _, _) = mail(&s, 3);
+    let t = csrf(&get(&s, "/account/sign-in", Some(&guest)).text());
+    let r = post(
+        &s,
+        "/account/sign-in/code",
+        Some(&guest),
+        &format!("csrf_token={t}&code={code}"),
+    );
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/account"));
+    // Bad email: a clear 400 on the form.
+    let p = get(&s, "/account/sign-in", None);
+    let c = set_cookie(&p).unwrap();
+    let r = post(
+        &s,
+        "/account/sign-in",
+        Some(&c),
+        &format!("csrf_token={}&email=not-an-email", csrf(&p.text())),
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("valid email"));
+}
