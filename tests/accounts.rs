@@ -5,8 +5,7 @@
 //! and sign out everywhere end sessions.
 
 mod common;
-use common::{Page, Store, send};
-use std::time::{Duration, Instant};
+use common::{Page, Store, mail, send};
 
 fn set_cookie(p: &Page) -> Option<String> {
     p.headers
@@ -42,54 +41,6 @@ fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
     match cookie {
         Some(c) => s.get_with(path, &[("Cookie", c)]),
         None => s.get(path),
-    }
-}
-
-/// Waits for the n-th mail file and returns (subject code, sign-in link path).
-fn mail(s: &Store, n: usize) -> (String, String, String) {
-    let dir = s.data_dir().join("mail");
-    let start = Instant::now();
-    loop {
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .map(|d| {
-                d.filter_map(|e| e.ok())
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        files.sort();
-        if files.len() >= n {
-            let raw = std::fs::read_to_string(&files[n - 1]).unwrap();
-            let flat = raw
-                .replace("=\r\n", "")
-                .replace("=\n", "")
-                .replace("=3D", "=");
-            let subject = flat
-                .lines()
-                .find(|l| l.starts_with("Subject:"))
-                .unwrap()
-                .to_string();
-            let code: String = subject
-                .chars()
-                .filter(|c| c.is_ascii_digit())
-                .take(6)
-                .collect();
-            let i = flat
-                .find("/account/sign-in/link?token=")
-                .expect("link in mail");
-            let link: String = flat[i..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || "/-_?=.".contains(*c))
-                .collect();
-            return (code, link, raw);
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "no mail #{n} in {}",
-            dir.display()
-        );
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

@@ -171,3 +171,36 @@ fn phone_layout_keeps_the_add_to_bag_bar_on_screen() {
     tab.wait_for_element(".grid").unwrap();
     shot(&tab, "category-phone.png");
 }
+
+#[test]
+fn shopper_signs_in_with_the_emailed_code() {
+    let s = common::Store::empty();
+    let b = browser(1024, 800);
+    let tab = b.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(20));
+    tab.navigate_to(&format!("{}/account", s.url))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    // Anonymous: sent to the sign-in page.
+    tab.wait_for_element("input[name=email]")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.type_str("ria@example.com").unwrap();
+    tab.press_key("Enter").unwrap();
+    tab.wait_for_element("input[name=code]").unwrap();
+    shot(&tab, "sign-in-check-email.png");
+    let (code, _, _) = common::mail(&s, 1);
+    tab.find_element("input[name=code]")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.type_str(&code).unwrap();
+    tab.press_key("Enter").unwrap();
+    tab.wait_for_element(".sessions").unwrap();
+    let text = tab.find_element("main").unwrap().get_inner_text().unwrap();
+    assert!(text.contains("Signed in as ria@example.com"), "{text}");
+    assert!(text.contains("this device"), "{text}");
+    shot(&tab, "account.png");
+}

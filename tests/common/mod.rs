@@ -160,3 +160,52 @@ pub fn first_product_link(html: &str) -> Option<String> {
     let end = rest.find('"')?;
     Some(rest[..end].to_string())
 }
+
+/// Waits for the n-th mail file under data/mail and returns (the 6-digit code from its
+/// subject, the sign-in link path, the raw message).
+pub fn mail(s: &Store, n: usize) -> (String, String, String) {
+    let dir = s.data_dir().join("mail");
+    let start = std::time::Instant::now();
+    loop {
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        if files.len() >= n {
+            let raw = std::fs::read_to_string(&files[n - 1]).unwrap();
+            let flat = raw
+                .replace("=\r\n", "")
+                .replace("=\n", "")
+                .replace("=3D", "=");
+            let subject = flat
+                .lines()
+                .find(|l| l.starts_with("Subject:"))
+                .unwrap()
+                .to_string();
+            let code: String = subject
+                .chars()
+                .filter(|c| c.is_ascii_digit())
+                .take(6)
+                .collect();
+            let i = flat
+                .find("/account/sign-in/link?token=")
+                .expect("link in mail");
+            let link: String = flat[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "/-_?=.".contains(*c))
+                .collect();
+            return (code, link, raw);
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(15),
+            "no mail #{n} in {}",
+            dir.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
