@@ -15,6 +15,7 @@ Usage:
   boutique check   [--config FILE]
   boutique backup  FILE [--config FILE]
   boutique restore FILE [--force] [--config FILE]
+  boutique admin add EMAIL [--role owner|staff] [--config FILE]
 
 Without --config, ./store.toml is used when present, else built-in defaults
 (a demo store with its data in ./data).";
@@ -26,6 +27,7 @@ struct Args {
     listen: Option<String>,
     no_demo: bool,
     force: bool,
+    role: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -38,6 +40,7 @@ fn parse_args() -> Result<Args, String> {
         listen: None,
         no_demo: false,
         force: false,
+        role: None,
     };
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -45,6 +48,7 @@ fn parse_args() -> Result<Args, String> {
             "--listen" => a.listen = Some(it.next().ok_or("--listen needs an address")?),
             "--no-demo" => a.no_demo = true,
             "--force" => a.force = true,
+            "--role" => a.role = Some(it.next().ok_or("--role needs owner or staff")?),
             s if s.starts_with("--") => return Err(format!("unknown option {s}\n\n{USAGE}")),
             _ => a.positional.push(arg),
         }
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         "check" => with_config(&args, check),
         "backup" => with_config(&args, backup),
         "restore" => with_config(&args, restore),
+        "admin" => with_config(&args, admin),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -223,5 +228,36 @@ fn restore(args: &Args, cfg: &boutique::config::Config) -> CmdResult {
         path.display(),
         file.display()
     );
+    Ok(())
+}
+
+/// `admin add EMAIL [--role owner|staff]`: creates or promotes the person and prints a
+/// one-time sign-in URL (15 minutes) — works with no mail configured.
+fn admin(args: &Args, cfg: &boutique::config::Config) -> CmdResult {
+    let [sub, email] = args.positional.as_slice() else {
+        return Err((
+            2,
+            format!("expected: admin add EMAIL [--role owner|staff]\n\n{USAGE}"),
+        ));
+    };
+    if sub != "add" {
+        return Err((2, format!("unknown admin command {sub:?}\n\n{USAGE}")));
+    }
+    let role = args.role.as_deref().unwrap_or("owner");
+    if !matches!(role, "owner" | "staff") {
+        return Err((2, "--role must be owner or staff".into()));
+    }
+    let db = app::open_db(cfg).map_err(|e| (1, e.to_string()))?;
+    let now = db::now();
+    let token = db
+        .write_tx(|tx| {
+            let email = boutique::shop::signin::normalize_email(email)?;
+            let c = boutique::shop::accounts::find_or_create(tx, &email, now)?;
+            boutique::shop::accounts::set_role(tx, c.id, role)?;
+            boutique::shop::signin::issue_link(tx, &email, "/admin", now)
+        })
+        .map_err(|e| (1, e.public))?;
+    println!("{}/account/sign-in/link?token={token}", cfg.store.url);
+    eprintln!("{email} is now {role}. The link above signs them in once, within 15 minutes.");
     Ok(())
 }

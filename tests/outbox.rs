@@ -125,7 +125,10 @@ fn file_transport_writes_an_eml_for_mail_queued_in_a_business_transaction() {
     let files = mail_files(&store.data_dir());
     assert_eq!(files.len(), 1, "{files:?}");
     let name = files[0].file_name().unwrap().to_str().unwrap().to_string();
-    assert!(name.ends_with(&format!("-{id}.eml")), "{name}");
+    assert!(
+        name.contains(&format!("-{id}-")) && name.ends_with(".eml"),
+        "{name}"
+    );
     assert_eq!(r.provider_id.as_deref(), Some(name.as_str()));
     assert_eq!(r.attempts, 1);
     assert!(r.sent_at.is_some());

@@ -29,7 +29,7 @@ pub struct Outgoing {
     /// Sent as Resend's `Idempotency-Key` and used for the Message-ID: a duplicate
     /// delivery (at-least-once after a crash) carries the same one.
     pub key: String,
-    /// Unix seconds: the Date header and the `.eml` file name.
+    /// Unix seconds: the Date header and the start of the `.eml` file name.
     pub now: i64,
 }
 
@@ -145,7 +145,13 @@ impl Mailer {
                 let msg = build_message(from, m)?;
                 std::fs::create_dir_all(dir)
                     .map_err(|e| SendError::Retry(format!("create {}: {e}", dir.display())))?;
-                let name = format!("{}-{}.eml", m.now, m.outbox_id);
+                // The key's hash tells a re-send (new key) from a repeat delivery of the
+                // same message (same key → same file, written again, not twice).
+                let tag: String = crate::crypto::token_hash(&m.key)[..4]
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                let name = format!("{}-{}-{tag}.eml", m.now, m.outbox_id);
                 crate::shop::ops::write_atomic(&dir.join(&name), &msg.formatted())
                     .map_err(|e| SendError::Retry(format!("write {name}: {e}")))?;
                 Ok(Some(name))

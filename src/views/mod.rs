@@ -2,6 +2,7 @@
 //! `PreEscaped` of stored or user data (house rule 7).
 
 pub mod account;
+pub mod admin;
 pub mod email;
 pub mod form;
 pub mod format;

@@ -3,6 +3,7 @@
 //! pages, and adds the security headers every response carries.
 
 pub mod account;
+pub mod admin;
 pub mod api;
 pub mod cache;
 pub mod openapi;
@@ -95,6 +96,9 @@ impl Web {
         let path = req.path();
         let get = matches!(req.method(), "GET" | "HEAD");
         let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        if seg.first() == Some(&"admin") {
+            return admin::route(app, req, &seg);
+        }
         if req.method() == "POST" {
             return match seg.as_slice() {
                 ["account", "sign-in"] => account::sign_in_submit(app, req),

@@ -175,7 +175,16 @@ pub fn mail(s: &Store, n: usize) -> (String, String, String) {
                     .collect()
             })
             .unwrap_or_default();
-        files.sort();
+        // Names are `{unix}-{outbox id}-{tag}.eml`: order by time, then id, as numbers.
+        files.sort_by_key(|p| {
+            let name = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_string();
+            let mut parts = name.split('-').map(|x| x.parse::<i64>().unwrap_or(0));
+            (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+        });
         if files.len() >= n {
             let raw = std::fs::read_to_string(&files[n - 1]).unwrap();
             let flat = raw
@@ -208,4 +217,69 @@ pub fn mail(s: &Store, n: usize) -> (String, String, String) {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+/// The session cookie ("bq_sid=…") a response sets, if any.
+pub fn session_cookie(p: &Page) -> Option<String> {
+    p.headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, v)| v.clone())
+        .find(|v| v.starts_with("bq_sid=") && !v.starts_with("bq_sid=;"))
+        .map(|v| v.split(';').next().unwrap_or("").to_string())
+}
+
+/// The CSRF token of the first form on a page.
+pub fn csrf(html: &str) -> String {
+    let i = html
+        .find("name=\"csrf_token\" value=\"")
+        .expect("csrf field")
+        + 25;
+    html[i..i + html[i..].find('"').unwrap()].to_string()
+}
+
+pub fn post_form(s: &Store, path: &str, cookie: Option<&str>, form: &str) -> Page {
+    let mut h = vec![("Content-Type", "application/x-www-form-urlencoded")];
+    if let Some(c) = cookie {
+        h.push(("Cookie", c));
+    }
+    send(
+        "POST",
+        &format!("{}{path}", s.url),
+        &h,
+        Some(form.as_bytes().to_vec()),
+    )
+}
+
+pub fn mail_count(s: &Store) -> usize {
+    std::fs::read_dir(s.data_dir().join("mail"))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Signs `email` in through the real pages and the emailed code; returns the cookie.
+pub fn sign_in(s: &Store, email: &str) -> String {
+    let before = mail_count(s);
+    let p = s.get("/account/sign-in");
+    let guest = session_cookie(&p).expect("guest session");
+    let r = post_form(
+        s,
+        "/account/sign-in",
+        Some(&guest),
+        &format!("csrf_token={}&email={email}", csrf(&p.text())),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let (code, _, _) = mail(s, before + 1);
+    let r = post_form(
+        s,
+        "/account/sign-in/code",
+        Some(&guest),
+        &format!("csrf_token={}&code={code}", csrf(&r.text())),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    session_cookie(&r).expect("signed-in cookie")
 }

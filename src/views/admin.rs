@@ -1,0 +1,135 @@
+//! The admin area's frame and its first pages: the landing page and the email log (list
+//! by status, one message with its text and HTML source, re-send). Later issues add
+//! orders, products, customers and the rest to the navigation.
+
+use super::form::post_form;
+use super::layout::{Ctx, Meta, page};
+use crate::shop::outbox::{OutboxRow, Status};
+use maud::{Markup, html};
+
+fn when(t: i64, offset: i32) -> String {
+    let local = t + offset as i64 * 60;
+    let secs = local.rem_euclid(86_400);
+    format!(
+        "{} {:02}:{:02}",
+        super::format::iso_date(t, offset),
+        secs / 3600,
+        (secs % 3600) / 60
+    )
+}
+
+fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
+    let mut meta = Meta::new(title, title);
+    meta.noindex = true;
+    page(
+        ctx,
+        &meta,
+        html! {
+            .admin {
+                nav.admin-nav aria-label="Admin" {
+                    a.active[active == "home"] href="/admin" { "Overview" }
+                    a.active[active == "emails"] href="/admin/emails" { "Emails" }
+                }
+                section.admin-main { (body) }
+            }
+        },
+    )
+}
+
+pub struct Overview {
+    pub email: String,
+    pub role: String,
+    pub products: i64,
+    pub mail_waiting: i64,
+    pub mail_failed: i64,
+}
+
+pub fn overview(ctx: &Ctx, o: &Overview) -> Markup {
+    frame(
+        ctx,
+        "Store admin",
+        "home",
+        html! {
+            h1 { "Store admin" }
+            p.muted { "Signed in as " (o.email) " (" (o.role) ")." }
+            ul.stats {
+                li { strong { (o.products) } span { "products" } }
+                li { strong { (o.mail_waiting) } span { "emails waiting" } }
+                li { a href="/admin/emails?status=failed" { strong { (o.mail_failed) } span { "emails failed" } } }
+            }
+        },
+    )
+}
+
+pub fn emails(ctx: &Ctx, rows: &[OutboxRow], filter: Option<Status>, offset: i32) -> Markup {
+    let tabs = [
+        None,
+        Some(Status::Pending),
+        Some(Status::Sent),
+        Some(Status::Failed),
+        Some(Status::Dead),
+    ];
+    frame(
+        ctx,
+        "Emails",
+        "emails",
+        html! {
+            h1 { "Emails" }
+            nav.tabs {
+                @for t in tabs {
+                    @let label = t.map(|s| s.as_str()).unwrap_or("all");
+                    @let href = match t { Some(s) => format!("/admin/emails?status={}", s.as_str()), None => "/admin/emails".into() };
+                    a.active[t == filter] href=(href) { (label) }
+                }
+            }
+            @if rows.is_empty() {
+                p.muted { "No emails here." }
+            } @else {
+                table.data {
+                    thead { tr { th { "Queued" } th { "To" } th { "Subject" } th { "Template" } th { "Status" } th { "Tries" } th { "Last error" } } }
+                    tbody {
+                        @for r in rows {
+                            tr {
+                                td { (when(r.created_at, offset)) }
+                                td { (r.recipient) }
+                                td { a href={ "/admin/emails/" (r.id) } { (r.subject) } }
+                                td { (r.template) }
+                                td { span class={ "status " (r.status.as_str()) } { (r.status.as_str()) } }
+                                td { (r.attempts) }
+                                td.muted { (r.last_error.as_deref().unwrap_or("")) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub fn email(ctx: &Ctx, csrf: &str, r: &OutboxRow, offset: i32) -> Markup {
+    frame(
+        ctx,
+        &r.subject,
+        "emails",
+        html! {
+            p { a href="/admin/emails" { "← All emails" } }
+            h1 { (r.subject) }
+            dl.facts {
+                dt { "To" } dd { (r.recipient) }
+                dt { "Status" } dd { (r.status.as_str()) }
+                dt { "Queued" } dd { (when(r.created_at, offset)) }
+                @if let Some(t) = r.sent_at { dt { "Sent" } dd { (when(t, offset)) } }
+                dt { "Attempts" } dd { (r.attempts) }
+                @if let Some(e) = &r.last_error { dt { "Last error" } dd { (e) } }
+                dt { "Template" } dd { (r.template) }
+            }
+            @if matches!(r.status, Status::Sent | Status::Failed | Status::Dead) {
+                (post_form(&format!("/admin/emails/{}/resend", r.id), csrf, "inline", html! {
+                    button.button type="submit" { "Send again" }
+                }))
+            }
+            h2 { "Text" }
+            pre.mail { (r.text) }
+        },
+    )
+}

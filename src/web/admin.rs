@@ -1,0 +1,117 @@
+//! The admin area. One gate for every `/admin` address: anonymous visitors go to sign-in,
+//! signed-in customers get 403, staff and owners get through (their sessions expire
+//! sooner, see shop::sessions). Then thin handlers, as everywhere.
+
+use super::session::{self, check_csrf, form};
+use super::{Outcome, html_page, with_ctx};
+use crate::app::App;
+use crate::error::{Error, Kind};
+use crate::http::query::Params;
+use crate::http::{Req, Resp};
+use crate::shop::accounts::{self, Customer};
+use crate::shop::outbox::{self, Status};
+use crate::shop::sessions::Session;
+use crate::views::admin as views;
+
+/// The gate: Ok((session, person)) for staff and owners; otherwise the answer to send.
+fn gate(app: &App, req: &Req) -> Result<(Session, Customer), Outcome> {
+    let s = match session::current(app, req) {
+        Ok(s) => s,
+        Err(e) => return Err(Err(e)),
+    };
+    let Some((s, cid)) = s.and_then(|s| s.customer_id.map(|c| (s, c))) else {
+        let next = crate::views::shop::url_encode(req.path());
+        return Err(Ok(Resp::redirect(&format!("/account/sign-in?next={next}"))));
+    };
+    let who = app
+        .db
+        .read()
+        .map_err(Err)
+        .and_then(|c| accounts::by_id(&c, cid).map_err(Err));
+    match who {
+        Ok(Some(c)) if c.is_staff() && s.admin => Ok((s, c)),
+        Ok(Some(c)) if c.is_staff() => {
+            // Promoted after this session signed in: sign in again for a staff session.
+            let next = crate::views::shop::url_encode(req.path());
+            Err(Ok(Resp::redirect(&format!("/account/sign-in?next={next}"))))
+        }
+        Ok(_) => Err(Err(Error::new(
+            Kind::Forbidden,
+            "This part of the store is for its staff.",
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
+    let (s, me) = match gate(app, req) {
+        Ok(ok) => ok,
+        Err(answer) => return answer,
+    };
+    let post = req.method() == "POST";
+    let mut resp = match (post, seg) {
+        (false, ["admin"]) => overview(app, req, &me),
+        (false, ["admin", "emails"]) => emails(app, req),
+        (false, ["admin", "emails", id]) => email(app, req, &s, id),
+        (true, ["admin", "emails", id, "resend"]) => resend(app, req, &s, id),
+        (true, _) => Err(Error::new(
+            Kind::MethodNotAllowed,
+            "This address does not take forms.",
+        )),
+        _ => Err(Error::not_found("There is no admin page at this address.")),
+    }?;
+    resp.set_header("Cache-Control", "no-store");
+    Ok(resp)
+}
+
+fn overview(app: &App, req: &Req, me: &Customer) -> Outcome {
+    let c = app.db.read()?;
+    let o = views::Overview {
+        email: me.email.clone(),
+        role: me.role.clone(),
+        products: crate::shop::catalog::count_products(&c)?,
+        mail_waiting: outbox::list(&c, Some(Status::Pending), 10_000)?.len() as i64,
+        mail_failed: outbox::list(&c, Some(Status::Failed), 10_000)?.len() as i64
+            + outbox::list(&c, Some(Status::Dead), 10_000)?.len() as i64,
+    };
+    drop(c);
+    with_ctx(app, req, "", |ctx| html_page(200, views::overview(ctx, &o)))
+}
+
+fn emails(app: &App, req: &Req) -> Outcome {
+    let params = Params::parse(req.query());
+    let filter = match params.get("status") {
+        None | Some("") | Some("all") => None,
+        Some(s) => {
+            Some(Status::parse(s).ok_or_else(|| Error::bad_request("Unknown email status."))?)
+        }
+    };
+    let rows = outbox::list(&*app.db.read()?, filter, 200)?;
+    let offset = app.cfg().store.utc_offset_minutes;
+    with_ctx(app, req, "", |ctx| {
+        html_page(200, views::emails(ctx, &rows, filter, offset))
+    })
+}
+
+fn email_id(id: &str) -> Result<i64, Error> {
+    id.parse::<i64>()
+        .map_err(|_| Error::not_found("There is no such email."))
+}
+
+fn email(app: &App, req: &Req, s: &Session, id: &str) -> Outcome {
+    let row = outbox::get(&*app.db.read()?, email_id(id)?)?
+        .ok_or_else(|| Error::not_found("There is no such email."))?;
+    let offset = app.cfg().store.utc_offset_minutes;
+    with_ctx(app, req, "", |ctx| {
+        html_page(200, views::email(ctx, &s.csrf, &row, offset))
+    })
+}
+
+fn resend(app: &App, req: &Req, s: &Session, id: &str) -> Outcome {
+    let f = form(req)?;
+    check_csrf(Some(s), &f)?;
+    let id = email_id(id)?;
+    outbox::resend(&app.db, id, crate::db::now())?;
+    app.mail_wake().notify();
+    Ok(Resp::redirect(&format!("/admin/emails/{id}")))
+}
