@@ -218,3 +218,49 @@ fn answers_do_not_reveal_accounts_and_next_stays_local() {
     assert_eq!(r.status, 400);
     assert!(r.text().contains("valid email"));
 }
+
+#[test]
+fn profile_and_order_history_pages() {
+    let s = Store::empty();
+    assert_eq!(get(&s, "/account/orders", None).status, 303);
+    let me = common::sign_in(&s, "dev%40example.com");
+    let page = get(&s, "/account/orders", Some(&me));
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("no orders yet"));
+    let acct = get(&s, "/account", Some(&me)).text();
+    let token = common::csrf(&acct);
+    let r = post(
+        &s,
+        "/account/profile",
+        Some(&me),
+        &format!("csrf_token={token}&name=Dev+Patel&phone=%2B91+98765+43210"),
+    );
+    assert_eq!(r.status, 303);
+    let acct = get(&s, "/account", Some(&me)).text();
+    assert!(acct.contains("value=\"Dev Patel\""));
+    assert!(acct.contains("value=\"+91 98765 43210\""));
+    // Bad phone: a clear 400 and nothing changes.
+    let r = post(
+        &s,
+        "/account/profile",
+        Some(&me),
+        &format!("csrf_token={token}&name=X&phone=call+me"),
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("6 to 15 digits"));
+    assert!(
+        get(&s, "/account", Some(&me))
+            .text()
+            .contains("value=\"Dev Patel\"")
+    );
+    // No CSRF: 403 and nothing changes.
+    assert_eq!(
+        post(&s, "/account/profile", Some(&me), "name=Y&phone=").status,
+        403
+    );
+    assert!(
+        get(&s, "/account", Some(&me))
+            .text()
+            .contains("value=\"Dev Patel\"")
+    );
+}

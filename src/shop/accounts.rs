@@ -44,6 +44,32 @@ pub fn by_id(c: &Connection, id: i64) -> Result<Option<Customer>> {
         .optional()?)
 }
 
+/// Checks and saves the name and phone a customer gives (both optional). Phones keep
+/// digits, spaces and + - ( ); 6–15 digits in all.
+pub fn update_profile(tx: &Transaction, id: i64, name: &str, phone: &str) -> Result<()> {
+    let name = name.trim();
+    let phone = phone.trim();
+    if name.chars().count() > 80 || name.chars().any(|c| c.is_control()) {
+        return Err(Error::bad_request(
+            "Please keep your name under 80 characters.",
+        ));
+    }
+    if !phone.is_empty() {
+        let digits = phone.chars().filter(|c| c.is_ascii_digit()).count();
+        let allowed = phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()".contains(c));
+        if !allowed || !(6..=15).contains(&digits) {
+            return Err(Error::bad_request(
+                "Please enter a phone number with 6 to 15 digits, like +91 98765 43210.",
+            ));
+        }
+    }
+    tx.prepare_cached(sql::SET_PROFILE)?
+        .execute(params![name, phone, id])?;
+    Ok(())
+}
+
 /// Sets a role; `role` must be customer, staff or owner.
 pub fn set_role(tx: &Transaction, id: i64, role: &str) -> Result<()> {
     if !matches!(role, "customer" | "staff" | "owner") {
@@ -84,7 +110,16 @@ pub mod sql {
     pub const BY_ID: &str =
         "SELECT id, email, name, phone, role, created_at FROM customers WHERE id = ?1";
     pub const SET_ROLE: &str = "UPDATE customers SET role = ?1 WHERE id = ?2";
+    pub const SET_PROFILE: &str = "UPDATE customers SET name = ?1, phone = ?2 WHERE id = ?3";
     pub const GET_KEY: &str = "SELECT value FROM meta WHERE key = 'hmac_key'";
     pub const SET_KEY: &str = "INSERT OR REPLACE INTO meta (key, value) VALUES ('hmac_key', ?1)";
-    pub const ALL: &[&str] = &[INSERT_IGNORE, BY_EMAIL, BY_ID, SET_ROLE, GET_KEY, SET_KEY];
+    pub const ALL: &[&str] = &[
+        INSERT_IGNORE,
+        BY_EMAIL,
+        BY_ID,
+        SET_ROLE,
+        SET_PROFILE,
+        GET_KEY,
+        SET_KEY,
+    ];
 }

@@ -76,6 +76,7 @@ pub fn overview(
     sessions: &[Session],
     current: i64,
     offset_minutes: i32,
+    error: Option<&str>,
 ) -> Markup {
     page(
         ctx,
@@ -84,8 +85,22 @@ pub fn overview(
             section.narrow {
                 h1 { "Your account" }
                 p { "Signed in as " strong { (me.email) } @if me.is_staff() { " · " a href="/admin" { "Store admin" } } }
-                h2 { "Orders" }
-                p.muted { "You have no orders yet." }
+                nav.tabs {
+                    a href="/account/orders" { "Orders" }
+                }
+                h2 { "Profile" }
+                (notice(error))
+                (post_form("/account/profile", csrf, "stack", html! {
+                    label.field {
+                        span { "Name" }
+                        input type="text" name="name" value=(me.name) maxlength="80" autocomplete="name";
+                    }
+                    label.field {
+                        span { "Phone (for delivery)" }
+                        input type="tel" name="phone" value=(me.phone) maxlength="24" autocomplete="tel" inputmode="tel";
+                    }
+                    button.button type="submit" { "Save" }
+                }))
                 h2 { "Where you're signed in" }
                 ul.sessions {
                     @for s in sessions {
@@ -102,6 +117,22 @@ pub fn overview(
                         (post_form("/account/sign-out-everywhere", csrf, "inline", html! { button.button.ghost type="submit" { "Sign out everywhere else" } }))
                     }
                 }
+            }
+        },
+    )
+}
+
+/// Order history. Orders arrive with checkout; until then, an honest empty state.
+pub fn orders(ctx: &Ctx) -> Markup {
+    page(
+        ctx,
+        &meta("Your orders"),
+        html! {
+            section.narrow {
+                p { a href="/account" { "← Your account" } }
+                h1 { "Your orders" }
+                p.muted { "You have no orders yet. When you place one, it appears here with its status and tracking." }
+                p { a.button href="/" { "Start shopping" } }
             }
         },
     )

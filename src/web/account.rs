@@ -126,19 +126,77 @@ pub fn link(app: &App, req: &Req) -> Outcome {
     }
 }
 
-pub fn overview(app: &App, req: &Req) -> Outcome {
-    let Some(s) = session::current(app, req)?.filter(|s| s.customer_id.is_some()) else {
-        return Ok(Resp::redirect("/account/sign-in?next=/account"));
-    };
-    let cid = s.customer_id.unwrap_or_default();
+/// The signed-in customer's session and id, or the redirect to sign in.
+fn signed_in(app: &App, req: &Req) -> Result<(sessions::Session, i64), Outcome> {
+    match session::current(app, req) {
+        Ok(Some(s)) if s.customer_id.is_some() => {
+            let id = s.customer_id.unwrap_or_default();
+            Ok((s, id))
+        }
+        Ok(_) => {
+            let next = crate::views::shop::url_encode(req.path());
+            Err(Ok(Resp::redirect(&format!("/account/sign-in?next={next}"))))
+        }
+        Err(e) => Err(Err(e)),
+    }
+}
+
+fn render_overview(
+    app: &App,
+    req: &Req,
+    s: &sessions::Session,
+    cid: i64,
+    status: u16,
+    error: Option<&str>,
+) -> Outcome {
     let conn = app.db.read()?;
     let me = accounts::by_id(&conn, cid)?.ok_or_else(|| Error::not_found("No such account."))?;
     let list = sessions::list(&conn, cid, crate::db::now())?;
     drop(conn);
     let offset = app.cfg().store.utc_offset_minutes;
     let page = with_ctx(app, req, "", |ctx| {
-        html_page(200, views::overview(ctx, &s.csrf, &me, &list, s.id, offset))
+        html_page(
+            status,
+            views::overview(ctx, &s.csrf, &me, &list, s.id, offset, error),
+        )
     })?;
+    Ok(with_cookie(app, page, None))
+}
+
+pub fn overview(app: &App, req: &Req) -> Outcome {
+    let (s, cid) = match signed_in(app, req) {
+        Ok(v) => v,
+        Err(answer) => return answer,
+    };
+    render_overview(app, req, &s, cid, 200, None)
+}
+
+pub fn profile(app: &App, req: &Req) -> Outcome {
+    let f = form(req)?;
+    let (s, cid) = match signed_in(app, req) {
+        Ok(v) => v,
+        Err(answer) => return answer,
+    };
+    check_csrf(Some(&s), &f)?;
+    let name = f.get("name").unwrap_or("");
+    let phone = f.get("phone").unwrap_or("");
+    match app
+        .db
+        .write_tx(|tx| accounts::update_profile(tx, cid, name, phone))
+    {
+        Ok(()) => Ok(Resp::redirect("/account")),
+        Err(e) if e.kind == Kind::BadRequest => {
+            render_overview(app, req, &s, cid, 400, Some(&e.public))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub fn orders(app: &App, req: &Req) -> Outcome {
+    if let Err(answer) = signed_in(app, req) {
+        return answer;
+    }
+    let page = with_ctx(app, req, "", |ctx| html_page(200, views::orders(ctx)))?;
     Ok(with_cookie(app, page, None))
 }
 

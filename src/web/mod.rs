@@ -104,6 +104,7 @@ impl Web {
                 ["account", "sign-in"] => account::sign_in_submit(app, req),
                 ["account", "sign-in", "code"] => account::code_submit(app, req),
                 ["account", "sign-out"] => account::sign_out(app, req),
+                ["account", "profile"] => account::profile(app, req),
                 ["account", "sign-out-everywhere"] => account::sign_out_everywhere(app, req),
                 _ => Err(Error::new(
                     Kind::MethodNotAllowed,
@@ -140,6 +141,7 @@ impl Web {
                 .respond(name, req.header("if-none-match"))
                 .ok_or_else(|| Error::not_found("No such file.")),
             ["account"] => account::overview(app, req),
+            ["account", "orders"] => account::orders(app, req),
             ["account", "sign-in"] => account::sign_in_form(app, req),
             ["account", "sign-in", "link"] => account::link(app, req),
             ["healthz"] => storefront::healthz(app),
