@@ -291,3 +291,21 @@ CREATE TABLE outbox (
     provider_id     TEXT
 ) STRICT;
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+
+-- A customer's saved addresses; at most one default each.
+CREATE TABLE addresses (
+    id          INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    phone       TEXT NOT NULL,
+    line1       TEXT NOT NULL,
+    line2       TEXT NOT NULL DEFAULT '',
+    city        TEXT NOT NULL,
+    region      TEXT NOT NULL DEFAULT '',
+    postal_code TEXT NOT NULL,
+    country     TEXT NOT NULL CHECK (length(country) = 2),
+    is_default  INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+    created_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX addresses_customer ON addresses (customer_id);
+CREATE UNIQUE INDEX addresses_one_default ON addresses (customer_id) WHERE is_default = 1;

@@ -264,3 +264,154 @@ fn profile_and_order_history_pages() {
             .contains("value=\"Dev Patel\"")
     );
 }
+
+const HOME: &str = "name=Asha+Rao&phone=%2B91+98765+43210&line1=12+MG+Road&line2=&city=Bengaluru&region=Karnataka&postal_code=560001&country=in";
+
+#[test]
+fn address_book_add_edit_default_delete_and_isolation() {
+    let s = Store::empty();
+    assert_eq!(get(&s, "/account/addresses", None).status, 303);
+    let me = common::sign_in(&s, "asha%40example.com");
+    let t = common::csrf(&get(&s, "/account/addresses", Some(&me)).text());
+    let r = post(
+        &s,
+        "/account/addresses",
+        Some(&me),
+        &format!("csrf_token={t}&{HOME}"),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let r = post(
+        &s,
+        "/account/addresses",
+        Some(&me),
+        &format!(
+            "csrf_token={t}&{}",
+            HOME.replace("12+MG+Road", "7+Park+Street")
+                .replace("Bengaluru", "Kolkata")
+        ),
+    );
+    assert_eq!(r.status, 303);
+    let ids: Vec<(i64, bool)> = {
+        let c = s.app().db.read().unwrap();
+        let mut st = c
+            .prepare("SELECT id, is_default FROM addresses ORDER BY id")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    assert_eq!(ids.len(), 2);
+    assert!(ids[0].1 && !ids[1].1, "the first address is the default");
+    let page = get(&s, "/account/addresses", Some(&me)).text();
+    assert!(page.contains("12 MG Road") && page.contains("7 Park Street") && page.contains("IN"));
+    // Bad input: 400 with a clear message, nothing written.
+    for bad in [
+        HOME.replace("phone=%2B91+98765+43210", "phone=abc"),
+        HOME.replace("country=in", "country=India"),
+        HOME.replace("city=Bengaluru", "city="),
+    ] {
+        let r = post(
+            &s,
+            "/account/addresses",
+            Some(&me),
+            &format!("csrf_token={t}&{bad}"),
+        );
+        assert_eq!(r.status, 400, "{bad}");
+        assert!(r.text().contains("notice error"));
+    }
+    // Edit, make default, delete.
+    let r = post(
+        &s,
+        &format!("/account/addresses/{}", ids[1].0),
+        Some(&me),
+        &format!("csrf_token={t}&{}", HOME.replace("Bengaluru", "Mysuru")),
+    );
+    assert_eq!(r.status, 303);
+    assert!(
+        get(&s, &format!("/account/addresses/{}", ids[1].0), Some(&me))
+            .text()
+            .contains("Mysuru")
+    );
+    assert_eq!(
+        post(
+            &s,
+            &format!("/account/addresses/{}/default", ids[1].0),
+            Some(&me),
+            &format!("csrf_token={t}")
+        )
+        .status,
+        303
+    );
+    let defaults: i64 = s
+        .app()
+        .db
+        .read()
+        .unwrap()
+        .query_row("SELECT id FROM addresses WHERE is_default = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(defaults, ids[1].0);
+    // Another customer cannot see, edit, default or delete them.
+    let other = common::sign_in(&s, "other%40example.com");
+    let ot = common::csrf(&get(&s, "/account/addresses", Some(&other)).text());
+    assert_eq!(
+        get(
+            &s,
+            &format!("/account/addresses/{}", ids[0].0),
+            Some(&other)
+        )
+        .status,
+        404
+    );
+    assert!(
+        !get(&s, "/account/addresses", Some(&other))
+            .text()
+            .contains("MG Road")
+    );
+    for action in ["", "/default", "/delete"] {
+        let r = post(
+            &s,
+            &format!("/account/addresses/{}{action}", ids[0].0),
+            Some(&other),
+            &format!("csrf_token={ot}&{HOME}"),
+        );
+        assert_eq!(r.status, 404, "{action}");
+    }
+    assert!(
+        get(&s, &format!("/account/addresses/{}", ids[0].0), Some(&me))
+            .text()
+            .contains("12 MG Road")
+    );
+    // Deleting the default promotes the remaining one; CSRF is required.
+    assert_eq!(
+        post(
+            &s,
+            &format!("/account/addresses/{}/delete", ids[1].0),
+            Some(&me),
+            "csrf_token=bad"
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        post(
+            &s,
+            &format!("/account/addresses/{}/delete", ids[1].0),
+            Some(&me),
+            &format!("csrf_token={t}")
+        )
+        .status,
+        303
+    );
+    let left: Vec<(i64, bool)> = {
+        let c = s.app().db.read().unwrap();
+        let mut st = c.prepare("SELECT id, is_default FROM addresses").unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    assert_eq!(left, vec![(ids[0].0, true)]);
+}

@@ -30,6 +30,11 @@ fn every_sql_constant_prepares_against_the_schema() {
             .map(|s| s.to_string()),
     );
     all.extend(boutique::db::sql::ALL.iter().map(|s| s.to_string()));
+    all.extend(
+        boutique::shop::addresses::sql::ALL
+            .iter()
+            .map(|s| s.to_string()),
+    );
     // The listing query is assembled from fragments; prepare its widest shapes too.
     all.push(format!(
         "{}{} AND p.in_stock = 1 ORDER BY p.min_price LIMIT ?",

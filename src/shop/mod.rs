@@ -1,6 +1,7 @@
 //! Domain services: rules and SQL next to each other, one module per domain.
 
 pub mod accounts;
+pub mod addresses;
 pub mod art;
 pub mod catalog;
 pub mod demo;

@@ -87,6 +87,7 @@ pub fn overview(
                 p { "Signed in as " strong { (me.email) } @if me.is_staff() { " · " a href="/admin" { "Store admin" } } }
                 nav.tabs {
                     a href="/account/orders" { "Orders" }
+                    a href="/account/addresses" { "Addresses" }
                 }
                 h2 { "Profile" }
                 (notice(error))
@@ -133,6 +134,88 @@ pub fn orders(ctx: &Ctx) -> Markup {
                 h1 { "Your orders" }
                 p.muted { "You have no orders yet. When you place one, it appears here with its status and tracking." }
                 p { a.button href="/" { "Start shopping" } }
+            }
+        },
+    )
+}
+
+fn address_fields(a: &crate::shop::addresses::Address) -> Markup {
+    html! {
+        label.field { span { "Full name" } input type="text" name="name" value=(a.name) required maxlength="80" autocomplete="name"; }
+        label.field { span { "Phone" } input type="tel" name="phone" value=(a.phone) required maxlength="24" autocomplete="tel" inputmode="tel"; }
+        label.field { span { "Address" } input type="text" name="line1" value=(a.line1) required maxlength="120" autocomplete="address-line1"; }
+        label.field { span { "Apartment, landmark (optional)" } input type="text" name="line2" value=(a.line2) maxlength="120" autocomplete="address-line2"; }
+        label.field { span { "City" } input type="text" name="city" value=(a.city) required maxlength="80" autocomplete="address-level2"; }
+        label.field { span { "State / region" } input type="text" name="region" value=(a.region) maxlength="80" autocomplete="address-level1"; }
+        label.field { span { "PIN / postal code" } input type="text" name="postal_code" value=(a.postal_code) required maxlength="12" autocomplete="postal-code"; }
+        label.field { span { "Country code" } input type="text" name="country" value=(if a.country.is_empty() { "IN" } else { a.country.as_str() }) required maxlength="2" autocomplete="country"; }
+    }
+}
+
+pub fn addresses(
+    ctx: &Ctx,
+    csrf: &str,
+    list: &[crate::shop::addresses::Address],
+    draft: &crate::shop::addresses::Address,
+    error: Option<&str>,
+) -> Markup {
+    page(
+        ctx,
+        &meta("Your addresses"),
+        html! {
+            section.narrow {
+                p { a href="/account" { "← Your account" } }
+                h1 { "Your addresses" }
+                @if list.is_empty() { p.muted { "No saved addresses yet." } }
+                ul.addresses {
+                    @for a in list {
+                        li {
+                            address {
+                                strong { (a.name) } @if a.is_default { " · " em { "default" } } br;
+                                (a.line1) @if !a.line2.is_empty() { ", " (a.line2) } br;
+                                (a.city) @if !a.region.is_empty() { ", " (a.region) } " " (a.postal_code) " · " (a.country) br;
+                                (a.phone)
+                            }
+                            .row {
+                                a.button.ghost href={ "/account/addresses/" (a.id) } { "Edit" }
+                                @if !a.is_default {
+                                    (post_form(&format!("/account/addresses/{}/default", a.id), csrf, "inline", html! { button.button.ghost type="submit" { "Make default" } }))
+                                }
+                                (post_form(&format!("/account/addresses/{}/delete", a.id), csrf, "inline", html! { button.button.ghost type="submit" { "Delete" } }))
+                            }
+                        }
+                    }
+                }
+                h2 { "Add an address" }
+                (notice(error))
+                (post_form("/account/addresses", csrf, "stack", html! {
+                    (address_fields(draft))
+                    label.check { input type="checkbox" name="is_default" value="1"; span { "Use as my default address" } }
+                    button.button.primary type="submit" { "Save address" }
+                }))
+            }
+        },
+    )
+}
+
+pub fn edit_address(
+    ctx: &Ctx,
+    csrf: &str,
+    a: &crate::shop::addresses::Address,
+    error: Option<&str>,
+) -> Markup {
+    page(
+        ctx,
+        &meta("Edit address"),
+        html! {
+            section.narrow {
+                p { a href="/account/addresses" { "← Your addresses" } }
+                h1 { "Edit address" }
+                (notice(error))
+                (post_form(&format!("/account/addresses/{}", a.id), csrf, "stack", html! {
+                    (address_fields(a))
+                    button.button.primary type="submit" { "Save changes" }
+                }))
             }
         },
     )

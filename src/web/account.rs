@@ -8,7 +8,7 @@ use crate::app::App;
 use crate::error::{Error, Kind};
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
-use crate::shop::{accounts, sessions, signin};
+use crate::shop::{accounts, addresses, sessions, signin};
 use crate::views::account as views;
 
 /// Finishes a response that created a session by setting its cookie.
@@ -222,4 +222,106 @@ pub fn sign_out_everywhere(app: &App, req: &Req) -> Outcome {
         app.db.write_tx(|tx| sessions::end_others(tx, cid, s.id))?;
     }
     Ok(Resp::redirect("/account"))
+}
+
+fn address_from(f: &Params, id: i64) -> addresses::Address {
+    let g = |k: &str| f.get(k).unwrap_or("").to_string();
+    addresses::Address {
+        id,
+        name: g("name"),
+        phone: g("phone"),
+        line1: g("line1"),
+        line2: g("line2"),
+        city: g("city"),
+        region: g("region"),
+        postal_code: g("postal_code"),
+        country: g("country"),
+        is_default: f.get("is_default") == Some("1"),
+    }
+}
+
+fn address_id(id: &str) -> Result<i64, Error> {
+    id.parse::<i64>()
+        .map_err(|_| Error::not_found("There is no such address in your address book."))
+}
+
+fn render_addresses(
+    app: &App,
+    req: &Req,
+    s: &sessions::Session,
+    cid: i64,
+    status: u16,
+    draft: &addresses::Address,
+    error: Option<&str>,
+) -> Outcome {
+    let list = addresses::list(&*app.db.read()?, cid)?;
+    let page = with_ctx(app, req, "", |ctx| {
+        html_page(status, views::addresses(ctx, &s.csrf, &list, draft, error))
+    })?;
+    Ok(with_cookie(app, page, None))
+}
+
+pub fn address_book(app: &App, req: &Req) -> Outcome {
+    let (s, cid) = match signed_in(app, req) {
+        Ok(v) => v,
+        Err(answer) => return answer,
+    };
+    render_addresses(app, req, &s, cid, 200, &addresses::Address::default(), None)
+}
+
+pub fn address_edit_form(app: &App, req: &Req, id: &str) -> Outcome {
+    let (s, cid) = match signed_in(app, req) {
+        Ok(v) => v,
+        Err(answer) => return answer,
+    };
+    let a = addresses::get(&*app.db.read()?, cid, address_id(id)?)?
+        .ok_or_else(|| Error::not_found("There is no such address in your address book."))?;
+    let page = with_ctx(app, req, "", |ctx| {
+        html_page(200, views::edit_address(ctx, &s.csrf, &a, None))
+    })?;
+    Ok(with_cookie(app, page, None))
+}
+
+/// POST /account/addresses[/{id}[/delete|/default]]: add, update, delete, make default.
+pub fn address_action(app: &App, req: &Req, id: Option<&str>, action: Option<&str>) -> Outcome {
+    let f = form(req)?;
+    let (s, cid) = match signed_in(app, req) {
+        Ok(v) => v,
+        Err(answer) => return answer,
+    };
+    check_csrf(Some(&s), &f)?;
+    let now = crate::db::now();
+    let id = id.map(address_id).transpose()?;
+    let result = match (id, action) {
+        (None, None) => app
+            .db
+            .write_tx(|tx| addresses::add(tx, cid, &address_from(&f, 0), now).map(|_| ())),
+        (Some(id), None) => app
+            .db
+            .write_tx(|tx| addresses::update(tx, cid, &address_from(&f, id))),
+        (Some(id), Some("delete")) => app.db.write_tx(|tx| addresses::delete(tx, cid, id)),
+        (Some(id), Some("default")) => app.db.write_tx(|tx| addresses::set_default(tx, cid, id)),
+        _ => Err(Error::not_found("There is no page at this address.")),
+    };
+    match result {
+        Ok(()) => Ok(Resp::redirect("/account/addresses")),
+        Err(e) if e.kind == Kind::BadRequest => match id {
+            None => render_addresses(
+                app,
+                req,
+                &s,
+                cid,
+                400,
+                &address_from(&f, 0),
+                Some(&e.public),
+            ),
+            Some(id) => {
+                let a = address_from(&f, id);
+                with_ctx(app, req, "", |ctx| {
+                    html_page(400, views::edit_address(ctx, &s.csrf, &a, Some(&e.public)))
+                })
+            }
+        },
+        Err(e) => Err(e),
+    }
 }

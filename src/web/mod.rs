@@ -105,6 +105,11 @@ impl Web {
                 ["account", "sign-in", "code"] => account::code_submit(app, req),
                 ["account", "sign-out"] => account::sign_out(app, req),
                 ["account", "profile"] => account::profile(app, req),
+                ["account", "addresses"] => account::address_action(app, req, None, None),
+                ["account", "addresses", id] => account::address_action(app, req, Some(id), None),
+                ["account", "addresses", id, action] => {
+                    account::address_action(app, req, Some(id), Some(action))
+                }
                 ["account", "sign-out-everywhere"] => account::sign_out_everywhere(app, req),
                 _ => Err(Error::new(
                     Kind::MethodNotAllowed,
@@ -142,6 +147,8 @@ impl Web {
                 .ok_or_else(|| Error::not_found("No such file.")),
             ["account"] => account::overview(app, req),
             ["account", "orders"] => account::orders(app, req),
+            ["account", "addresses"] => account::address_book(app, req),
+            ["account", "addresses", id] => account::address_edit_form(app, req, id),
             ["account", "sign-in"] => account::sign_in_form(app, req),
             ["account", "sign-in", "link"] => account::link(app, req),
             ["healthz"] => storefront::healthz(app),
