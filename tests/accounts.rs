@@ -5,37 +5,7 @@
 //! and sign out everywhere end sessions.
 
 mod common;
-use common::{Page, Store, mail, send};
-
-fn set_cookie(p: &Page) -> Option<String> {
-    p.headers
-        .iter()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
-        .map(|(_, v)| v.clone())
-        .find(|v| v.starts_with("bq_sid=") && !v.starts_with("bq_sid=;"))
-        .map(|v| v.split(';').next().unwrap_or("").to_string())
-}
-
-fn csrf(html: &str) -> String {
-    let i = html
-        .find("name=\"csrf_token\" value=\"")
-        .expect("csrf field")
-        + 25;
-    html[i..i + html[i..].find('"').unwrap()].to_string()
-}
-
-fn post(s: &Store, path: &str, cookie: Option<&str>, form: &str) -> Page {
-    let mut h = vec![("Content-Type", "application/x-www-form-urlencoded")];
-    if let Some(c) = cookie {
-        h.push(("Cookie", c));
-    }
-    send(
-        "POST",
-        &format!("{}{path}", s.url),
-        &h,
-        Some(form.as_bytes().to_vec()),
-    )
-}
+use common::{Page, Store, csrf, mail, post_form as post, session_cookie as set_cookie};
 
 fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
     match cookie {
