@@ -10,7 +10,7 @@
 
 use boutique::db::{Db, Sync};
 use boutique::error::Result;
-use boutique::shop::catalog::{self, NewProduct, NewVariant};
+use boutique::shop::catalog;
 use std::path::Path;
 use std::time::Instant;
 
@@ -59,35 +59,14 @@ fn main() {
 fn run(path: &Path, sync: Sync, n: usize) -> Result<f64> {
     let db = Db::open(path, sync, 1)?;
     let now = boutique::db::now();
-    let variant = db.write_tx(|tx| {
-        let pid = catalog::create_product(
+    let (_, variant) = db.write_tx(|tx| {
+        catalog::create_simple_product(
             tx,
-            &NewProduct {
-                category_id: None,
-                slug: "bench-product",
-                title: "Bench Product",
-                description: "",
-                status: "active",
-                featured: false,
-                option_names: &[],
-                seo_title: "",
-                seo_description: "",
-            },
-            now,
-        )?;
-        catalog::create_variant(
-            tx,
-            pid,
-            &NewVariant {
-                sku: "BENCH-1",
-                options: &[],
-                price: 1000,
-                compare_at: None,
-                stock: 10,
-                low_stock_threshold: None,
-                weight_grams: 100,
-                position: 0,
-            },
+            "bench-product",
+            "Bench Product",
+            "BENCH-1",
+            1000,
+            10,
             now,
         )
     })?;

@@ -138,36 +138,7 @@ fn check_passes_on_a_healthy_store_and_names_a_ledger_mismatch() {
         .unwrap();
         let now = boutique::db::now();
         db.write_tx(|tx| {
-            let pid = boutique::shop::catalog::create_product(
-                tx,
-                &boutique::shop::catalog::NewProduct {
-                    category_id: None,
-                    slug: "jar",
-                    title: "Jar",
-                    description: "",
-                    status: "active",
-                    featured: false,
-                    option_names: &[],
-                    seo_title: "",
-                    seo_description: "",
-                },
-                now,
-            )?;
-            boutique::shop::catalog::create_variant(
-                tx,
-                pid,
-                &boutique::shop::catalog::NewVariant {
-                    sku: "JAR-1",
-                    options: &[],
-                    price: 100,
-                    compare_at: None,
-                    stock: 5,
-                    low_stock_threshold: None,
-                    weight_grams: 0,
-                    position: 0,
-                },
-                now,
-            )
+            boutique::shop::catalog::create_simple_product(tx, "jar", "Jar", "JAR-1", 100, 5, now)
         })
         .unwrap();
     }

@@ -70,39 +70,8 @@ fn stock_cannot_go_negative_and_every_change_is_in_the_ledger() {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(&dir.path().join("store.db"), Sync::Normal, 2).unwrap();
     let now = boutique::db::now();
-    let vid = db
-        .write_tx(|tx| {
-            let pid = catalog::create_product(
-                tx,
-                &catalog::NewProduct {
-                    category_id: None,
-                    slug: "mug",
-                    title: "Mug",
-                    description: "",
-                    status: "active",
-                    featured: false,
-                    option_names: &[],
-                    seo_title: "",
-                    seo_description: "",
-                },
-                now,
-            )?;
-            catalog::create_variant(
-                tx,
-                pid,
-                &catalog::NewVariant {
-                    sku: "MUG-1",
-                    options: &[],
-                    price: 500,
-                    compare_at: None,
-                    stock: 3,
-                    low_stock_threshold: None,
-                    weight_grams: 0,
-                    position: 0,
-                },
-                now,
-            )
-        })
+    let (_, vid) = db
+        .write_tx(|tx| catalog::create_simple_product(tx, "mug", "Mug", "MUG-1", 500, 3, now))
         .unwrap();
     let err = db
         .write_tx(|tx| catalog::adjust_stock(tx, vid, -4, "damaged", "test", "", now))

@@ -44,8 +44,23 @@ pub fn by_id(c: &Connection, id: i64) -> Result<Option<Customer>> {
         .optional()?)
 }
 
-/// Checks and saves the name and phone a customer gives (both optional). Phones keep
-/// digits, spaces and + - ( ); 6–15 digits in all.
+/// The one rule for phone numbers (profile, addresses, checkout): digits, spaces and
+/// + - ( ) only, with 6 to 15 digits in all.
+pub fn check_phone(phone: &str) -> Result<()> {
+    let digits = phone.chars().filter(|c| c.is_ascii_digit()).count();
+    let allowed = phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-()".contains(c));
+    if allowed && (6..=15).contains(&digits) {
+        Ok(())
+    } else {
+        Err(Error::bad_request(
+            "Please enter a phone number with 6 to 15 digits, like +91 98765 43210.",
+        ))
+    }
+}
+
+/// Checks and saves the name and phone a customer gives (both optional).
 pub fn update_profile(tx: &Transaction, id: i64, name: &str, phone: &str) -> Result<()> {
     let name = name.trim();
     let phone = phone.trim();
@@ -55,15 +70,7 @@ pub fn update_profile(tx: &Transaction, id: i64, name: &str, phone: &str) -> Res
         ));
     }
     if !phone.is_empty() {
-        let digits = phone.chars().filter(|c| c.is_ascii_digit()).count();
-        let allowed = phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-()".contains(c));
-        if !allowed || !(6..=15).contains(&digits) {
-            return Err(Error::bad_request(
-                "Please enter a phone number with 6 to 15 digits, like +91 98765 43210.",
-            ));
-        }
+        check_phone(phone)?;
     }
     tx.prepare_cached(sql::SET_PROFILE)?
         .execute(params![name, phone, id])?;

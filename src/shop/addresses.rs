@@ -50,16 +50,7 @@ fn text(field: &str, v: &str, required: bool, max: usize) -> Result<String> {
 /// Checks every field and returns the cleaned address (country upper-cased ISO code).
 pub fn validate(a: &Address) -> Result<Address> {
     let phone = text("the phone number", &a.phone, true, 24)?;
-    let digits = phone.chars().filter(|c| c.is_ascii_digit()).count();
-    if !phone
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-()".contains(c))
-        || !(6..=15).contains(&digits)
-    {
-        return Err(Error::bad_request(
-            "Please enter a phone number with 6 to 15 digits.",
-        ));
-    }
+    super::accounts::check_phone(&phone)?;
     let country = a.country.trim().to_uppercase();
     if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(Error::bad_request(

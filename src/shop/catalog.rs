@@ -723,6 +723,50 @@ pub fn create_variant(tx: &Transaction, product_id: i64, v: &NewVariant, now: i6
     Ok(id)
 }
 
+/// An active product with one variant and no options (quick adds, tests, benchmarks).
+/// Returns (product id, variant id).
+pub fn create_simple_product(
+    tx: &Transaction,
+    slug: &str,
+    title: &str,
+    sku: &str,
+    price: i64,
+    stock: i64,
+    now: i64,
+) -> Result<(i64, i64)> {
+    let pid = create_product(
+        tx,
+        &NewProduct {
+            category_id: None,
+            slug,
+            title,
+            description: "",
+            status: "active",
+            featured: false,
+            option_names: &[],
+            seo_title: "",
+            seo_description: "",
+        },
+        now,
+    )?;
+    let vid = create_variant(
+        tx,
+        pid,
+        &NewVariant {
+            sku,
+            options: &[],
+            price,
+            compare_at: None,
+            stock,
+            low_stock_threshold: None,
+            weight_grams: 0,
+            position: 0,
+        },
+        now,
+    )?;
+    Ok((pid, vid))
+}
+
 /// Changes a variant's stock by `delta` with a reason, refusing to go below zero, and
 /// records the change in the ledger. Returns the new stock.
 pub fn adjust_stock(

@@ -287,6 +287,17 @@ pub fn recover_stuck(db: &Db, now: i64) -> Result<usize> {
 }
 
 /// Newest first, optionally only one status: the admin's email log.
+/// How many messages have each of these statuses (for the admin overview).
+pub fn count(conn: &Connection, statuses: &[Status]) -> Result<i64> {
+    let mut n = 0;
+    for st in statuses {
+        n += conn
+            .prepare_cached(sql::COUNT)?
+            .query_row([st.as_str()], |r| r.get::<_, i64>(0))?;
+    }
+    Ok(n)
+}
+
 pub fn list(conn: &Connection, status: Option<Status>, limit: usize) -> Result<Vec<OutboxRow>> {
     let rows = conn
         .prepare_cached(sql::LIST)?
@@ -494,11 +505,13 @@ pub mod sql {
     pub const ANY_STUCK: &str =
         "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'sending' AND claimed_at <= ?1)";
     pub const RECOVER: &str = "UPDATE outbox SET status = 'pending', next_attempt_at = ?1, claimed_at = NULL WHERE status = 'sending' AND claimed_at <= ?2";
+    pub const COUNT: &str = "SELECT count(*) FROM outbox WHERE status = ?1";
     pub const LIST: &str = "SELECT id, kind, idempotency_key, recipient, subject, template, body_text, body_html, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id FROM outbox WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2";
     pub const GET: &str = "SELECT id, kind, idempotency_key, recipient, subject, template, body_text, body_html, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id FROM outbox WHERE id = ?1";
 
     pub const ALL: &[&str] = &[
         INSERT,
+        COUNT,
         ID_BY_KEY,
         ANY_DUE,
         DUE,

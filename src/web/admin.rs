@@ -70,9 +70,8 @@ fn overview(app: &App, req: &Req, me: &Customer) -> Outcome {
         email: me.email.clone(),
         role: me.role.clone(),
         products: crate::shop::catalog::count_products(&c)?,
-        mail_waiting: outbox::list(&c, Some(Status::Pending), 10_000)?.len() as i64,
-        mail_failed: outbox::list(&c, Some(Status::Failed), 10_000)?.len() as i64
-            + outbox::list(&c, Some(Status::Dead), 10_000)?.len() as i64,
+        mail_waiting: outbox::count(&c, &[Status::Pending])?,
+        mail_failed: outbox::count(&c, &[Status::Failed, Status::Dead])?,
     };
     drop(c);
     with_ctx(app, req, "", |ctx| html_page(200, views::overview(ctx, &o)))
