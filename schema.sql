@@ -242,9 +242,13 @@ CREATE INDEX sessions_expiry ON sessions (expires_at);
 -- Passwordless sign-in: one row per request. The link token is stored as its SHA-256, the
 -- 6-digit code as an HMAC with the server key (a bare hash of 6 digits is brute-forced at
 -- once). The code only works in the session (device) that asked for it.
+-- purpose 'change_email': a signed-in customer (customer_id) proving a new address; using
+-- it moves the account to that address instead of signing in.
 CREATE TABLE sign_in_requests (
     id              INTEGER PRIMARY KEY,
     email           TEXT NOT NULL COLLATE NOCASE,
+    purpose         TEXT NOT NULL DEFAULT 'sign_in' CHECK (purpose IN ('sign_in', 'change_email')),
+    customer_id     INTEGER REFERENCES customers(id) ON DELETE CASCADE,
     link_hash       BLOB NOT NULL UNIQUE,
     code_tag        BLOB NOT NULL,
     session_id      INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
@@ -309,3 +313,88 @@ CREATE TABLE addresses (
 ) STRICT;
 CREATE INDEX addresses_customer ON addresses (customer_id);
 CREATE UNIQUE INDEX addresses_one_default ON addresses (customer_id) WHERE is_default = 1;
+
+-- Orders. Everything the order shows is a snapshot taken inside the transaction that
+-- placed it (lines, prices, address, fees), so later catalog or config edits never change
+-- it. `customer_id` is set when a signed-in customer orders, or later when the guest proves
+-- the order's email (sign-in link or code): a guest order is never visible in an account
+-- before that. The access token (the secret order link) is stored as its SHA-256.
+-- status / payment_status follow the state machine in src/shop/orders.rs.
+-- idempotency_key + request_hash: a replay with the same key returns the same order; the
+-- same key with a different request is refused.
+CREATE TABLE orders (
+    id                INTEGER PRIMARY KEY,
+    number            TEXT NOT NULL UNIQUE,
+    access_hash       BLOB NOT NULL UNIQUE,
+    idempotency_key   TEXT NOT NULL UNIQUE CHECK (length(idempotency_key) BETWEEN 1 AND 200),
+    request_hash      BLOB NOT NULL,
+    customer_id       INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+    email             TEXT NOT NULL COLLATE NOCASE,
+    name              TEXT NOT NULL,
+    phone             TEXT NOT NULL,
+    ship_line1        TEXT NOT NULL,
+    ship_line2        TEXT NOT NULL DEFAULT '',
+    ship_city         TEXT NOT NULL,
+    ship_region       TEXT NOT NULL DEFAULT '',
+    ship_postal_code  TEXT NOT NULL,
+    ship_country      TEXT NOT NULL CHECK (length(ship_country) = 2),
+    shipping_zone     TEXT NOT NULL DEFAULT '',
+    status            TEXT NOT NULL CHECK (status IN ('pending_payment', 'awaiting_verification',
+                      'confirmed', 'processing', 'shipped', 'delivered', 'cancelled', 'returned')),
+    payment_status    TEXT NOT NULL DEFAULT 'unpaid' CHECK (payment_status IN ('unpaid', 'paid',
+                      'partially_refunded', 'refunded')),
+    payment_method    TEXT NOT NULL CHECK (payment_method IN ('cod', 'bank_transfer', 'razorpay', 'stripe')),
+    currency          TEXT NOT NULL,
+    subtotal          INTEGER NOT NULL CHECK (subtotal >= 0),
+    discount          INTEGER NOT NULL DEFAULT 0 CHECK (discount >= 0),
+    shipping_fee      INTEGER NOT NULL DEFAULT 0 CHECK (shipping_fee >= 0),
+    cod_fee           INTEGER NOT NULL DEFAULT 0 CHECK (cod_fee >= 0),
+    total             INTEGER NOT NULL CHECK (total >= 0),
+    refunded          INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= total),
+    coupon_code       TEXT,
+    note              TEXT NOT NULL DEFAULT '',
+    carrier           TEXT NOT NULL DEFAULT '',
+    tracking_number   TEXT NOT NULL DEFAULT '',
+    tracking_url      TEXT NOT NULL DEFAULT '',
+    pay_by            INTEGER,
+    reminded_at       INTEGER,
+    paid_at           INTEGER,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL
+) STRICT;
+CREATE INDEX orders_customer ON orders (customer_id, created_at);
+CREATE INDEX orders_email ON orders (email, created_at);
+CREATE INDEX orders_status ON orders (status, created_at);
+CREATE INDEX orders_created ON orders (created_at);
+CREATE INDEX orders_pay_by ON orders (pay_by) WHERE pay_by IS NOT NULL;
+
+-- One row per line, with the snapshot the shopper saw. `returned` counts units taken back.
+CREATE TABLE order_lines (
+    id         INTEGER PRIMARY KEY,
+    order_id   INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+    variant_id INTEGER REFERENCES variants(id) ON DELETE SET NULL,
+    product_id INTEGER REFERENCES products(id) ON DELETE SET NULL,
+    title      TEXT NOT NULL,
+    options    TEXT NOT NULL DEFAULT '',
+    sku        TEXT NOT NULL,
+    unit_price INTEGER NOT NULL CHECK (unit_price >= 0),
+    quantity   INTEGER NOT NULL CHECK (quantity > 0),
+    returned   INTEGER NOT NULL DEFAULT 0 CHECK (returned >= 0 AND returned <= quantity)
+) STRICT;
+CREATE INDEX order_lines_order ON order_lines (order_id);
+CREATE INDEX order_lines_variant ON order_lines (variant_id);
+CREATE INDEX order_lines_product ON order_lines (product_id);
+
+-- The order timeline: every transition and every notable act (proof uploaded, refund,
+-- shipment), with who did it. actor: 'shopper', 'system' or the staff member's email.
+CREATE TABLE order_events (
+    id          INTEGER PRIMARY KEY,
+    order_id    INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+    at          INTEGER NOT NULL,
+    actor       TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    from_status TEXT,
+    to_status   TEXT,
+    note        TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX order_events_order ON order_events (order_id, at);

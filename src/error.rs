@@ -58,6 +58,11 @@ pub struct Error {
     pub public: String,
     /// Private detail for the log only (may mention paths, SQL, …).
     pub detail: Option<String>,
+    /// Seconds to wait, sent as `Retry-After` with a 429.
+    pub retry_after: Option<i64>,
+    /// Structured facts for API clients (e.g. the short variants of a 409), put in the
+    /// JSON envelope as `error.details`.
+    pub details: Option<Box<serde_json::Value>>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -68,7 +73,24 @@ impl Error {
             kind,
             public: public.into(),
             detail: None,
+            retry_after: None,
+            details: None,
         }
+    }
+    /// A rate limit hit: 429 with the wait in the message and in `Retry-After`.
+    pub fn rate_limited(wait_secs: i64, what: &str) -> Error {
+        let wait = wait_secs.max(1);
+        let minutes = (wait + 59) / 60;
+        let mut e = Error::new(
+            Kind::TooManyRequests,
+            format!("{what} Please try again in {minutes} minute(s)."),
+        );
+        e.retry_after = Some(wait);
+        e
+    }
+    pub fn with_details(mut self, details: serde_json::Value) -> Error {
+        self.details = Some(Box::new(details));
+        self
     }
     pub fn bad_request(msg: impl Into<String>) -> Error {
         Error::new(Kind::BadRequest, msg)
@@ -85,6 +107,8 @@ impl Error {
             kind: Kind::Internal,
             public: "Something went wrong on our side. Please try again.".into(),
             detail: Some(detail.to_string()),
+            retry_after: None,
+            details: None,
         }
     }
     pub fn with_detail(mut self, detail: impl fmt::Display) -> Error {

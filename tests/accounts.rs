@@ -385,3 +385,119 @@ fn address_book_add_edit_default_delete_and_isolation() {
     };
     assert_eq!(left, vec![(ids[0].0, true)]);
 }
+
+/// The email on the account changes only once the new address is proven; the old address
+/// is told; an address that already has an account is refused after the proof.
+#[test]
+fn email_change_needs_proof_of_the_new_address() {
+    let s = Store::empty();
+    let me = common::sign_in(&s, "old%40example.com");
+    let acct = get(&s, "/account", Some(&me)).text();
+    let token = common::csrf(&acct);
+    // Bad address: 400 on the account page, nothing mailed.
+    let before = common::mail_count(&s);
+    let r = post(
+        &s,
+        "/account/email",
+        Some(&me),
+        &format!("csrf_token={token}&email=not-an-email"),
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("valid email address"));
+    // No CSRF: 403.
+    assert_eq!(
+        post(&s, "/account/email", Some(&me), "email=new%40example.com").status,
+        403
+    );
+    assert_eq!(common::mail_count(&s), before);
+
+    let r = post(
+        &s,
+        "/account/email",
+        Some(&me),
+        &format!("csrf_token={token}&email=New%40Example.com"),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("new@example.com"));
+    let (_, link, raw) = mail(&s, before + 1);
+    assert!(raw.contains("To: new@example.com"), "{raw}");
+    assert!(raw.contains("Confirm your new email address"));
+    // Not moved yet.
+    assert!(
+        get(&s, "/account", Some(&me))
+            .text()
+            .contains("old@example.com")
+    );
+    // The link (any device, here without a cookie) moves the account.
+    let r = get(&s, &link, None);
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/account?changed=email"));
+    let page = get(&s, "/account?changed=email", Some(&me)).text();
+    assert!(page.contains("Your account now uses"));
+    assert!(page.contains("new@example.com"));
+    // The old address hears about it (the notice has no link; read the raw files).
+    let notice = std::fs::read_dir(s.data_dir().join("mail"))
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+        .find(|m| m.contains("To: old@example.com") && m.contains("was changed"))
+        .expect("notice to the old address");
+    assert!(notice.contains("new@example.com"));
+    // Used once only.
+    assert_eq!(get(&s, &link, None).status, 400);
+    // Signing in with the new address reaches the same account (profile kept).
+    let again = common::sign_in(&s, "new%40example.com");
+    assert!(
+        get(&s, "/account", Some(&again))
+            .text()
+            .contains("new@example.com")
+    );
+
+    // Someone else's address: proven, then refused, nothing changes.
+    let _other = common::sign_in(&s, "taken%40example.com");
+    let token = common::csrf(&get(&s, "/account", Some(&again)).text());
+    let before = common::mail_count(&s);
+    let r = post(
+        &s,
+        "/account/email",
+        Some(&again),
+        &format!("csrf_token={token}&email=taken%40example.com"),
+    );
+    assert_eq!(r.status, 200);
+    let (code, _, _) = mail(&s, before + 1);
+    let r = post(
+        &s,
+        "/account/sign-in/code",
+        Some(&again),
+        &format!("csrf_token={}&code={code}", common::csrf(&r.text())),
+    );
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert!(r.text().contains("already has its own account"));
+    assert!(
+        get(&s, "/account", Some(&again))
+            .text()
+            .contains("new@example.com")
+    );
+}
+
+/// Too many sign-in requests: a 429 page that says when to come back, with Retry-After.
+#[test]
+fn sign_in_rate_limit_page_says_when_to_retry() {
+    let s = Store::empty();
+    let p = s.get("/account/sign-in");
+    let guest = set_cookie(&p).unwrap();
+    let token = csrf(&p.text());
+    let mut last = None;
+    for _ in 0..=6 {
+        last = Some(post(
+            &s,
+            "/account/sign-in",
+            Some(&guest),
+            &format!("csrf_token={token}&email=busy%40example.com"),
+        ));
+    }
+    let r = last.unwrap();
+    assert_eq!(r.status, 429);
+    let wait: i64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=15 * 60).contains(&wait), "{wait}");
+    assert!(r.text().contains("try again in"));
+}

@@ -10,31 +10,21 @@ fn every_sql_constant_prepares_against_the_schema() {
     let db = Db::open(&dir.path().join("store.db"), Sync::Normal, 2).unwrap();
     let conn = db.read().unwrap();
     let mut all: Vec<String> = Vec::new();
-    all.extend(catalog::sql::ALL.iter().map(|s| s.to_string()));
-    all.extend(demo::sql::ALL.iter().map(|s| s.to_string()));
-    all.extend(ops::sql::ALL.iter().map(|s| s.to_string()));
-    all.extend(
-        boutique::shop::sessions::sql::ALL
-            .iter()
-            .map(|s| s.to_string()),
-    );
-    all.extend(outbox::sql::ALL.iter().map(|s| s.to_string()));
-    all.extend(
-        boutique::shop::signin::sql::ALL
-            .iter()
-            .map(|s| s.to_string()),
-    );
-    all.extend(
-        boutique::shop::accounts::sql::ALL
-            .iter()
-            .map(|s| s.to_string()),
-    );
-    all.extend(boutique::db::sql::ALL.iter().map(|s| s.to_string()));
-    all.extend(
-        boutique::shop::addresses::sql::ALL
-            .iter()
-            .map(|s| s.to_string()),
-    );
+    use boutique::shop::{accounts, addresses, orders, sessions, signin};
+    for list in [
+        catalog::sql::ALL,
+        demo::sql::ALL,
+        ops::sql::ALL,
+        sessions::sql::ALL,
+        outbox::sql::ALL,
+        signin::sql::ALL,
+        accounts::sql::ALL,
+        boutique::db::sql::ALL,
+        addresses::sql::ALL,
+        orders::sql::ALL,
+    ] {
+        all.extend(list.iter().map(|s| s.to_string()));
+    }
     // The listing query is assembled from fragments; prepare its widest shapes too.
     all.push(format!(
         "{}{} AND p.in_stock = 1 ORDER BY p.min_price LIMIT ?",

@@ -77,6 +77,26 @@ pub fn update_profile(tx: &Transaction, id: i64, name: &str, phone: &str) -> Res
     Ok(())
 }
 
+/// Moves customer `id` to a proven new address. Refused when another account already has
+/// it (the two accounts are not merged silently: the shopper signs in with that one).
+pub fn change_email(tx: &Transaction, id: i64, new_email: &str) -> Result<()> {
+    let holder: Option<i64> = tx
+        .prepare_cached(sql::ID_BY_EMAIL)?
+        .query_row([new_email], |r| r.get(0))
+        .optional()?;
+    match holder {
+        Some(h) if h == id => Ok(()),
+        Some(_) => Err(Error::conflict(
+            "That email address already has its own account. Sign out and sign in with it instead.",
+        )),
+        None => {
+            tx.prepare_cached(sql::SET_EMAIL)?
+                .execute(params![new_email, id])?;
+            Ok(())
+        }
+    }
+}
+
 /// Sets a role; `role` must be customer, staff or owner.
 pub fn set_role(tx: &Transaction, id: i64, role: &str) -> Result<()> {
     if !matches!(role, "customer" | "staff" | "owner") {
@@ -117,6 +137,8 @@ pub mod sql {
     pub const BY_ID: &str =
         "SELECT id, email, name, phone, role, created_at FROM customers WHERE id = ?1";
     pub const SET_ROLE: &str = "UPDATE customers SET role = ?1 WHERE id = ?2";
+    pub const ID_BY_EMAIL: &str = "SELECT id FROM customers WHERE email = ?1";
+    pub const SET_EMAIL: &str = "UPDATE customers SET email = ?1 WHERE id = ?2";
     pub const SET_PROFILE: &str = "UPDATE customers SET name = ?1, phone = ?2 WHERE id = ?3";
     pub const GET_KEY: &str = "SELECT value FROM meta WHERE key = 'hmac_key'";
     pub const SET_KEY: &str = "INSERT OR REPLACE INTO meta (key, value) VALUES ('hmac_key', ?1)";
@@ -125,6 +147,8 @@ pub mod sql {
         BY_EMAIL,
         BY_ID,
         SET_ROLE,
+        ID_BY_EMAIL,
+        SET_EMAIL,
         SET_PROFILE,
         GET_KEY,
         SET_KEY,

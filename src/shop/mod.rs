@@ -8,6 +8,7 @@ pub mod demo;
 pub mod images;
 pub mod notices;
 pub mod ops;
+pub mod orders;
 pub mod outbox;
 pub mod sessions;
 pub mod signin;

@@ -1,10 +1,11 @@
 //! Passwordless sign-in: a request makes a one-time link (15 minutes, single use, stored
 //! hashed) and a 6-digit code (10 minutes, at most 5 tries, stored as an HMAC, valid only in
 //! the session that asked). Rate limits per email and per IP. Proving an email returns it;
-//! the caller signs the session in (and links guest orders, later).
+//! the caller signs the session in and links the guest orders placed with that email. The
+//! same proof moves a signed-in customer to a new address (an email change).
 
 use crate::crypto::{self, Hmac};
-use crate::error::{Error, Kind, Result};
+use crate::error::{Error, Result};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 pub const LINK_SECS: i64 = 15 * 60;
@@ -91,16 +92,55 @@ pub fn request(
     ip: &str,
     now: i64,
 ) -> Result<Issued> {
+    issue(tx, hmac, email, session_id, None, next, ip, now)
+}
+
+/// Records a request to move the signed-in customer `customer_id` to a new address: the
+/// same link and code, mailed to the new address, under the same rate limits. Whether the
+/// address already belongs to someone is only said once it is proven (no enumeration).
+pub fn request_change(
+    tx: &Transaction,
+    hmac: &Hmac,
+    new_email: &str,
+    session_id: i64,
+    customer_id: i64,
+    ip: &str,
+    now: i64,
+) -> Result<Issued> {
+    issue(
+        tx,
+        hmac,
+        new_email,
+        session_id,
+        Some(customer_id),
+        "/account",
+        ip,
+        now,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn issue(
+    tx: &Transaction,
+    hmac: &Hmac,
+    email: &str,
+    session_id: i64,
+    change_for: Option<i64>,
+    next: &str,
+    ip: &str,
+    now: i64,
+) -> Result<Issued> {
     let email = normalize_email(email)?;
     if let Some(wait) = limited(tx, &email, ip, now)? {
-        let minutes = (wait + 59) / 60;
-        return Err(Error::new(
-            Kind::TooManyRequests,
-            format!("Too many sign-in requests. Please try again in {minutes} minute(s)."),
-        ));
+        return Err(Error::rate_limited(wait, "Too many sign-in requests."));
     }
     let link_token = crypto::token();
     let code = format!("{:06}", crypto::random_below(1_000_000));
+    let purpose = if change_for.is_some() {
+        "change_email"
+    } else {
+        "sign_in"
+    };
     tx.prepare_cached(sql::INSERT)?.execute(params![
         email,
         crypto::token_hash(&link_token),
@@ -110,7 +150,9 @@ pub fn request(
         ip,
         now + LINK_SECS,
         now + CODE_SECS,
-        now
+        now,
+        purpose,
+        change_for
     ])?;
     Ok(Issued {
         link_token,
@@ -133,31 +175,50 @@ pub fn issue_link(tx: &Transaction, email: &str, next: &str, now: i64) -> Result
         "cli",
         now + LINK_SECS,
         now,
-        now
+        now,
+        "sign_in",
+        None::<i64>
     ])?;
     Ok(link_token)
 }
 
-/// A proven email and where to go next.
+/// A proven email and where to go next. `change_for` is the customer moving to this
+/// address (an email change), None for a plain sign-in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Proven {
     pub email: String,
     pub next: String,
+    pub change_for: Option<i64>,
+    /// The request row, a stable key for the mails the proof causes.
+    pub request_id: i64,
 }
 
 /// Uses a link: valid once, within 15 minutes, from any device.
 pub fn use_link(tx: &Transaction, token: &str, now: i64) -> Result<Option<Proven>> {
-    let found: Option<(i64, String, String, i64, Option<i64>)> = tx
+    type Row = (i64, String, String, i64, Option<i64>, Option<i64>);
+    let found: Option<Row> = tx
         .prepare_cached(sql::BY_LINK)?
         .query_row([crypto::token_hash(token)], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })
         .optional()?;
     match found {
-        Some((id, email, next, expires, None)) if now < expires => {
+        Some((id, email, next, expires, None, change_for)) if now < expires => {
             tx.prepare_cached(sql::MARK_USED)?
                 .execute(params![now, id])?;
-            Ok(Some(Proven { email, next }))
+            Ok(Some(Proven {
+                email,
+                next,
+                change_for,
+                request_id: id,
+            }))
         }
         _ => Ok(None),
     }
@@ -173,7 +234,8 @@ pub fn use_code(
     now: i64,
 ) -> Result<Option<Proven>> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    let found: Option<(i64, String, Vec<u8>, String, i64, i64)> = tx
+    type Row = (i64, String, Vec<u8>, String, i64, i64, Option<i64>);
+    let found: Option<Row> = tx
         .prepare_cached(sql::LATEST_FOR_SESSION)?
         .query_row([session_id], |r| {
             Ok((
@@ -183,10 +245,11 @@ pub fn use_code(
                 r.get(3)?,
                 r.get(4)?,
                 r.get(5)?,
+                r.get(6)?,
             ))
         })
         .optional()?;
-    let Some((id, email, tag, next, attempts, expires)) = found else {
+    let Some((id, email, tag, next, attempts, expires, change_for)) = found else {
         return Ok(None);
     };
     if attempts >= MAX_CODE_TRIES || now >= expires {
@@ -198,7 +261,12 @@ pub fn use_code(
     if valid {
         tx.prepare_cached(sql::MARK_USED)?
             .execute(params![now, id])?;
-        Ok(Some(Proven { email, next }))
+        Ok(Some(Proven {
+            email,
+            next,
+            change_for,
+            request_id: id,
+        }))
     } else {
         tx.prepare_cached(sql::COUNT_TRY)?.execute([id])?;
         Ok(None)
@@ -219,10 +287,10 @@ pub mod sql {
     pub const COUNT_EMAIL: &str = "SELECT count(*), min(created_at) FROM sign_in_requests WHERE email = ?1 AND created_at > ?2";
     pub const COUNT_IP: &str =
         "SELECT count(*), min(created_at) FROM sign_in_requests WHERE ip = ?1 AND created_at > ?2";
-    pub const INSERT: &str = "INSERT INTO sign_in_requests (email, link_hash, code_tag, session_id, next_path, ip, link_expires_at, code_expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-    pub const BY_LINK: &str = "SELECT id, email, next_path, link_expires_at, used_at FROM sign_in_requests WHERE link_hash = ?1";
+    pub const INSERT: &str = "INSERT INTO sign_in_requests (email, link_hash, code_tag, session_id, next_path, ip, link_expires_at, code_expires_at, created_at, purpose, customer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    pub const BY_LINK: &str = "SELECT id, email, next_path, link_expires_at, used_at, customer_id FROM sign_in_requests WHERE link_hash = ?1";
     pub const MARK_USED: &str = "UPDATE sign_in_requests SET used_at = ?1 WHERE id = ?2";
-    pub const LATEST_FOR_SESSION: &str = "SELECT id, email, code_tag, next_path, attempts, code_expires_at FROM sign_in_requests WHERE session_id = ?1 AND used_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1";
+    pub const LATEST_FOR_SESSION: &str = "SELECT id, email, code_tag, next_path, attempts, code_expires_at, customer_id FROM sign_in_requests WHERE session_id = ?1 AND used_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1";
     pub const COUNT_TRY: &str = "UPDATE sign_in_requests SET attempts = attempts + 1 WHERE id = ?1";
     pub const ALL: &[&str] = &[
         COUNT_EMAIL,

@@ -5,6 +5,7 @@ use super::form::post_form;
 use super::format::iso_date;
 use super::layout::{Ctx, Meta, page};
 use crate::shop::accounts::Customer;
+use crate::shop::orders::Summary;
 use crate::shop::sessions::Session;
 use maud::{Markup, html};
 
@@ -40,12 +41,15 @@ pub fn sign_in(ctx: &Ctx, csrf: &str, next: &str, email: &str, error: Option<&st
     )
 }
 
+/// The "check your email" step. `changing`: proving a new address for an email change
+/// rather than signing in (same link and code, different words).
 pub fn check_email(
     ctx: &Ctx,
     csrf: &str,
     email: &str,
     tries_left: i64,
     error: Option<&str>,
+    changing: bool,
 ) -> Markup {
     page(
         ctx,
@@ -53,14 +57,18 @@ pub fn check_email(
         html! {
             section.narrow {
                 h1 { "Check your email" }
-                p { "If " strong { (email) } " can receive mail, a sign-in link and a 6-digit code are on their way. The link works on any device for 15 minutes; the code works here for 10 minutes." }
+                @if changing {
+                    p { "We sent a link and a 6-digit code to " strong { (email) } ". Your account moves to that address once you use one of them: the link on any device within 15 minutes, or the code here within 10 minutes." }
+                } @else {
+                    p { "If " strong { (email) } " can receive mail, a sign-in link and a 6-digit code are on their way. The link works on any device for 15 minutes; the code works here for 10 minutes." }
+                }
                 (notice(error))
                 (post_form("/account/sign-in/code", csrf, "stack", html! {
                     label.field {
                         span { "6-digit code" }
                         input type="text" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7" required;
                     }
-                    button.button.primary type="submit" { "Sign in" }
+                    button.button.primary type="submit" { (if changing { "Confirm new address" } else { "Sign in" }) }
                     @if tries_left < 5 { p.muted { (tries_left) " tries left for this code." } }
                 }))
                 p { a href="/account/sign-in" { "Use a different email or send a new code" } }
@@ -69,15 +77,25 @@ pub fn check_email(
     )
 }
 
-pub fn overview(
-    ctx: &Ctx,
-    csrf: &str,
-    me: &Customer,
-    sessions: &[Session],
-    current: i64,
-    offset_minutes: i32,
-    error: Option<&str>,
-) -> Markup {
+/// What the overview shows besides the customer.
+pub struct OverviewInfo<'a> {
+    pub sessions: &'a [Session],
+    /// The id of the session looking at the page.
+    pub current: i64,
+    pub offset_minutes: i32,
+    pub error: Option<&'a str>,
+    /// Just came back from proving a new address.
+    pub email_changed: bool,
+}
+
+pub fn overview(ctx: &Ctx, csrf: &str, me: &Customer, info: &OverviewInfo) -> Markup {
+    let OverviewInfo {
+        sessions,
+        current,
+        offset_minutes,
+        error,
+        email_changed,
+    } = *info;
     page(
         ctx,
         &meta("Your account"),
@@ -89,6 +107,7 @@ pub fn overview(
                     a href="/account/orders" { "Orders" }
                     a href="/account/addresses" { "Addresses" }
                 }
+                @if email_changed { p.notice role="status" { "Your account now uses " strong { (me.email) } "." } }
                 h2 { "Profile" }
                 (notice(error))
                 (post_form("/account/profile", csrf, "stack", html! {
@@ -101,6 +120,15 @@ pub fn overview(
                         input type="tel" name="phone" value=(me.phone) maxlength="24" autocomplete="tel" inputmode="tel";
                     }
                     button.button type="submit" { "Save" }
+                }))
+                h2 { "Email address" }
+                p.muted { "To change it, enter the new address: we send it a link and a code, and your account moves once you use one." }
+                (post_form("/account/email", csrf, "stack", html! {
+                    label.field {
+                        span { "New email" }
+                        input type="email" name="email" required autocomplete="email" maxlength="254" inputmode="email";
+                    }
+                    button.button type="submit" { "Send confirmation" }
                 }))
                 h2 { "Where you're signed in" }
                 ul.sessions {
@@ -123,8 +151,8 @@ pub fn overview(
     )
 }
 
-/// Order history. Orders arrive with checkout; until then, an honest empty state.
-pub fn orders(ctx: &Ctx) -> Markup {
+/// Order history, newest first, each linking to its order page.
+pub fn orders(ctx: &Ctx, list: &[Summary], offset_minutes: i32) -> Markup {
     page(
         ctx,
         &meta("Your orders"),
@@ -132,11 +160,43 @@ pub fn orders(ctx: &Ctx) -> Markup {
             section.narrow {
                 p { a href="/account" { "← Your account" } }
                 h1 { "Your orders" }
-                p.muted { "You have no orders yet. When you place one, it appears here with its status and tracking." }
-                p { a.button href="/" { "Start shopping" } }
+                @if list.is_empty() {
+                    p.muted { "You have no orders yet. When you place one, it appears here with its status and tracking." }
+                    p { a.button href="/" { "Start shopping" } }
+                } @else {
+                    table.orders {
+                        thead { tr { th { "Order" } th { "Placed" } th { "Items" } th { "Total" } th { "Status" } } }
+                        tbody {
+                            @for o in list {
+                                tr {
+                                    td { a href={ "/account/orders/" (o.number) } { (o.number) } }
+                                    td { (iso_date(o.created_at, offset_minutes)) }
+                                    td { (o.items) }
+                                    td { (ctx.money.format(o.total)) }
+                                    td { (status_label(&o.status)) }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         },
     )
+}
+
+/// How a shopper reads an order status.
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "pending_payment" => "Awaiting payment",
+        "awaiting_verification" => "Payment being checked",
+        "confirmed" => "Confirmed",
+        "processing" => "Being prepared",
+        "shipped" => "Shipped",
+        "delivered" => "Delivered",
+        "cancelled" => "Cancelled",
+        "returned" => "Returned",
+        _ => "Unknown",
+    }
 }
 
 fn address_fields(a: &crate::shop::addresses::Address) -> Markup {

@@ -8,7 +8,7 @@ use crate::app::App;
 use crate::error::{Error, Kind};
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
-use crate::shop::{accounts, addresses, sessions, signin};
+use crate::shop::{accounts, addresses, notices, orders, sessions, signin};
 use crate::views::account as views;
 
 /// Finishes a response that created a session by setting its cookie.
@@ -43,7 +43,7 @@ pub fn sign_in_submit(app: &App, req: &Req) -> Outcome {
     let result = app.db.write_tx(|tx| {
         let issued = signin::request(tx, &app.hmac, email, s.id, next, &ip, now)?;
         let email = signin::normalize_email(email)?;
-        crate::shop::notices::sign_in(tx, &store, &email, &issued, now)?;
+        notices::sign_in(tx, &store, &email, &issued, now)?;
         Ok(email)
     });
     match result {
@@ -52,7 +52,7 @@ pub fn sign_in_submit(app: &App, req: &Req) -> Outcome {
             with_ctx(app, req, "", |ctx| {
                 html_page(
                     200,
-                    views::check_email(ctx, &s.csrf, &email, signin::MAX_CODE_TRIES, None),
+                    views::check_email(ctx, &s.csrf, &email, signin::MAX_CODE_TRIES, None, false),
                 )
             })
         }
@@ -72,17 +72,78 @@ pub fn sign_in_submit(app: &App, req: &Req) -> Outcome {
     }
 }
 
-/// Signs the session in as the owner of a proven email and redirects to `next`.
+/// Acts on a proven email: either signs the session in as its owner (creating the
+/// customer on first sign-in) or, for an email change, moves the account to it. Either
+/// way the guest orders placed with that email join the account in the same transaction.
 fn complete(app: &App, req: &Req, proven: signin::Proven) -> Outcome {
     let now = crate::db::now();
+    if let Some(cid) = proven.change_for {
+        let store = app.cfg();
+        app.db.write_tx(|tx| {
+            let me = accounts::by_id(tx, cid)?
+                .ok_or_else(|| Error::not_found("This account no longer exists."))?;
+            accounts::change_email(tx, cid, &proven.email)?;
+            orders::link_guest_orders(tx, cid, &proven.email)?;
+            if !me.email.eq_ignore_ascii_case(&proven.email) {
+                notices::email_changed(
+                    tx,
+                    &store,
+                    &me.email,
+                    &proven.email,
+                    proven.request_id,
+                    now,
+                )?;
+            }
+            Ok(())
+        })?;
+        app.mail_wake().notify();
+        return Ok(Resp::redirect("/account?changed=email"));
+    }
     let (s, _) = session::ensure(app, req)?;
     let token = app.db.write_tx(|tx| {
         let c = accounts::find_or_create(tx, &proven.email, now)?;
+        orders::link_guest_orders(tx, c.id, &proven.email)?;
         sessions::sign_in(tx, s.id, c.id, c.is_staff(), now)
     })?;
     let mut resp = Resp::redirect(&signin::safe_next(&proven.next));
     session::set_cookie(app, &mut resp, &token);
     Ok(resp)
+}
+
+/// POST /account/email: mails a link and code to the new address; the account moves only
+/// when one of them is used.
+pub fn change_email(app: &App, req: &Req) -> Outcome {
+    let f = form(req)?;
+    let (s, cid) = match signed_in(app, req) {
+        Ok(v) => v,
+        Err(answer) => return answer,
+    };
+    check_csrf(Some(&s), &f)?;
+    let raw = f.get("email").unwrap_or("");
+    let ip = session::client_ip(app, req).to_string();
+    let now = crate::db::now();
+    let store = app.cfg();
+    let result = app.db.write_tx(|tx| {
+        let issued = signin::request_change(tx, &app.hmac, raw, s.id, cid, &ip, now)?;
+        let email = signin::normalize_email(raw)?;
+        notices::confirm_new_email(tx, &store, &email, &issued, now)?;
+        Ok(email)
+    });
+    match result {
+        Ok(email) => {
+            app.mail_wake().notify();
+            with_ctx(app, req, "", |ctx| {
+                html_page(
+                    200,
+                    views::check_email(ctx, &s.csrf, &email, signin::MAX_CODE_TRIES, None, true),
+                )
+            })
+        }
+        Err(e) if e.kind == Kind::BadRequest => {
+            render_overview(app, req, &s, cid, 400, Some(&e.public))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub fn code_submit(app: &App, req: &Req) -> Outcome {
@@ -107,7 +168,7 @@ pub fn code_submit(app: &App, req: &Req) -> Outcome {
             with_ctx(app, req, "", |ctx| {
                 html_page(
                     400,
-                    views::check_email(ctx, &s.csrf, "your address", left, Some(msg)),
+                    views::check_email(ctx, &s.csrf, "your address", left, Some(msg), false),
                 )
             })
         }
@@ -154,11 +215,16 @@ fn render_overview(
     let list = sessions::list(&conn, cid, crate::db::now())?;
     drop(conn);
     let offset = app.cfg().store.utc_offset_minutes;
+    let changed = Params::parse(req.query()).get("changed") == Some("email");
     let page = with_ctx(app, req, "", |ctx| {
-        html_page(
-            status,
-            views::overview(ctx, &s.csrf, &me, &list, s.id, offset, error),
-        )
+        let info = views::OverviewInfo {
+            sessions: &list,
+            current: s.id,
+            offset_minutes: offset,
+            error,
+            email_changed: changed,
+        };
+        html_page(status, views::overview(ctx, &s.csrf, &me, &info))
     })?;
     Ok(with_cookie(app, page, None))
 }
@@ -193,10 +259,15 @@ pub fn profile(app: &App, req: &Req) -> Outcome {
 }
 
 pub fn orders(app: &App, req: &Req) -> Outcome {
-    if let Err(answer) = signed_in(app, req) {
-        return answer;
-    }
-    let page = with_ctx(app, req, "", |ctx| html_page(200, views::orders(ctx)))?;
+    let cid = match signed_in(app, req) {
+        Ok((_, cid)) => cid,
+        Err(answer) => return answer,
+    };
+    let list = orders::for_customer(&*app.db.read()?, cid, 200)?;
+    let offset = app.cfg().store.utc_offset_minutes;
+    let page = with_ctx(app, req, "", |ctx| {
+        html_page(200, views::orders(ctx, &list, offset))
+    })?;
     Ok(with_cookie(app, page, None))
 }
 

@@ -13,10 +13,12 @@ use crate::views::layout::image_url;
 use serde_json::{Value, json};
 
 pub fn error_json(status: u16, err: &Error, request_id: &str) -> Resp {
-    Resp::json(
-        status,
-        &json!({"error": {"code": err.kind.code(), "message": err.public, "request_id": request_id}}),
-    )
+    let mut body =
+        json!({"code": err.kind.code(), "message": err.public, "request_id": request_id});
+    if let Some(details) = &err.details {
+        body["details"] = (**details).clone();
+    }
+    Resp::json(status, &json!({ "error": body }))
 }
 
 fn image_json(base: &str, i: &ImageRef) -> Value {

@@ -105,6 +105,7 @@ impl Web {
                 ["account", "sign-in", "code"] => account::code_submit(app, req),
                 ["account", "sign-out"] => account::sign_out(app, req),
                 ["account", "profile"] => account::profile(app, req),
+                ["account", "email"] => account::change_email(app, req),
                 ["account", "addresses"] => account::address_action(app, req, None, None),
                 ["account", "addresses", id] => account::address_action(app, req, Some(id), None),
                 ["account", "addresses", id, action] => {
@@ -187,6 +188,9 @@ impl Web {
         };
         if status == 405 {
             resp.set_header("Allow", "GET, HEAD");
+        }
+        if let Some(wait) = err.retry_after {
+            resp.set_header("Retry-After", wait.to_string());
         }
         resp
     }
