@@ -398,3 +398,132 @@ CREATE TABLE order_events (
     note        TEXT NOT NULL DEFAULT ''
 ) STRICT;
 CREATE INDEX order_events_order ON order_events (order_id, at);
+
+-- Carts. A browser cart belongs to a session (guest) or to a customer (signed in: the same
+-- cart on every device); an API cart is reached by a bearer token stored as its SHA-256.
+-- Exactly one owner per cart.
+CREATE TABLE carts (
+    id          INTEGER PRIMARY KEY,
+    session_id  INTEGER UNIQUE REFERENCES sessions(id) ON DELETE CASCADE,
+    customer_id INTEGER UNIQUE REFERENCES customers(id) ON DELETE CASCADE,
+    token_hash  BLOB UNIQUE,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    CHECK ((session_id IS NOT NULL) + (customer_id IS NOT NULL) + (token_hash IS NOT NULL) = 1)
+) STRICT;
+CREATE INDEX carts_updated ON carts (updated_at);
+
+-- The caps of store.toml [cart], copied here at start and on every reload so that the
+-- database itself refuses a line or a cart over them (the triggers below), whatever path
+-- the write came by.
+CREATE TABLE cart_limits (
+    id                INTEGER PRIMARY KEY CHECK (id = 1),
+    max_line_quantity INTEGER NOT NULL CHECK (max_line_quantity > 0),
+    max_lines         INTEGER NOT NULL CHECK (max_lines > 0)
+) STRICT;
+INSERT INTO cart_limits (id, max_line_quantity, max_lines) VALUES (1, 10, 10);
+
+CREATE TABLE cart_lines (
+    cart_id    INTEGER NOT NULL REFERENCES carts(id) ON DELETE CASCADE,
+    variant_id INTEGER NOT NULL REFERENCES variants(id) ON DELETE CASCADE,
+    quantity   INTEGER NOT NULL CHECK (quantity > 0),
+    added_at   INTEGER NOT NULL,
+    PRIMARY KEY (cart_id, variant_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX cart_lines_variant ON cart_lines (variant_id);
+CREATE TRIGGER cart_line_cap_insert BEFORE INSERT ON cart_lines
+WHEN NEW.quantity > (SELECT max_line_quantity FROM cart_limits WHERE id = 1)
+BEGIN SELECT RAISE(ABORT, 'cart_line_quantity_cap'); END;
+CREATE TRIGGER cart_line_cap_update BEFORE UPDATE OF quantity ON cart_lines
+WHEN NEW.quantity > (SELECT max_line_quantity FROM cart_limits WHERE id = 1)
+BEGIN SELECT RAISE(ABORT, 'cart_line_quantity_cap'); END;
+CREATE TRIGGER cart_lines_cap BEFORE INSERT ON cart_lines
+WHEN (SELECT count(*) FROM cart_lines WHERE cart_id = NEW.cart_id)
+     >= (SELECT max_lines FROM cart_limits WHERE id = 1)
+BEGIN SELECT RAISE(ABORT, 'cart_lines_cap'); END;
+
+-- Coupons. `redeemed` counts live redemptions; the CHECK makes going over the total limit
+-- impossible even if two checkouts race (the second UPDATE fails inside its transaction).
+CREATE TABLE coupons (
+    id              INTEGER PRIMARY KEY,
+    code            TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(code) BETWEEN 2 AND 40),
+    kind            TEXT NOT NULL CHECK (kind IN ('percent', 'fixed', 'free_shipping')),
+    value           INTEGER NOT NULL DEFAULT 0 CHECK (value >= 0),
+    min_subtotal    INTEGER NOT NULL DEFAULT 0 CHECK (min_subtotal >= 0),
+    starts_at       INTEGER,
+    ends_at         INTEGER,
+    max_redemptions INTEGER CHECK (max_redemptions IS NULL OR max_redemptions >= 0),
+    per_customer    INTEGER CHECK (per_customer IS NULL OR per_customer >= 1),
+    redeemed        INTEGER NOT NULL DEFAULT 0 CHECK (redeemed >= 0),
+    active          INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at      INTEGER NOT NULL,
+    CHECK (max_redemptions IS NULL OR redeemed <= max_redemptions),
+    CHECK (kind <> 'percent' OR value BETWEEN 1 AND 100)
+) STRICT;
+
+-- One row per order that used a coupon; released (restored) when the order is cancelled
+-- or expires, so the per-email count and the total stay true.
+CREATE TABLE coupon_redemptions (
+    id          INTEGER PRIMARY KEY,
+    coupon_id   INTEGER NOT NULL REFERENCES coupons(id) ON DELETE CASCADE,
+    order_id    INTEGER NOT NULL UNIQUE REFERENCES orders(id) ON DELETE CASCADE,
+    email       TEXT NOT NULL COLLATE NOCASE,
+    discount    INTEGER NOT NULL CHECK (discount >= 0),
+    released_at INTEGER,
+    created_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX coupon_redemptions_email ON coupon_redemptions (coupon_id, email) WHERE released_at IS NULL;
+
+-- Bank-transfer proofs: the file lives under data/proofs/ with the server-made `file`
+-- name; the row keeps what the shopper sent and what the owner decided. Every upload is
+-- kept (history); status: pending → accepted | rejected, or superseded by a newer upload.
+CREATE TABLE payment_proofs (
+    id           INTEGER PRIMARY KEY,
+    order_id     INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+    file         TEXT NOT NULL UNIQUE,
+    content_type TEXT NOT NULL CHECK (content_type IN ('image/jpeg', 'image/png', 'image/webp', 'application/pdf')),
+    size         INTEGER NOT NULL CHECK (size > 0),
+    sha256       BLOB NOT NULL,
+    status       TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected', 'superseded')),
+    reason       TEXT NOT NULL DEFAULT '',
+    uploaded_at  INTEGER NOT NULL,
+    decided_at   INTEGER,
+    decided_by   TEXT
+) STRICT;
+CREATE INDEX payment_proofs_order ON payment_proofs (order_id, uploaded_at);
+
+-- Manual refunds the owner records (money already sent back outside the store).
+CREATE TABLE refunds (
+    id         INTEGER PRIMARY KEY,
+    order_id   INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+    amount     INTEGER NOT NULL CHECK (amount > 0),
+    note       TEXT NOT NULL DEFAULT '',
+    actor      TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX refunds_order ON refunds (order_id);
+
+-- Every admin write: who, what, on what, a short before → after summary.
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY,
+    at          INTEGER NOT NULL,
+    actor_id    INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+    actor       TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    target_type TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    summary     TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX audit_log_at ON audit_log (at, id);
+CREATE INDEX audit_log_actor ON audit_log (actor_id, at);
+CREATE INDEX audit_log_target ON audit_log (target_type, at);
+
+-- The checkout funnel: started → placed → paid, and guest sign-in links sent → used.
+CREATE TABLE funnel_events (
+    id       INTEGER PRIMARY KEY,
+    kind     TEXT NOT NULL CHECK (kind IN ('checkout_started', 'order_placed', 'order_paid',
+             'signin_link_sent', 'signin_link_used')),
+    subject  TEXT NOT NULL DEFAULT '',
+    at       INTEGER NOT NULL
+) STRICT;
+CREATE INDEX funnel_events_kind ON funnel_events (kind, at);

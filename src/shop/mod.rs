@@ -6,6 +6,7 @@ pub mod art;
 pub mod catalog;
 pub mod demo;
 pub mod images;
+pub mod lifecycle;
 pub mod notices;
 pub mod ops;
 pub mod orders;
