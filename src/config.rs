@@ -1,12 +1,19 @@
 //! `store.toml` → one validated [`Config`], and live reloading of it. This file owns the
-//! config file's layout (sections `[store]`, `[server]`, `[catalog]`, `[email]`; every key
-//! optional, defaults = [`Config::default`]), every rule a value must pass, the wording of
-//! the errors a shop owner sees (`store.toml:7: [store] currency_digits must be between 0
-//! and 3 (got 9)`), and the [`ConfigHandle`] the rest of the program reads the live config
-//! through. The file is read into toml's spanned document tree ([`toml::de::DeTable`]) and
-//! walked by hand rather than through serde: that way every error carries the line of the
-//! key or value it is about, ALL mistakes in a file are reported at once instead of the
-//! first, and unknown keys can come with a "did you mean" hint.
+//! config file's layout (sections `[store]`, `[server]`, `[catalog]`, `[email]`, `[cart]`,
+//! `[shipping]` with its `[[shipping.zones]]`, `[payments]`; every key optional, defaults =
+//! [`Config::default`]), every rule a value must pass, the wording of the errors a shop
+//! owner sees (`store.toml:7: [store] currency_digits must be between 0 and 3 (got 9)`),
+//! and the [`ConfigHandle`] the rest of the program reads the live config through. The
+//! file is read into toml's spanned document tree ([`toml::de::DeTable`]) and walked by
+//! hand rather than through serde: that way every error carries the line of the key or
+//! value it is about, ALL mistakes in a file are reported at once instead of the first,
+//! and unknown keys can come with a "did you mean" hint.
+//!
+//! Money keys (fees, thresholds) are written in MAJOR units, as a whole number (`99`) or
+//! text with decimals (`"99.50"`), and stored as exact integer MINOR units using `[store]
+//! currency_digits` (9950 with 2 digits). TOML floats are refused: 0.1 has no exact binary
+//! form and an amount must not drift by a paisa. `currency_digits` is read in a pre-pass
+//! (`currency_digits_of`), so `[store]` may sit anywhere in the file, or be absent.
 //!
 //! Hot reload ([`watch`]) follows specs/crates.md: notify-debouncer-full on the file's
 //! PARENT directory (editors save by writing a temp file and renaming it over the old one,
@@ -34,6 +41,9 @@ pub struct Config {
     pub server: ServerSection,
     pub catalog: CatalogConfig,
     pub email: EmailConfig,
+    pub cart: CartConfig,
+    pub shipping: ShippingConfig,
+    pub payments: PaymentsConfig,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +64,9 @@ pub struct StoreConfig {
     /// Written in the file as `time_zone = "+05:30"`.
     pub utc_offset_minutes: i32,
     pub contact_email: String,
+    /// 1 to 6 capital letters A-Z put before order numbers ("BQ" → `BQ-10427`), so a
+    /// shopper quoting one on the phone or as a bank-transfer reference is recognisable.
+    pub order_prefix: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +115,106 @@ pub struct EmailConfig {
     pub resend_base_url: String,
 }
 
+/// `[cart]`: limits that keep one cart, and the order placed from it, a sane size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CartConfig {
+    /// Units of one variant on one cart line, 1..=999. Compared with stored quantities
+    /// (SQLite INTEGER), hence i64.
+    pub max_line_quantity: i64,
+    /// Distinct lines (variants) in one cart, 1..=200.
+    pub max_lines: usize,
+}
+
+/// `[shipping]`: a flat fee per order, a free-shipping threshold, and the zones shipped
+/// to. Amounts are in minor units (see the module doc).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShippingConfig {
+    /// Flat fee per order, used by every zone that does not set its own.
+    pub fee: i64,
+    /// Subtotal (after discount) at or above which shipping is free; 0 = never free.
+    pub free_over: i64,
+    /// Where the shop ships, tried in file order: the first zone that matches an address
+    /// wins ([`ShippingConfig::zone_for`]). An address no zone matches cannot be shipped
+    /// to. Never empty; names are unique (case-insensitively) and no zone is hidden by an
+    /// earlier one that covers all its places (both checked at load).
+    pub zones: Vec<Zone>,
+}
+
+/// One `[[shipping.zones]]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zone {
+    /// 1-60 characters, shown to the admin and stored on the order (`shipping_zone`).
+    pub name: String,
+    /// ISO 3166-1 alpha-2 codes in capitals ("IN", "GB"), or exactly `["*"]` for every
+    /// country. Never empty.
+    pub countries: Vec<String>,
+    /// Region/state names as written (trimmed), matched case-insensitively; empty = the
+    /// whole of each country.
+    pub regions: Vec<String>,
+    /// Overrides [`ShippingConfig::fee`] in this zone.
+    pub fee: Option<i64>,
+    /// Overrides [`ShippingConfig::free_over`] in this zone (0 = never free).
+    pub free_over: Option<i64>,
+    /// Cash on delivery offered in this zone (when [`PaymentsConfig::cod`] is on at all):
+    /// couriers collect cash only where they operate COD.
+    pub cod: bool,
+}
+
+impl ShippingConfig {
+    /// The zone an address ships under: the first, in file order, whose countries hold
+    /// `country` (any case) or `"*"` and whose regions are empty or hold `region`
+    /// (compared trimmed and case-insensitively, so "karnataka " matches "Karnataka").
+    /// `None`: the shop does not ship there.
+    pub fn zone_for(&self, country: &str, region: &str) -> Option<&Zone> {
+        let country = country.trim().to_ascii_uppercase();
+        let region = region.trim();
+        self.zones.iter().find(|z| {
+            z.countries.iter().any(|c| c == "*" || *c == country)
+                && (z.regions.is_empty() || z.regions.iter().any(|r| same_region(r, region)))
+        })
+    }
+}
+
+/// Region names as shoppers type them: trimmed, any case.
+fn same_region(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
+/// `[payments]`: cash on delivery and bank transfer. The bank details are shown to
+/// shoppers on the order page and in emails, so they are plain strings, not [`Secret`]s.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaymentsConfig {
+    /// Cash on delivery offered at all (each zone can still turn it off with `cod`).
+    pub cod: bool,
+    /// Added to the total when the shopper picks COD (minor units).
+    pub cod_fee: i64,
+    /// COD not offered when the order total is above this (minor units); 0 = no limit.
+    /// Caps the cash a courier carries and what a refused parcel can cost.
+    pub cod_max_order: i64,
+    /// Bank transfer offered. When true, `bank_account_name` and `bank_account_number`
+    /// are non-empty (checked at load), so the shopper always has somewhere to pay.
+    pub bank_transfer: bool,
+    pub bank_account_name: String,
+    pub bank_account_number: String,
+    /// Bank and branch, e.g. "HDFC Bank, Indiranagar, Bengaluru".
+    pub bank_name: String,
+    /// Indian branch code for NEFT/IMPS/RTGS; may be empty abroad.
+    pub bank_ifsc: String,
+    /// For international transfers; may be empty.
+    pub bank_iban: String,
+    /// Shown under the bank details: what to quote as the reference, how to send proof.
+    pub bank_instructions: String,
+    /// An unpaid bank-transfer order expires this many hours after it was placed, 1..=720.
+    pub payment_window_hours: i64,
+    /// The "please pay" reminder goes out this many hours after placing; always less
+    /// than `payment_window_hours` (checked at load), so it arrives while paying still
+    /// counts.
+    pub reminder_after_hours: i64,
+    /// Largest accepted payment-proof upload, in bytes. Written in the file as
+    /// `proof_max_mb` (1..=25), times 1024 × 1024.
+    pub proof_max_bytes: u64,
+}
+
 /// A password or API key. Debug prints `***` so a logged or panicked config never leaks
 /// it; the value is only reachable through [`Secret::expose`].
 #[derive(Clone, PartialEq, Default)]
@@ -138,6 +251,7 @@ impl Default for Config {
                 locale: "en-IN".into(),
                 utc_offset_minutes: 330,
                 contact_email: "hello@example.com".into(),
+                order_prefix: "BQ".into(),
             },
             server: ServerSection {
                 listen: "127.0.0.1:8080".into(),
@@ -164,6 +278,37 @@ impl Default for Config {
                 smtp_password: Secret::default(),
                 resend_api_key: Secret::default(),
                 resend_base_url: "https://api.resend.com".into(),
+            },
+            cart: CartConfig {
+                max_line_quantity: 10,
+                max_lines: 10,
+            },
+            shipping: ShippingConfig {
+                fee: 9900,
+                free_over: 149_900,
+                zones: vec![Zone {
+                    name: "Everywhere".into(),
+                    countries: vec!["*".into()],
+                    regions: vec![],
+                    fee: None,
+                    free_over: None,
+                    cod: true,
+                }],
+            },
+            payments: PaymentsConfig {
+                cod: true,
+                cod_fee: 4900,
+                cod_max_order: 2_000_000,
+                bank_transfer: true,
+                bank_account_name: "Saffron & Loom Retail LLP".into(),
+                bank_account_number: "50200012345678".into(),
+                bank_name: "HDFC Bank, Indiranagar, Bengaluru".into(),
+                bank_ifsc: "HDFC0001234".into(),
+                bank_iban: String::new(),
+                bank_instructions: "Use your order number as the payment reference. Upload a screenshot of the transfer on your order page.".into(),
+                payment_window_hours: 48,
+                reminder_after_hours: 24,
+                proof_max_bytes: 8 * 1024 * 1024,
             },
         }
     }
@@ -236,6 +381,7 @@ pub fn parse(text: &str, file_label: &str, base_dir: &Path) -> Result<Config, St
     let mut ck = Checker {
         text,
         errors: Vec::new(),
+        currency_digits: Config::default().store.currency_digits,
     };
     let (doc, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
@@ -283,8 +429,10 @@ fn line_of(bytes: &[u8], at: usize) -> usize {
     bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
 }
 
-const SECTIONS: [&str; 4] = ["store", "server", "catalog", "email"];
-const STORE_KEYS: [&str; 9] = [
+const SECTIONS: [&str; 7] = [
+    "store", "server", "catalog", "email", "cart", "shipping", "payments",
+];
+const STORE_KEYS: [&str; 10] = [
     "name",
     "tagline",
     "url",
@@ -294,6 +442,7 @@ const STORE_KEYS: [&str; 9] = [
     "locale",
     "time_zone",
     "contact_email",
+    "order_prefix",
 ];
 const SERVER_KEYS: [&str; 9] = [
     "listen",
@@ -319,13 +468,59 @@ const EMAIL_KEYS: [&str; 9] = [
     "resend_base_url",
 ];
 
+const CART_KEYS: [&str; 2] = ["max_line_quantity", "max_lines"];
+const SHIPPING_KEYS: [&str; 3] = ["fee", "free_over", "zones"];
+/// The keys of one `[[shipping.zones]]` entry.
+const ZONE_KEYS: [&str; 6] = ["name", "countries", "regions", "fee", "free_over", "cod"];
+const PAYMENTS_KEYS: [&str; 13] = [
+    "cod",
+    "cod_fee",
+    "cod_max_order",
+    "bank_transfer",
+    "bank_account_name",
+    "bank_account_number",
+    "bank_name",
+    "bank_ifsc",
+    "bank_iban",
+    "bank_instructions",
+    "payment_window_hours",
+    "reminder_after_hours",
+    "proof_max_mb",
+];
+
+/// How errors name a zone's keys. The helpers print `[{section}] key`, so this reads
+/// `[[shipping.zones]] key`, as the owner wrote the header.
+const ZONE: &str = "[shipping.zones]";
+
 fn keys_of(section: &str) -> &'static [&'static str] {
     match section {
         "store" => &STORE_KEYS,
         "server" => &SERVER_KEYS,
         "catalog" => &CATALOG_KEYS,
-        _ => &EMAIL_KEYS,
+        "email" => &EMAIL_KEYS,
+        "cart" => &CART_KEYS,
+        "shipping" => &SHIPPING_KEYS,
+        "payments" => &PAYMENTS_KEYS,
+        ZONE => &ZONE_KEYS,
+        _ => &[],
     }
+}
+
+/// The most any amount may be, in minor units: far above any real price or fee, and far
+/// below where sums of a few of them could overflow i64.
+const MAX_MONEY_MINOR: i64 = 1_000_000_000_000;
+
+/// `[store] currency_digits` if it is present and valid, else the default. Money keys are
+/// converted with it wherever they sit, so it is read before the walk; a bad value is
+/// reported by [`Checker::store`] (the default stands in meanwhile).
+fn currency_digits_of(root: &DeTable<'_>) -> u8 {
+    root.get("store")
+        .and_then(|s| s.get_ref().as_table())
+        .and_then(|t| t.get("currency_digits"))
+        .and_then(|v| v.get_ref().as_integer())
+        .and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok())
+        .filter(|n| (0..=3).contains(n))
+        .map_or(Config::default().store.currency_digits, |n| n as u8)
 }
 
 type Key<'i> = Spanned<DeString<'i>>;
@@ -335,6 +530,8 @@ type Val<'i> = Spanned<DeValue<'i>>;
 struct Checker<'a> {
     text: &'a str,
     errors: Vec<(usize, String)>,
+    /// From [`currency_digits_of`]: how [`Checker::money`] turns major units into minor.
+    currency_digits: u8,
 }
 
 impl Checker<'_> {
@@ -344,6 +541,7 @@ impl Checker<'_> {
     }
 
     fn document(&mut self, root: &DeTable<'_>, cfg: &mut Config) {
+        self.currency_digits = currency_digits_of(root);
         for (k, v) in root {
             let name: &str = k.get_ref();
             if SECTIONS.contains(&name) {
@@ -360,8 +558,19 @@ impl Checker<'_> {
                     "store" => self.store(table, &mut cfg.store),
                     "server" => self.server(table, &mut cfg.server),
                     "catalog" => self.catalog(table, &mut cfg.catalog),
-                    _ => self.email(table, &mut cfg.email),
+                    "email" => self.email(table, &mut cfg.email),
+                    "cart" => self.cart(table, &mut cfg.cart),
+                    "shipping" => self.shipping(table, &mut cfg.shipping),
+                    _ => self.payments(table, &mut cfg.payments),
                 }
+            } else if is_table_list(v.get_ref()) {
+                // `[[zones]]`: the only list of sections lives under [shipping].
+                let hint = if suggest(name, &["zones", "zone"]).is_some() {
+                    " (did you mean [[shipping.zones]]?)"
+                } else {
+                    " (the only [[...]] sections are [[shipping.zones]])"
+                };
+                self.err(k.span(), format!("unknown section [[{name}]]{hint}"));
             } else if v.get_ref().is_table() {
                 let hint = suggest(name, &SECTIONS)
                     .map(|s| format!(" (did you mean [{s}]?)"))
@@ -386,6 +595,9 @@ impl Checker<'_> {
         let known = keys_of(section);
         let hint = if let Some(s) = suggest(name, known) {
             format!(" (did you mean \"{s}\"?)")
+        } else if section == "shipping" && ZONE_KEYS.contains(&name) {
+            // A zone key written above the first [[shipping.zones]] line.
+            " (it belongs in a zone: put it under a [[shipping.zones]] line)".to_string()
         } else if let Some(other) = SECTIONS
             .iter()
             .find(|s| **s != section && keys_of(s).contains(&name))
@@ -483,6 +695,7 @@ impl Checker<'_> {
                 "currency_symbol" => check_symbol(&s).map(|()| out.currency_symbol = s),
                 "locale" => check_locale(&s).map(|()| out.locale = s),
                 "time_zone" => parse_offset(&s).map(|m| out.utc_offset_minutes = m),
+                "order_prefix" => check_order_prefix(&s).map(|()| out.order_prefix = s),
                 _ => check_email_addr(&s)
                     .map(|()| out.contact_email = s)
                     .map_err(|e| format!("contact_email {e}")),
@@ -749,6 +962,484 @@ impl Checker<'_> {
         }
     }
 
+    /// `true` or `false`, without quotes.
+    fn boolean(&mut self, section: &str, k: &Key<'_>, v: &Val<'_>) -> Option<bool> {
+        match v.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            other => {
+                let key: &str = k.get_ref();
+                self.err(
+                    v.span(),
+                    format!(
+                        "[{section}] {key} must be true or false, without quotes (got {})",
+                        describe(other)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// An amount in major units (`99` or `"99.50"`) as exact minor units, using
+    /// `currency_digits`: see the module doc.
+    fn money(&mut self, section: &str, k: &Key<'_>, v: &Val<'_>) -> Option<i64> {
+        let key: &str = k.get_ref();
+        let digits = self.currency_digits;
+        let src = &self.text[v.span()];
+        let r = match v.get_ref() {
+            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(n) if n < 0 => Err(format!("must not be negative (got {src})")),
+                Ok(n) => to_minor(n as u128, "", digits, src),
+                // Beyond i64: too large whatever the digits.
+                Err(_) => to_minor(u128::MAX, "", digits, src),
+            },
+            DeValue::String(s) => parse_amount(s.trim(), digits),
+            DeValue::Float(_) => {
+                // Offer their own number in quotes when it is a plain decimal.
+                let plain = src.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+                let eg = if plain { src } else { "99.50" };
+                Err(format!(
+                    "must be written in double quotes when it has decimals, like \"{eg}\" (got {src} without quotes)"
+                ))
+            }
+            other => Err(format!(
+                "must be an amount like 99 or \"99.50\" (got {})",
+                describe(other)
+            )),
+        };
+        self.check(v, r.map_err(|e| format!("[{section}] {key} {e}")))
+    }
+
+    /// A list of texts, each trimmed, with the span of each for its own errors. `None`
+    /// (errors recorded) when the value is not a list or an entry is not text.
+    fn string_list(
+        &mut self,
+        section: &str,
+        k: &Key<'_>,
+        v: &Val<'_>,
+        example: &str,
+    ) -> Option<Vec<(String, Range<usize>)>> {
+        let key: &str = k.get_ref();
+        let Some(list) = v.get_ref().as_array() else {
+            self.err(
+                v.span(),
+                format!(
+                    "[{section}] {key} must be a list in square brackets like {example} (got {})",
+                    describe(v.get_ref())
+                ),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        let mut ok = true;
+        for item in list {
+            match item.get_ref() {
+                DeValue::String(s) => out.push((s.trim().to_string(), item.span())),
+                other => {
+                    self.err(
+                        item.span(),
+                        format!(
+                            "[{section}] {key} entries must be text in double quotes, like {example} (got {})",
+                            describe(other)
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn cart(&mut self, t: &DeTable<'_>, out: &mut CartConfig) {
+        const S: &str = "cart";
+        for (k, v) in t {
+            let key: &str = k.get_ref();
+            match key {
+                "max_line_quantity" => {
+                    if let Some(n) = self.int(S, k, v, 1, 999) {
+                        out.max_line_quantity = n;
+                    }
+                }
+                "max_lines" => {
+                    if let Some(n) = self.int(S, k, v, 1, 200) {
+                        out.max_lines = n as usize;
+                    }
+                }
+                _ => self.unknown_key(S, k),
+            }
+        }
+    }
+
+    fn shipping(&mut self, t: &DeTable<'_>, out: &mut ShippingConfig) {
+        const S: &str = "shipping";
+        for (k, v) in t {
+            let key: &str = k.get_ref();
+            match key {
+                "fee" => {
+                    if let Some(n) = self.money(S, k, v) {
+                        out.fee = n;
+                    }
+                }
+                "free_over" => {
+                    if let Some(n) = self.money(S, k, v) {
+                        out.free_over = n;
+                    }
+                }
+                "zones" => {
+                    if let Some(zones) = self.zones(v) {
+                        out.zones = zones;
+                    }
+                }
+                _ => self.unknown_key(S, k),
+            }
+        }
+    }
+
+    /// The `[[shipping.zones]]` list: each zone on its own, then across zones (unique
+    /// names; no zone hidden behind an earlier one, since the first match wins).
+    fn zones(&mut self, v: &Val<'_>) -> Option<Vec<Zone>> {
+        let items = match v.get_ref() {
+            DeValue::Array(a) if is_table_list(v.get_ref()) => a,
+            DeValue::Table(_) => {
+                self.err(
+                    v.span(),
+                    "[shipping.zones] must be written [[shipping.zones]], with two pairs of square brackets, once above each zone".into(),
+                );
+                return None;
+            }
+            DeValue::Array(a) if a.is_empty() => {
+                self.err(
+                    v.span(),
+                    "[shipping] zones must not be empty: with no zone the shop could ship nowhere (delete the line to ship everywhere)".into(),
+                );
+                return None;
+            }
+            other => {
+                self.err(
+                    v.span(),
+                    format!(
+                        "[shipping] zones must be one or more [[shipping.zones]] sections, each with a name and countries (got {})",
+                        describe(other)
+                    ),
+                );
+                return None;
+            }
+        };
+        let mut ok = true;
+        // Names first, from every zone that has one, so a repeated name is reported even
+        // when one of the two zones has another mistake too.
+        let mut names: Vec<(String, Range<usize>)> = Vec::new();
+        let mut repeated: Vec<Range<usize>> = Vec::new();
+        for item in items {
+            let Some(name) = item.get_ref().as_table().and_then(|t| t.get("name")) else {
+                continue;
+            };
+            let Some(s) = name.get_ref().as_str().map(str::trim) else {
+                continue;
+            };
+            let lower = s.to_lowercase();
+            if let Some((_, first)) = names.iter().find(|(n, _)| *n == lower) {
+                let line = line_of(self.text.as_bytes(), first.start);
+                self.err(
+                    name.span(),
+                    format!(
+                        "[[shipping.zones]] name \"{s}\" is already used by the zone on line {line}; give each zone its own name"
+                    ),
+                );
+                repeated.push(item.span());
+                ok = false;
+            } else if !s.is_empty() {
+                names.push((lower, item.span()));
+            }
+        }
+        let mut zones: Vec<(Zone, Range<usize>)> = Vec::new();
+        for item in items {
+            let Some(table) = item.get_ref().as_table() else {
+                continue;
+            };
+            match self.zone(table, item.span()) {
+                Some(zone) => zones.push((zone, item.span())),
+                None => ok = false,
+            }
+        }
+        for (i, (zone, header)) in zones.iter().enumerate() {
+            if repeated.contains(header) {
+                continue;
+            }
+            if let Some((cover, at)) = zones[..i].iter().find(|(z, _)| covers(z, zone)) {
+                let line = line_of(self.text.as_bytes(), at.start);
+                self.err(
+                    header.clone(),
+                    format!(
+                        "[[shipping.zones]] zone \"{}\" would never be used: zone \"{}\" (line {line}) comes first and already covers all the places it lists; zones are tried from the top, so move \"{}\" above \"{}\"",
+                        zone.name, cover.name, zone.name, cover.name
+                    ),
+                );
+                ok = false;
+            }
+        }
+        ok.then(|| zones.into_iter().map(|(z, _)| z).collect())
+    }
+
+    /// One zone on its own; `header` is its `[[shipping.zones]]` line, where missing keys
+    /// are reported. `None` when anything in it was refused.
+    fn zone(&mut self, t: &DeTable<'_>, header: Range<usize>) -> Option<Zone> {
+        let mut zone = Zone {
+            name: String::new(),
+            countries: vec![],
+            regions: vec![],
+            fee: None,
+            free_over: None,
+            cod: true,
+        };
+        let mut has_name = false;
+        let mut has_countries = false;
+        let errors_before = self.errors.len();
+        for (k, v) in t {
+            let key: &str = k.get_ref();
+            match key {
+                "name" => {
+                    has_name = true;
+                    if let Some(s) = self.string(ZONE, k, v) {
+                        let r = if s.is_empty() {
+                            Err("name must not be empty".to_string())
+                        } else {
+                            check_plain("name", &s, 60)
+                        };
+                        if self
+                            .check(v, r.map_err(|e| format!("[{ZONE}] {e}")))
+                            .is_some()
+                        {
+                            zone.name = s;
+                        }
+                    }
+                }
+                "countries" => {
+                    has_countries = true;
+                    if let Some(list) = self.string_list(ZONE, k, v, "[\"IN\"]")
+                        && let Some(c) = self.countries(v, list)
+                    {
+                        zone.countries = c;
+                    }
+                }
+                "regions" => {
+                    let eg = "[\"Karnataka\", \"Goa\"]";
+                    if let Some(list) = self.string_list(ZONE, k, v, eg) {
+                        for (s, at) in list {
+                            let r = if s.is_empty() {
+                                Err("regions entries must not be empty".to_string())
+                            } else {
+                                check_plain("regions entries", &s, 100)
+                            };
+                            if self.check_at(at, r.map_err(|e| format!("[{ZONE}] {e}"))) {
+                                zone.regions.push(s);
+                            }
+                        }
+                    }
+                }
+                "fee" => zone.fee = self.money(ZONE, k, v),
+                "free_over" => zone.free_over = self.money(ZONE, k, v),
+                "cod" => {
+                    if let Some(b) = self.boolean(ZONE, k, v) {
+                        zone.cod = b;
+                    }
+                }
+                _ => self.unknown_key(ZONE, k),
+            }
+        }
+        if !has_name {
+            self.err(
+                header.clone(),
+                "[[shipping.zones]] this zone has no name; add a line like name = \"India\" under it".into(),
+            );
+        }
+        if !has_countries {
+            self.err(
+                header,
+                "[[shipping.zones]] this zone has no countries; add a line like countries = [\"IN\"], or [\"*\"] for every country".into(),
+            );
+        }
+        (self.errors.len() == errors_before).then_some(zone)
+    }
+
+    /// A zone's country codes, upper-cased and without repeats; `["*"]` alone means every
+    /// country.
+    fn countries(&mut self, v: &Val<'_>, list: Vec<(String, Range<usize>)>) -> Option<Vec<String>> {
+        if list.is_empty() {
+            self.err(
+                v.span(),
+                format!("[{ZONE}] countries must list at least one country code, like [\"IN\"], or [\"*\"] for every country"),
+            );
+            return None;
+        }
+        if list.len() > 1 && list.iter().any(|(c, _)| c == "*") {
+            self.err(
+                v.span(),
+                format!("[{ZONE}] countries: \"*\" already means every country, so it must be the only entry"),
+            );
+            return None;
+        }
+        let mut out: Vec<String> = Vec::new();
+        let mut ok = true;
+        for (c, at) in list {
+            let r = check_country(&c).map_err(|e| format!("[{ZONE}] countries: {e}"));
+            match r {
+                Ok(code) if out.contains(&code) => {}
+                Ok(code) => out.push(code),
+                Err(msg) => {
+                    self.err(at, msg);
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    /// Like [`Checker::check`], for a span without its value (a list entry).
+    fn check_at(&mut self, at: Range<usize>, result: Result<(), String>) -> bool {
+        match result {
+            Ok(()) => true,
+            Err(msg) => {
+                self.err(at, msg);
+                false
+            }
+        }
+    }
+
+    fn payments(&mut self, t: &DeTable<'_>, out: &mut PaymentsConfig) {
+        const S: &str = "payments";
+        // Where the checks across keys point: the line of the key they are about.
+        let mut spans: Vec<(&str, Range<usize>)> = Vec::new();
+        // Keys whose value was refused: the cross-key checks skip them rather than
+        // compare against the default that stands in.
+        let mut refused: Vec<&str> = Vec::new();
+        for (k, v) in t {
+            let key: &str = k.get_ref();
+            let errors_before = self.errors.len();
+            match key {
+                "cod" | "bank_transfer" => {
+                    if let Some(b) = self.boolean(S, k, v) {
+                        if key == "cod" {
+                            out.cod = b;
+                        } else {
+                            out.bank_transfer = b;
+                        }
+                    }
+                }
+                "cod_fee" | "cod_max_order" => {
+                    if let Some(n) = self.money(S, k, v) {
+                        if key == "cod_fee" {
+                            out.cod_fee = n;
+                        } else {
+                            out.cod_max_order = n;
+                        }
+                    }
+                }
+                "bank_account_name"
+                | "bank_account_number"
+                | "bank_name"
+                | "bank_ifsc"
+                | "bank_iban"
+                | "bank_instructions" => {
+                    if let Some(s) = self.string(S, k, v) {
+                        let max = if key == "bank_instructions" {
+                            1000
+                        } else {
+                            200
+                        };
+                        let r = check_plain(key, &s, max).map_err(|e| format!("[{S}] {e}"));
+                        if self.check(v, r).is_some() {
+                            *match key {
+                                "bank_account_name" => &mut out.bank_account_name,
+                                "bank_account_number" => &mut out.bank_account_number,
+                                "bank_name" => &mut out.bank_name,
+                                "bank_ifsc" => &mut out.bank_ifsc,
+                                "bank_iban" => &mut out.bank_iban,
+                                _ => &mut out.bank_instructions,
+                            } = s;
+                        }
+                    }
+                }
+                "payment_window_hours" | "reminder_after_hours" => {
+                    if let Some(n) = self.int(S, k, v, 1, 720) {
+                        if key == "payment_window_hours" {
+                            out.payment_window_hours = n;
+                        } else {
+                            out.reminder_after_hours = n;
+                        }
+                    }
+                }
+                "proof_max_mb" => {
+                    if let Some(n) = self.int(S, k, v, 1, 25) {
+                        out.proof_max_bytes = n as u64 * 1024 * 1024;
+                    }
+                }
+                _ => {
+                    self.unknown_key(S, k);
+                    continue;
+                }
+            }
+            spans.push((key, v.span()));
+            if self.errors.len() > errors_before {
+                refused.push(key);
+            }
+        }
+        let span = |key: &str| {
+            spans
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, s)| s.clone())
+        };
+        let fine = |keys: &[&str]| keys.iter().all(|k| !refused.contains(k));
+
+        let bank = ["bank_transfer", "bank_account_name", "bank_account_number"];
+        if out.bank_transfer && fine(&bank) {
+            let missing: Vec<&str> = [
+                ("bank_account_name", &out.bank_account_name),
+                ("bank_account_number", &out.bank_account_number),
+            ]
+            .into_iter()
+            .filter(|(_, v)| v.is_empty())
+            .map(|(k, _)| k)
+            .collect();
+            if let Some(first) = missing.first() {
+                let at = span("bank_transfer")
+                    .or_else(|| span(first))
+                    .unwrap_or(0..0);
+                let them = if missing.len() == 1 { "it" } else { "them" };
+                self.err(
+                    at,
+                    format!(
+                        "[{S}] bank_transfer = true needs {}, which shoppers need to pay you (fill {them} in, or set bank_transfer = false)",
+                        missing.join(" and ")
+                    ),
+                );
+            }
+        }
+        if !out.cod && !out.bank_transfer && fine(&["cod", "bank_transfer"]) {
+            let at = span("bank_transfer")
+                .or_else(|| span("cod"))
+                .unwrap_or(0..0);
+            self.err(
+                at,
+                format!("[{S}] cod and bank_transfer are both false: shoppers would have no way to pay; turn at least one of them on"),
+            );
+        }
+        let hours = ["payment_window_hours", "reminder_after_hours"];
+        if out.reminder_after_hours >= out.payment_window_hours && fine(&hours) {
+            let at = span("reminder_after_hours")
+                .or_else(|| span("payment_window_hours"))
+                .unwrap_or(0..0);
+            self.err(
+                at,
+                format!(
+                    "[{S}] reminder_after_hours must be less than payment_window_hours (got {} and {}): the reminder has to arrive while the order can still be paid",
+                    out.reminder_after_hours, out.payment_window_hours
+                ),
+            );
+        }
+    }
+
     /// A secret text value: like [`Checker::string`] but any message leaves the value out.
     fn secret(&mut self, section: &str, k: &Key<'_>, v: &Val<'_>) -> Option<Secret> {
         let key: &str = k.get_ref();
@@ -947,6 +1638,127 @@ fn check_from(s: &str) -> Result<(), String> {
         }
         None => check_email_addr(s).map_err(|_| bad()),
     }
+}
+
+/// `[[name]]` sections (or an inline list of `{ ... }` tables) parse as a list of tables.
+fn is_table_list(v: &DeValue<'_>) -> bool {
+    v.as_array()
+        .is_some_and(|a| !a.is_empty() && a.iter().all(|i| i.get_ref().is_table()))
+}
+
+/// Order numbers read `{prefix}-{n}`, so the prefix is kept to letters that cannot be
+/// confused with the separator or the digits, and short enough to read out on the phone.
+fn check_order_prefix(s: &str) -> Result<(), String> {
+    let sized = (1..=6).contains(&s.len());
+    if sized && s.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Ok(());
+    }
+    let hint = if sized && s.bytes().all(|b| b.is_ascii_alphabetic()) {
+        format!(" (did you mean \"{}\"?)", s.to_ascii_uppercase())
+    } else {
+        String::new()
+    };
+    Err(format!(
+        "order_prefix must be 1 to 6 capital letters A-Z, like \"BQ\" for order numbers such as BQ-10427 (got \"{s}\"){hint}"
+    ))
+}
+
+/// An amount written as text, `"99"` or `"99.50"`, as minor units. The error leaves out
+/// the `[section] key` prefix, which [`Checker::money`] adds.
+fn parse_amount(s: &str, digits: u8) -> Result<i64, String> {
+    let shown = format!("\"{s}\"");
+    if s.starts_with('-') {
+        return Err(format!("must not be negative (got {shown})"));
+    }
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(whole) || (s.contains('.') && !all_digits(frac)) {
+        return Err(format!(
+            "must be an amount like 99 or \"99.50\": digits and at most one point, without currency symbol or commas (got {shown})"
+        ));
+    }
+    if frac.len() > usize::from(digits) {
+        return Err(if digits == 0 {
+            format!(
+                "must be a whole amount: the currency has no decimals ([store] currency_digits = 0) (got {shown})"
+            )
+        } else {
+            format!(
+                "has too many decimals: at most {digits} after the point ([store] currency_digits = {digits}) (got {shown})"
+            )
+        });
+    }
+    // Leading zeros are harmless; more digits than u128 holds is simply too large.
+    let whole = whole.trim_start_matches('0');
+    let whole = if whole.len() > 30 {
+        u128::MAX
+    } else {
+        whole.parse().unwrap_or(0)
+    };
+    to_minor(whole, frac, digits, &shown)
+}
+
+/// `whole` major units plus the decimals `frac` (at most `digits` of them) in minor
+/// units, or the "too large" error quoting `shown`, the value as written.
+fn to_minor(whole: u128, frac: &str, digits: u8, shown: &str) -> Result<i64, String> {
+    let scale = 10u128.pow(u32::from(digits));
+    let frac = match frac {
+        "" => 0,
+        f => f.parse::<u128>().unwrap_or(0) * 10u128.pow((usize::from(digits) - f.len()) as u32),
+    };
+    match whole.checked_mul(scale).and_then(|m| m.checked_add(frac)) {
+        Some(minor) if minor <= MAX_MONEY_MINOR as u128 => Ok(minor as i64),
+        _ => Err(format!(
+            "is too large: at most {} (got {shown})",
+            MAX_MONEY_MINOR as u128 / scale
+        )),
+    }
+}
+
+/// ISO 3166-1 alpha-2 codes officially assigned (as listed in the tz database's
+/// iso3166.tab, 2023). A typo such as "UK" (the code is GB) would otherwise make a zone
+/// silently match nobody.
+const COUNTRY_CODES: &str = "\
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ \
+    BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM \
+    DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS \
+    GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN \
+    KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ \
+    MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM \
+    PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV \
+    SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI \
+    VN VU WF WS YE YT ZA ZM ZW";
+
+/// A zone's country entry: an assigned code in any case → upper case, or `"*"`.
+fn check_country(s: &str) -> Result<String, String> {
+    if s == "*" {
+        return Ok(s.into());
+    }
+    let code = s.to_ascii_uppercase();
+    if code.len() == 2 && COUNTRY_CODES.split(' ').any(|c| c == code) {
+        return Ok(code);
+    }
+    let hint = if code == "UK" {
+        " (the United Kingdom is \"GB\")"
+    } else {
+        ""
+    };
+    Err(format!(
+        "\"{s}\" is not a two-letter country code (ISO 3166-1), like \"IN\", \"US\" or \"GB\"{hint}"
+    ))
+}
+
+/// Whether every address zone `b` matches is matched by `a` too, so that `b`, listed
+/// after `a`, would never be used.
+fn covers(a: &Zone, b: &Zone) -> bool {
+    let countries =
+        a.countries.iter().any(|c| c == "*") || b.countries.iter().all(|c| a.countries.contains(c));
+    let regions = a.regions.is_empty()
+        || (!b.regions.is_empty()
+            && b.regions
+                .iter()
+                .all(|r| a.regions.iter().any(|x| same_region(x, r))));
+    countries && regions
 }
 
 /// The closest known word within a small edit distance, for "did you mean" hints.
@@ -1158,12 +1970,51 @@ mod tests {
                 "[{section}] missing"
             );
             for key in keys_of(section) {
+                let line = match *key {
+                    "zones" => "\n[[shipping.zones]]\n".to_string(),
+                    _ => format!("\n{key} = "),
+                };
                 assert!(
-                    SHIPPED.contains(&format!("\n{key} = ")),
+                    SHIPPED.contains(&line),
                     "{section}.{key} missing from store.toml"
                 );
             }
         }
+        // The shipped zone sets every zone key but the overrides (the default zone has
+        // none), which the commented-out example zone shows.
+        for key in ZONE_KEYS {
+            let line = match key {
+                "fee" | "free_over" => format!("\n# {key} = "),
+                _ => format!("\n{key} = "),
+            };
+            assert!(
+                SHIPPED.contains(&line),
+                "[[shipping.zones]] {key} missing from store.toml"
+            );
+        }
+    }
+
+    #[test]
+    fn shipped_example_zone_works_once_uncommented() {
+        let example = "# [[shipping.zones]]\n# name = \"Metro\"";
+        let start = SHIPPED.find(example).expect("the Metro example");
+        let end = start + SHIPPED[start..].find("\n\n").unwrap();
+        let text = format!(
+            "{}{}{}",
+            &SHIPPED[..start],
+            SHIPPED[start..end].replace("# ", ""),
+            &SHIPPED[end..]
+        );
+        let cfg = parse(&text, "store.toml", Path::new("/srv/shop")).unwrap();
+        let metro = cfg.shipping.zone_for("IN", "karnataka").unwrap();
+        assert_eq!(
+            (metro.name.as_str(), metro.fee, metro.free_over),
+            ("Metro", Some(4900), Some(99_900))
+        );
+        assert_eq!(
+            cfg.shipping.zone_for("IN", "Goa").unwrap().name,
+            "Everywhere"
+        );
     }
 
     #[test]
@@ -1393,12 +2244,498 @@ from = "shop@example.com"
                 "[email]\nfrom = \"Shop <shop@example.com>\\r\\nBcc: x@y.z\"\n",
                 "store.toml:2: [email] from must look like",
             ),
+            (
+                "[store]\norder_prefix = \"bq\"\n",
+                "store.toml:2: [store] order_prefix must be 1 to 6 capital letters A-Z, like \"BQ\" for order numbers such as BQ-10427 (got \"bq\") (did you mean \"BQ\"?)",
+            ),
+            (
+                "[store]\norder_prefix = \"BOUTIQUE\"\n",
+                "store.toml:2: [store] order_prefix must be 1 to 6 capital letters",
+            ),
+            (
+                "[store]\norder_prefix = \"B-1\"\n",
+                "store.toml:2: [store] order_prefix",
+            ),
+            (
+                "[store]\norder_prefix = \"\"\n",
+                "store.toml:2: [store] order_prefix",
+            ),
+            (
+                "[cart]\nmax_line_quantity = 1000\n",
+                "store.toml:2: [cart] max_line_quantity must be between 1 and 999 (got 1000)",
+            ),
+            (
+                "[cart]\nmax_lines = 0\n",
+                "store.toml:2: [cart] max_lines must be between 1 and 200 (got 0)",
+            ),
+            (
+                "[cart]\nmax_lines = \"10\"\n",
+                "store.toml:2: [cart] max_lines must be a whole number without quotes (got text \"10\")",
+            ),
+            (
+                "[shipping]\nfee = 99.50\n",
+                "store.toml:2: [shipping] fee must be written in double quotes when it has decimals, like \"99.50\" (got 99.50 without quotes)",
+            ),
+            (
+                "[shipping]\nfee = 1e3\n",
+                "store.toml:2: [shipping] fee must be written in double quotes when it has decimals, like \"99.50\"",
+            ),
+            (
+                "[shipping]\nfee = -5\n",
+                "store.toml:2: [shipping] fee must not be negative (got -5)",
+            ),
+            (
+                "[shipping]\nfee = \"-5\"\n",
+                "store.toml:2: [shipping] fee must not be negative (got \"-5\")",
+            ),
+            (
+                "[shipping]\nfee = \"99.505\"\n",
+                "store.toml:2: [shipping] fee has too many decimals: at most 2 after the point ([store] currency_digits = 2) (got \"99.505\")",
+            ),
+            (
+                "[shipping]\nfree_over = \"1,499\"\n",
+                "store.toml:2: [shipping] free_over must be an amount like 99 or \"99.50\"",
+            ),
+            (
+                "[shipping]\nfree_over = \"₹99\"\n",
+                "store.toml:2: [shipping] free_over must be an amount",
+            ),
+            (
+                "[shipping]\nfree_over = \"99.\"\n",
+                "store.toml:2: [shipping] free_over must be an amount",
+            ),
+            (
+                "[shipping]\nfree_over = \".5\"\n",
+                "store.toml:2: [shipping] free_over must be an amount",
+            ),
+            (
+                "[shipping]\nfree_over = \"\"\n",
+                "store.toml:2: [shipping] free_over must be an amount",
+            ),
+            (
+                "[shipping]\nfree_over = true\n",
+                "store.toml:2: [shipping] free_over must be an amount like 99 or \"99.50\" (got true)",
+            ),
+            (
+                "[shipping]\nfee = 10000000001\n",
+                "store.toml:2: [shipping] fee is too large: at most 10000000000 (got 10000000001)",
+            ),
+            (
+                "[shipping]\nfee = \"10000000000.01\"\n",
+                "store.toml:2: [shipping] fee is too large: at most 10000000000",
+            ),
+            ("[shipping]\nfee = 99999999999999999999\n", "store.toml:2:"),
+            (
+                "[shipping]\nfee = \"99999999999999999999999999999999999999999999\"\n",
+                "store.toml:2: [shipping] fee is too large",
+            ),
+            (
+                "[shipping]\nfee = 99\n[store]\ncurrency_digits = 0\n[payments]\ncod_fee = \"49.5\"\n",
+                "store.toml:6: [payments] cod_fee must be a whole amount: the currency has no decimals ([store] currency_digits = 0) (got \"49.5\")",
+            ),
+            (
+                "[payments]\ncod_max_order = 1000000001\n[store]\ncurrency_digits = 3\n",
+                "store.toml:2: [payments] cod_max_order is too large: at most 1000000000 (got 1000000001)",
+            ),
+            (
+                "[shipping]\ncountries = [\"IN\"]\n",
+                "store.toml:2: unknown key \"countries\" in [shipping] (it belongs in a zone: put it under a [[shipping.zones]] line)",
+            ),
+            (
+                "[shipping]\nname = \"India\"\n",
+                "store.toml:2: unknown key \"name\" in [shipping] (it belongs in a zone",
+            ),
+            (
+                "[shipping]\nzones = []\n",
+                "store.toml:2: [shipping] zones must not be empty",
+            ),
+            (
+                "[shipping]\nzones = \"IN\"\n",
+                "store.toml:2: [shipping] zones must be one or more [[shipping.zones]] sections",
+            ),
+            (
+                "[shipping.zones]\nname = \"A\"\ncountries = [\"IN\"]\n",
+                "store.toml:1: [shipping.zones] must be written [[shipping.zones]], with two pairs",
+            ),
+            (
+                "[[zones]]\nname = \"A\"\n",
+                "store.toml:1: unknown section [[zones]] (did you mean [[shipping.zones]]?)",
+            ),
+            (
+                "[[shipping.zones]]\ncountries = [\"IN\"]\n",
+                "store.toml:1: [[shipping.zones]] this zone has no name",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"India\"\n",
+                "store.toml:1: [[shipping.zones]] this zone has no countries",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"\"\ncountries = [\"IN\"]\n",
+                "store.toml:2: [[shipping.zones]] name must not be empty",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"India\"\ncountries = [\"IN\"]\n\n[[shipping.zones]]\nname = \"india\"\ncountries = [\"US\"]\n",
+                "store.toml:6: [[shipping.zones]] name \"india\" is already used by the zone on line 1; give each zone its own name",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"x\"\ncountries = [\"IN\"]\nfee = 99.5\n",
+                "store.toml:4: [[shipping.zones]] fee must be written in double quotes",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"x\"\ncountries = [\"IN\"]\nfree_over = \"9.999\"\n",
+                "store.toml:4: [[shipping.zones]] free_over has too many decimals",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"x\"\ncountries = [\"IN\"]\ncod = \"yes\"\n",
+                "store.toml:4: [[shipping.zones]] cod must be true or false, without quotes (got text \"yes\")",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"x\"\ncountries = []\n",
+                "store.toml:3: [[shipping.zones]] countries must list at least one country code",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"x\"\ncountries = \"IN\"\n",
+                "store.toml:3: [[shipping.zones]] countries must be a list in square brackets like [\"IN\"] (got text \"IN\")",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"x\"\ncountries = [\n  \"IN\",\n  \"UK\",\n]\n",
+                "store.toml:5: [[shipping.zones]] countries: \"UK\" is not a two-letter country code (ISO 3166-1), like \"IN\", \"US\" or \"GB\" (the United Kingdom is \"GB\")",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"x\"\ncountries = [\"India\"]\n",
+                "store.toml:3: [[shipping.zones]] countries: \"India\" is not a two-letter country code",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"x\"\ncountries = [\"IN\", 5]\n",
+                "store.toml:3: [[shipping.zones]] countries entries must be text in double quotes",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"x\"\ncountries = [\"*\", \"IN\"]\n",
+                "store.toml:3: [[shipping.zones]] countries: \"*\" already means every country",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"x\"\ncountries = [\"IN\"]\nregions = [\"Goa\", \"\"]\n",
+                "store.toml:4: [[shipping.zones]] regions entries must not be empty",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"x\"\ncountries = [\"IN\"]\nregions = \"Goa\"\n",
+                "store.toml:4: [[shipping.zones]] regions must be a list",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"x\"\ncountries = [\"IN\"]\ncash = true\n",
+                "store.toml:4: unknown key \"cash\" in [[shipping.zones]]",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"x\"\ncountries = [\"IN\"]\ncod_fee = 10\n",
+                "store.toml:4: unknown key \"cod_fee\" in [[shipping.zones]] (it belongs under [payments])",
+            ),
+            (
+                "[[shipping.zones]]\nname = \"All\"\ncountries = [\"*\"]\n\n[[shipping.zones]]\nname = \"Metro\"\ncountries = [\"IN\"]\nregions = [\"Karnataka\"]\n",
+                "store.toml:5: [[shipping.zones]] zone \"Metro\" would never be used: zone \"All\" (line 1) comes first",
+            ),
+            (
+                "[payments]\ncod = \"true\"\n",
+                "store.toml:2: [payments] cod must be true or false, without quotes (got text \"true\")",
+            ),
+            (
+                "[payments]\ncod_fee = 49.0\n",
+                "store.toml:2: [payments] cod_fee must be written in double quotes when it has decimals, like \"49.0\"",
+            ),
+            (
+                "[payments]\nbank_transfer = true\nbank_account_name = \"\"\nbank_account_number = \"\"\n",
+                "store.toml:2: [payments] bank_transfer = true needs bank_account_name and bank_account_number",
+            ),
+            (
+                "[payments]\n\nbank_account_number = \"\"\n",
+                "store.toml:3: [payments] bank_transfer = true needs bank_account_number",
+            ),
+            (
+                "[payments]\nbank_transfer = false\ncod = false\n",
+                "store.toml:2: [payments] cod and bank_transfer are both false",
+            ),
+            (
+                "[payments]\nbank_name = \"HDFC\\tBank\"\n",
+                "store.toml:2: [payments] bank_name must not contain control characters",
+            ),
+            (
+                "[payments]\nbank_iban = 5\n",
+                "store.toml:2: [payments] bank_iban must be text in double quotes (got the number 5)",
+            ),
+            (
+                "[payments]\nbank_account_name = \"XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\"\n",
+                "store.toml:2: [payments] bank_account_name must be at most 200 characters (got 201)",
+            ),
+            (
+                "[payments]\npayment_window_hours = 721\n",
+                "store.toml:2: [payments] payment_window_hours must be between 1 and 720 (got 721)",
+            ),
+            (
+                "[payments]\nreminder_after_hours = 0\n",
+                "store.toml:2: [payments] reminder_after_hours must be between 1 and 720 (got 0)",
+            ),
+            (
+                "[payments]\nreminder_after_hours = 48\n",
+                "store.toml:2: [payments] reminder_after_hours must be less than payment_window_hours (got 48 and 48)",
+            ),
+            (
+                "[payments]\npayment_window_hours = 12\n",
+                "store.toml:2: [payments] reminder_after_hours must be less than payment_window_hours (got 24 and 12)",
+            ),
+            (
+                "[payments]\nproof_max_mb = 26\n",
+                "store.toml:2: [payments] proof_max_mb must be between 1 and 25 (got 26)",
+            ),
+            (
+                "[payments]\nproof_max_kb = 26\n",
+                "store.toml:2: unknown key \"proof_max_kb\" in [payments] (did you mean \"proof_max_mb\"?)",
+            ),
+            (
+                "[payments]\nfee = 26\n",
+                "store.toml:2: unknown key \"fee\" in [payments] (it belongs under [shipping])",
+            ),
+            (
+                "[paymnets]\ncod = true\n",
+                "store.toml:1: unknown section [paymnets] (did you mean [payments]?)",
+            ),
         ];
         for (text, want) in cases {
             let e = parse_err(text);
             assert!(e.contains(want), "for {text:?}\n got: {e}\nwant: {want}");
             assert!(e.starts_with("store.toml:"), "{e}");
         }
+    }
+
+    #[test]
+    fn commerce_sections_are_read() {
+        // [store] comes last: amounts above it still use its currency_digits.
+        let text = r#"
+[cart]
+max_line_quantity = 999
+max_lines = 1
+
+[shipping]
+fee = "40.5"
+free_over = 0
+
+[[shipping.zones]]
+name = "Metro"
+countries = ["in"]
+regions = [" Karnataka ", "Goa"]
+fee = 0
+free_over = "0.999"
+cod = false
+
+[[shipping.zones]]
+name = "India"
+countries = ["IN", "in"]
+
+[[shipping.zones]]
+name = "Abroad"
+countries = ["*"]
+fee = 1_500
+
+[payments]
+cod = false
+cod_fee = 0
+cod_max_order = 0
+bank_account_name = "A & B"
+bank_account_number = "123"
+bank_iban = "GB33BUKB20201555555555"
+payment_window_hours = 720
+reminder_after_hours = 719
+proof_max_mb = 25
+
+[store]
+currency_digits = 3
+order_prefix = "SHOP"
+"#;
+        let cfg = parse(text, "s", Path::new("/b")).unwrap();
+        assert_eq!(cfg.store.order_prefix, "SHOP");
+        assert_eq!(
+            cfg.cart,
+            CartConfig {
+                max_line_quantity: 999,
+                max_lines: 1
+            }
+        );
+        let sh = &cfg.shipping;
+        assert_eq!((sh.fee, sh.free_over), (40_500, 0));
+        assert_eq!(
+            sh.zones,
+            vec![
+                Zone {
+                    name: "Metro".into(),
+                    countries: vec!["IN".into()],
+                    regions: vec!["Karnataka".into(), "Goa".into()],
+                    fee: Some(0),
+                    free_over: Some(999),
+                    cod: false,
+                },
+                Zone {
+                    name: "India".into(),
+                    countries: vec!["IN".into()],
+                    regions: vec![],
+                    fee: None,
+                    free_over: None,
+                    cod: true,
+                },
+                Zone {
+                    name: "Abroad".into(),
+                    countries: vec!["*".into()],
+                    regions: vec![],
+                    fee: Some(1_500_000),
+                    free_over: None,
+                    cod: true,
+                },
+            ]
+        );
+        let p = &cfg.payments;
+        assert!(!p.cod && p.bank_transfer);
+        assert_eq!((p.cod_fee, p.cod_max_order), (0, 0));
+        assert_eq!(p.bank_account_name, "A & B");
+        assert_eq!(p.bank_iban, "GB33BUKB20201555555555");
+        assert_eq!(p.bank_name, Config::default().payments.bank_name);
+        assert_eq!((p.payment_window_hours, p.reminder_after_hours), (720, 719));
+        assert_eq!(p.proof_max_bytes, 25 * 1024 * 1024);
+
+        // Bank transfer off: the account details may be empty.
+        let text = "[payments]\nbank_transfer = false\nbank_account_name = \"\"\n";
+        let cfg = parse(text, "s", Path::new("/b")).unwrap();
+        assert!(!cfg.payments.bank_transfer && cfg.payments.cod);
+    }
+
+    #[test]
+    fn money_converts_major_units_exactly() {
+        for (digits, written, minor) in [
+            (2, "99", 9900),
+            (2, "\"99\"", 9900),
+            (2, "\"99.50\"", 9950),
+            (2, "\"99.5\"", 9950),
+            (2, "\"0.01\"", 1),
+            (2, "\"007.10\"", 710),
+            (2, "0", 0),
+            (2, "1_499", 149_900),
+            (2, "10000000000", 1_000_000_000_000),
+            (2, "\"10000000000.00\"", 1_000_000_000_000),
+            (0, "99", 99),
+            (0, "\"99\"", 99),
+            (3, "\"1.5\"", 1500),
+            (3, "\"0.125\"", 125),
+            (3, "1000000000", 1_000_000_000_000),
+        ] {
+            let text =
+                format!("[shipping]\nfee = {written}\n[store]\ncurrency_digits = {digits}\n");
+            let cfg = parse(&text, "s", Path::new("/b"))
+                .unwrap_or_else(|e| panic!("{written} with {digits} digits: {e}"));
+            assert_eq!(cfg.shipping.fee, minor, "{written} with {digits} digits");
+        }
+        // Without [store] the default 2 digits apply.
+        let cfg = parse("[payments]\ncod_fee = \"12.34\"\n", "s", Path::new("/b")).unwrap();
+        assert_eq!(cfg.payments.cod_fee, 1234);
+    }
+
+    #[test]
+    fn zone_for_picks_the_first_matching_zone() {
+        let zone = |name: &str, countries: &[&str], regions: &[&str]| Zone {
+            name: name.into(),
+            countries: countries.iter().map(|c| c.to_string()).collect(),
+            regions: regions.iter().map(|r| r.to_string()).collect(),
+            fee: None,
+            free_over: None,
+            cod: true,
+        };
+        let shipping = ShippingConfig {
+            zones: vec![
+                zone("Metro", &["IN"], &["Karnataka", "Tamil Nadu"]),
+                zone("India", &["IN"], &[]),
+                zone("Nearby", &["LK", "NP"], &[]),
+                zone("Île", &["FR"], &["Île-de-France"]),
+            ],
+            ..Config::default().shipping
+        };
+        let name = |country: &str, region: &str| {
+            shipping.zone_for(country, region).map(|z| z.name.as_str())
+        };
+        assert_eq!(name("IN", "Karnataka"), Some("Metro"));
+        assert_eq!(name("in", "  karnataka "), Some("Metro"));
+        assert_eq!(name(" IN ", "TAMIL NADU"), Some("Metro"));
+        assert_eq!(name("IN", "Kerala"), Some("India"));
+        assert_eq!(name("IN", ""), Some("India"));
+        assert_eq!(name("np", "Bagmati"), Some("Nearby"));
+        assert_eq!(name("FR", "île-de-france"), Some("Île"));
+        assert_eq!(name("FR", "Bretagne"), None);
+        assert_eq!(name("US", "CA"), None);
+
+        // The default zone takes every address.
+        let everywhere = Config::default().shipping;
+        for (country, region) in [("US", "NY"), ("IN", ""), ("", "")] {
+            let z = everywhere.zone_for(country, region).unwrap();
+            assert_eq!(z.name, "Everywhere");
+        }
+
+        // A "*" zone with regions matches those regions in any country.
+        let shipping = ShippingConfig {
+            zones: vec![zone("Capitals", &["*"], &["Delhi"])],
+            ..Config::default().shipping
+        };
+        assert!(shipping.zone_for("IN", "delhi").is_some());
+        assert!(shipping.zone_for("IN", "Goa").is_none());
+    }
+
+    #[test]
+    fn zones_hidden_by_an_earlier_zone_are_refused() {
+        let hidden = [
+            // The whole country before one of its regions.
+            "[[shipping.zones]]\nname = \"A\"\ncountries = [\"IN\"]\n[[shipping.zones]]\nname = \"B\"\ncountries = [\"IN\"]\nregions = [\"Goa\"]\n",
+            // Same countries again, in another order and case.
+            "[[shipping.zones]]\nname = \"A\"\ncountries = [\"IN\", \"LK\"]\n[[shipping.zones]]\nname = \"B\"\ncountries = [\"lk\"]\n",
+            // Regions already covered (any case).
+            "[[shipping.zones]]\nname = \"A\"\ncountries = [\"IN\"]\nregions = [\"Goa\", \"Kerala\"]\n[[shipping.zones]]\nname = \"B\"\ncountries = [\"IN\"]\nregions = [\"goa\"]\n",
+        ];
+        for text in hidden {
+            let e = parse_err(text);
+            // Reported on the hidden zone's own [[shipping.zones]] line.
+            let line = text[..text.rfind("[[").unwrap()].matches('\n').count() + 1;
+            let want = format!(
+                "store.toml:{line}: [[shipping.zones]] zone \"B\" would never be used: zone \"A\" (line 1)"
+            );
+            assert!(e.starts_with(&want), "{text}\n{e}");
+        }
+        let fine = [
+            // A region before its whole country: the intended order.
+            "[[shipping.zones]]\nname = \"B\"\ncountries = [\"IN\"]\nregions = [\"Goa\"]\n[[shipping.zones]]\nname = \"A\"\ncountries = [\"IN\"]\n",
+            // Partly overlapping countries: the second still takes US addresses.
+            "[[shipping.zones]]\nname = \"A\"\ncountries = [\"IN\"]\n[[shipping.zones]]\nname = \"B\"\ncountries = [\"IN\", \"US\"]\n",
+            // Some regions before every region of the country.
+            "[[shipping.zones]]\nname = \"A\"\ncountries = [\"IN\"]\nregions = [\"Goa\"]\n[[shipping.zones]]\nname = \"B\"\ncountries = [\"*\"]\n",
+        ];
+        for text in fine {
+            parse(text, "s", Path::new("/b")).unwrap_or_else(|e| panic!("{text}\n{e}"));
+        }
+    }
+
+    #[test]
+    fn a_repeated_zone_name_is_reported_beside_other_mistakes() {
+        let text = "[[shipping.zones]]\nname = \"Metro\"\ncountries = [\"UK\"]\n\n[[shipping.zones]]\nname = \" metro\"\ncountries = [\"IN\"]\n";
+        let e = parse_err(text);
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 2, "{e}");
+        assert!(lines[0].starts_with("store.toml:3: [[shipping.zones]] countries: \"UK\""));
+        assert_eq!(
+            lines[1],
+            "store.toml:6: [[shipping.zones]] name \"metro\" is already used by the zone on line 1; give each zone its own name"
+        );
+    }
+
+    #[test]
+    fn errors_in_several_zones_are_all_reported() {
+        let text = "[[shipping.zones]]\nname = \"A\"\ncountries = [\"XX\"]\n\n[[shipping.zones]]\ncountries = [\"IN\"]\nfee = -1\n";
+        let e = parse_err(text);
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 3, "{e}");
+        assert!(lines[0].starts_with("store.toml:3: [[shipping.zones]] countries: \"XX\""));
+        assert!(lines[1].starts_with("store.toml:5: [[shipping.zones]] this zone has no name"));
+        assert!(lines[2].starts_with("store.toml:7: [[shipping.zones]] fee must not be negative"));
     }
 
     #[test]
