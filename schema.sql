@@ -243,11 +243,12 @@ CREATE INDEX sessions_expiry ON sessions (expires_at);
 -- 6-digit code as an HMAC with the server key (a bare hash of 6 digits is brute-forced at
 -- once). The code only works in the session (device) that asked for it.
 -- purpose 'change_email': a signed-in customer (customer_id) proving a new address; using
--- it moves the account to that address instead of signing in.
+-- it moves the account to that address instead of signing in. purpose 'order': the link
+-- in a guest's order confirmation (lives longer: the mail may be read days later).
 CREATE TABLE sign_in_requests (
     id              INTEGER PRIMARY KEY,
     email           TEXT NOT NULL COLLATE NOCASE,
-    purpose         TEXT NOT NULL DEFAULT 'sign_in' CHECK (purpose IN ('sign_in', 'change_email')),
+    purpose         TEXT NOT NULL DEFAULT 'sign_in' CHECK (purpose IN ('sign_in', 'change_email', 'order')),
     customer_id     INTEGER REFERENCES customers(id) ON DELETE CASCADE,
     link_hash       BLOB NOT NULL UNIQUE,
     code_tag        BLOB NOT NULL,
@@ -407,6 +408,8 @@ CREATE TABLE carts (
     session_id  INTEGER UNIQUE REFERENCES sessions(id) ON DELETE CASCADE,
     customer_id INTEGER UNIQUE REFERENCES customers(id) ON DELETE CASCADE,
     token_hash  BLOB UNIQUE,
+    -- What a sign-in merge changed, shown once on the next cart or checkout page.
+    notice      TEXT NOT NULL DEFAULT '',
     created_at  INTEGER NOT NULL,
     updated_at  INTEGER NOT NULL,
     CHECK ((session_id IS NOT NULL) + (customer_id IS NOT NULL) + (token_hash IS NOT NULL) = 1)
@@ -527,3 +530,4 @@ CREATE TABLE funnel_events (
     at       INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX funnel_events_kind ON funnel_events (kind, at);
+CREATE INDEX funnel_events_subject ON funnel_events (subject, kind);

@@ -2,6 +2,11 @@
 // stock note and SKU in place. Everything works without this file (the radio buttons and
 // the form submit carry the choice).
 (function () {
+  // The bag count lives in a plain cookie the server refreshes on every bag change, so
+  // the shared cached pages need not know who is looking.
+  var m = document.cookie.match(/(?:^|; )bq_cart=(\d+)/);
+  var bag = document.querySelector(".cart-link");
+  if (bag && m && m[1] !== "0") bag.textContent = "Bag (" + m[1] + ")";
   // Wide screens show the listing filters open; phones keep them folded.
   var filters = document.querySelector(".filters details");
   if (filters && window.matchMedia("(min-width: 900px)").matches) filters.open = true;
@@ -45,5 +50,33 @@
   }
   form.addEventListener("change", function (e) {
     if (e.target && e.target.name === "variant") update(e.target);
+  });
+  // Add to bag: the cached page carries no CSRF token, so fetch this visitor's token and
+  // post a real form (the server answers with the bag or a clear error page). Without
+  // this script the form goes to /cart, which asks to confirm the add.
+  form.addEventListener("submit", function (e) {
+    var data = new FormData(form);
+    var variant = data.get("variant");
+    if (!variant) return;
+    e.preventDefault();
+    var button = document.getElementById("add");
+    if (button) button.disabled = true;
+    fetch("/cart/token", { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error("token"); return r.json(); })
+      .then(function (t) {
+        var post = document.createElement("form");
+        post.method = "post";
+        post.action = "/cart/add";
+        [["csrf_token", t.csrf], ["variant", variant], ["qty", data.get("qty") || "1"]].forEach(function (kv) {
+          var input = document.createElement("input");
+          input.type = "hidden";
+          input.name = kv[0];
+          input.value = kv[1];
+          post.appendChild(input);
+        });
+        document.body.appendChild(post);
+        post.submit();
+      })
+      .catch(function () { form.submit(); });
   });
 })();

@@ -108,6 +108,7 @@ pub struct Running {
     pub handle: ServerHandle,
     pub url: String,
     mail: WorkerHandle,
+    _sweeper: crate::shop::orders::Sweeper,
     _watcher: Option<config::ConfigWatcher>,
 }
 
@@ -180,11 +181,13 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
         app.clone(),
         opts.mail_tick.unwrap_or(Duration::from_secs(5)),
     );
+    let sweeper = crate::shop::orders::spawn_sweeper(app.clone(), Duration::from_secs(60));
     Ok(Running {
         app,
         handle,
         url: format!("http://{addr}"),
         mail,
+        _sweeper: sweeper,
         _watcher: watcher,
     })
 }

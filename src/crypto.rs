@@ -39,6 +39,16 @@ pub fn random_below(bound: u32) -> u32 {
     }
 }
 
+/// Bytes as URL-safe base64 without padding (the form of every token).
+pub fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// SHA-256 of any bytes (file fingerprints, request fingerprints).
+pub fn sha256(data: &[u8]) -> Vec<u8> {
+    digest::digest(&digest::SHA256, data).as_ref().to_vec()
+}
+
 /// SHA-256 of a token: what the database stores and looks up.
 pub fn token_hash(token: &str) -> Vec<u8> {
     digest::digest(&digest::SHA256, token.as_bytes())

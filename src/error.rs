@@ -7,10 +7,14 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     BadRequest,
+    /// No credentials, or not the right kind (an API call without its bearer token).
+    Unauthorized,
     Forbidden,
     NotFound,
     MethodNotAllowed,
     Conflict,
+    /// Well-formed but refused (an idempotency key reused for a different request).
+    Unprocessable,
     PayloadTooLarge,
     UnsupportedMedia,
     TooManyRequests,
@@ -22,10 +26,12 @@ impl Kind {
     pub fn status(self) -> u16 {
         match self {
             Kind::BadRequest => 400,
+            Kind::Unauthorized => 401,
             Kind::Forbidden => 403,
             Kind::NotFound => 404,
             Kind::MethodNotAllowed => 405,
             Kind::Conflict => 409,
+            Kind::Unprocessable => 422,
             Kind::PayloadTooLarge => 413,
             Kind::UnsupportedMedia => 415,
             Kind::TooManyRequests => 429,
@@ -38,10 +44,12 @@ impl Kind {
     pub fn code(self) -> &'static str {
         match self {
             Kind::BadRequest => "bad_request",
+            Kind::Unauthorized => "unauthorized",
             Kind::Forbidden => "forbidden",
             Kind::NotFound => "not_found",
             Kind::MethodNotAllowed => "method_not_allowed",
             Kind::Conflict => "conflict",
+            Kind::Unprocessable => "idempotency_key_reused",
             Kind::PayloadTooLarge => "payload_too_large",
             Kind::UnsupportedMedia => "unsupported_media_type",
             Kind::TooManyRequests => "rate_limited",

@@ -121,14 +121,10 @@ fn shopper_opens_home_goes_to_a_product_and_picks_a_variant() {
     assert!(sku.ends_with("L-NATURAL"), "SKU follows the choice: {sku}");
     shot(&tab, "product-desktop.png");
 
-    // Add to bag leads to a real page.
+    // Add to bag puts it in the bag (the script fetches the CSRF token and posts).
     tab.find_element("#add").unwrap().click().unwrap();
-    tab.wait_for_element(".cart-soon").unwrap();
-    let text = tab
-        .find_element(".cart-soon")
-        .unwrap()
-        .get_inner_text()
-        .unwrap();
+    tab.wait_for_element(".bag .lines").unwrap();
+    let text = tab.find_element(".bag").unwrap().get_inner_text().unwrap();
     assert!(text.contains("Indigo Linen Shirt"), "{text}");
     assert!(text.contains("L / Natural"), "{text}");
 }

@@ -778,24 +778,35 @@ pub fn adjust_stock(
     note: &str,
     now: i64,
 ) -> Result<i64> {
-    let changed = tx
+    move_stock(tx, variant_id, delta, reason, actor, note, None, now)?
+        .ok_or_else(|| Error::conflict("Not enough stock for that change."))
+}
+
+/// The one way stock changes: a conditional update (never below zero) and its ledger row
+/// in the caller's transaction. Returns the stock after, or None when there was not
+/// enough (nothing written). `reference` ties the row to its cause (an order number).
+#[allow(clippy::too_many_arguments)]
+pub fn move_stock(
+    tx: &Transaction,
+    variant_id: i64,
+    delta: i64,
+    reason: &str,
+    actor: &str,
+    note: &str,
+    reference: Option<&str>,
+    now: i64,
+) -> Result<Option<i64>> {
+    let after: Option<i64> = tx
         .prepare_cached(sql::ADJUST_STOCK)?
-        .execute(params![delta, variant_id])?;
-    if changed == 0 {
-        return Err(Error::conflict("Not enough stock for that change."));
-    }
-    let after: i64 = tx.query_row(sql::STOCK_OF, [variant_id], |r| r.get(0))?;
+        .query_row(params![delta, variant_id], |r| r.get(0))
+        .optional()?;
+    let Some(after) = after else {
+        return Ok(None);
+    };
     tx.prepare_cached(sql::INSERT_LEDGER)?.execute(params![
-        variant_id,
-        delta,
-        reason,
-        after,
-        actor,
-        note,
-        None::<String>,
-        now
+        variant_id, delta, reason, after, actor, note, reference, now
     ])?;
-    Ok(after)
+    Ok(Some(after))
 }
 
 /// Stores a processed image and returns its id (an identical image is stored once).
@@ -976,7 +987,7 @@ pub mod sql {
     pub const INSERT_VARIANT: &str = "INSERT INTO variants (product_id, sku, option1, option2, option3, price, compare_at_price, stock, low_stock_threshold, weight_grams, position, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
     pub const INSERT_LEDGER: &str = "INSERT INTO stock_ledger (variant_id, delta, reason, stock_after, actor, note, ref, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
     pub const ADJUST_STOCK: &str =
-        "UPDATE variants SET stock = stock + ?1 WHERE id = ?2 AND stock + ?1 >= 0";
+        "UPDATE variants SET stock = stock + ?1 WHERE id = ?2 AND stock + ?1 >= 0 RETURNING stock";
     pub const STOCK_OF: &str = "SELECT stock FROM variants WHERE id = ?1";
     pub const INSERT_IMAGE: &str = "INSERT INTO images (hash, width, height, full, w600, w160, placeholder, alt, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
     pub const ATTACH_IMAGE: &str =

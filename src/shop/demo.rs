@@ -487,6 +487,19 @@ pub fn load_if_empty(db: &Db) -> Result<bool> {
                 now,
             )?;
         }
+        // One coupon to try at checkout: 10% off orders of ₹999 or more, once per email.
+        super::coupons::create(
+            tx,
+            &super::coupons::NewCoupon {
+                code: "WELCOME10".into(),
+                kind: "percent".into(),
+                value: 10,
+                min_subtotal: 99_900,
+                per_customer: Some(1),
+                ..Default::default()
+            },
+            now,
+        )?;
         tx.execute(sql::MARK, [INITIALIZED])?;
         Ok(())
     })?;

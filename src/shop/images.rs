@@ -82,6 +82,22 @@ pub fn process(bytes: &[u8]) -> Result<ImageSet, Error> {
     process_image(img)
 }
 
+/// Checks that `bytes` really are the picture their magic bytes claim: the full decode
+/// under the same limits as catalog images, and (for JPEG) no cut-off end. Used for
+/// payment proofs, which are kept as uploaded rather than re-encoded.
+pub fn verify(bytes: &[u8]) -> Result<(), Error> {
+    let format = match sniff(bytes) {
+        Some("image/jpeg") => ImageFormat::Jpeg,
+        Some("image/png") => ImageFormat::Png,
+        Some("image/webp") => ImageFormat::WebP,
+        _ => return Err(Error::new(Kind::UnsupportedMedia, UNSUPPORTED)),
+    };
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+        return Err(truncated());
+    }
+    decode(bytes, format).map(|_| ())
+}
+
 /// Decode with limits applied *before* any pixel buffer is allocated, then apply the EXIF
 /// orientation so portrait phone photos are not shown sideways.
 fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, Error> {

@@ -1,10 +1,13 @@
 //! The mail each event sends: builds the words with `views::email::render` and queues them
 //! in the outbox inside the caller's transaction, so the mail commits with its cause.
 
+use super::lifecycle::{Method, Payment};
+use super::orders::{Op, Order};
 use super::outbox::{self, NewEmail};
 use super::signin::Issued;
 use crate::config::Config;
 use crate::error::Result;
+use crate::views::format::Money;
 use rusqlite::Transaction;
 
 /// The sign-in mail: a one-time link (15 minutes, any device) and a 6-digit code
@@ -116,7 +119,7 @@ pub fn email_changed(
     )
 }
 
-fn queue(
+pub(crate) fn queue(
     tx: &Transaction,
     to: &str,
     subject: String,
@@ -137,4 +140,348 @@ fn queue(
         },
         now,
     )
+}
+
+/// The order's secret link for the shopper.
+fn order_url(cfg: &Config, hmac: &crate::crypto::Hmac, o: &Order) -> String {
+    format!(
+        "{}/orders/{}?token={}",
+        cfg.store.url,
+        o.number,
+        crate::shop::checkout::access_token(hmac, &o.number, &o.idempotency_key)
+    )
+}
+
+/// The order's lines and totals as plain sentences (both mail parts use them).
+fn summary(cfg: &Config, o: &Order) -> Vec<String> {
+    let m = Money::of(&cfg.store);
+    let mut out: Vec<String> = o
+        .lines
+        .iter()
+        .map(|l| {
+            let opts = if l.options.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", l.options)
+            };
+            format!(
+                "{} × {}{} — {}",
+                l.quantity,
+                l.title,
+                opts,
+                m.format(l.unit_price * l.quantity)
+            )
+        })
+        .collect();
+    let mut totals = format!("Subtotal {}", m.format(o.subtotal));
+    if o.discount > 0 {
+        totals.push_str(&format!(" · Discount −{}", m.format(o.discount)));
+    }
+    totals.push_str(&format!(" · Shipping {}", m.format(o.shipping_fee)));
+    if o.cod_fee > 0 {
+        totals.push_str(&format!(" · Cash-on-delivery fee {}", m.format(o.cod_fee)));
+    }
+    totals.push_str(&format!(" · Total {}", m.format(o.total)));
+    out.push(totals);
+    out
+}
+
+/// How to pay, for a bank-transfer order (the same words as the order page).
+pub fn bank_instructions(cfg: &Config, o: &Order) -> Vec<String> {
+    let p = &cfg.payments;
+    let m = Money::of(&cfg.store);
+    let mut v = vec![format!(
+        "Please transfer {} to the account below and upload a screenshot of the transfer on your order page.",
+        m.format(o.total)
+    )];
+    v.push(format!("Account name: {}", p.bank_account_name));
+    v.push(format!("Account number: {}", p.bank_account_number));
+    if !p.bank_name.is_empty() {
+        v.push(format!("Bank: {}", p.bank_name));
+    }
+    if !p.bank_ifsc.is_empty() {
+        v.push(format!("IFSC: {}", p.bank_ifsc));
+    }
+    if !p.bank_iban.is_empty() {
+        v.push(format!("IBAN: {}", p.bank_iban));
+    }
+    v.push(format!("Reference: {}", o.number));
+    if !p.bank_instructions.is_empty() {
+        v.push(p.bank_instructions.clone());
+    }
+    v
+}
+
+/// The shopper's confirmation (with payment instructions and, for a guest, a sign-in
+/// link that links the order to an account) and the owner's notification.
+pub fn order_placed(
+    tx: &Transaction,
+    cfg: &Config,
+    order_id: i64,
+    token: &str,
+    guest_link: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    let o = crate::shop::orders::get(tx, order_id)?
+        .ok_or_else(|| crate::error::Error::internal("order vanished"))?;
+    let store = &cfg.store.name;
+    let url = format!("{}/orders/{}?token={}", cfg.store.url, o.number, token);
+    let mut paras: Vec<String> = vec![format!(
+        "Thank you, {}. We have your order {}.",
+        o.name, o.number
+    )];
+    paras.extend(summary(cfg, &o));
+    match o.method {
+        Method::Cod => paras.push(
+            "You pay in cash when the parcel arrives. We will email you when it ships.".into(),
+        ),
+        Method::BankTransfer => {
+            paras.extend(bank_instructions(cfg, &o));
+            paras.push(format!(
+                "If we do not receive the payment within {} hours, the order is cancelled.",
+                cfg.payments.payment_window_hours
+            ));
+        }
+        _ => {}
+    }
+    paras.push(format!(
+        "Deliver to: {}, {}{}, {} {}, {}",
+        o.name,
+        o.line1,
+        if o.line2.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", o.line2)
+        },
+        o.city,
+        o.postal_code,
+        o.country
+    ));
+    if let Some(link) = guest_link {
+        paras.push(format!(
+            "Want to follow all your orders in one place? This link signs you in and keeps your orders with your account (it works once, for 3 days): {}/account/sign-in/link?token={link}",
+            cfg.store.url
+        ));
+    }
+    let refs: Vec<&str> = paras.iter().map(String::as_str).collect();
+    let (text, html) = crate::views::email::render(
+        store,
+        &format!("Order {} received", o.number),
+        &refs,
+        Some(("View your order", &url)),
+    );
+    queue(
+        tx,
+        &o.email,
+        format!("Your {store} order {}", o.number),
+        "order-placed",
+        (text, html),
+        format!("order-placed/{}", o.id),
+        now,
+    )?;
+    let mut owner: Vec<String> = vec![format!(
+        "{} ({}, {}) ordered, paying by {}.",
+        o.name,
+        o.email,
+        o.phone,
+        method_label(o.method)
+    )];
+    owner.extend(summary(cfg, &o));
+    let refs: Vec<&str> = owner.iter().map(String::as_str).collect();
+    let admin_url = format!("{}/admin/orders/{}", cfg.store.url, o.number);
+    let (text, html) = crate::views::email::render(
+        store,
+        &format!("New order {}", o.number),
+        &refs,
+        Some(("Open in admin", &admin_url)),
+    );
+    queue(
+        tx,
+        &cfg.store.contact_email,
+        format!(
+            "New order {} — {}",
+            o.number,
+            Money::of(&cfg.store).format(o.total)
+        ),
+        "order-owner",
+        (text, html),
+        format!("order-owner/{}", o.id),
+        now,
+    )?;
+    Ok(())
+}
+
+pub fn method_label(m: Method) -> &'static str {
+    match m {
+        Method::Cod => "cash on delivery",
+        Method::BankTransfer => "bank transfer",
+        Method::Razorpay => "Razorpay",
+        Method::Stripe => "Stripe",
+    }
+}
+
+/// The shopper's mail after an operation on their order.
+#[allow(clippy::too_many_arguments)]
+pub fn order_update(
+    tx: &Transaction,
+    cfg: &Config,
+    hmac: &crate::crypto::Hmac,
+    o: &Order,
+    op: &Op,
+    note: &str,
+    event_id: i64,
+    now: i64,
+) -> Result<()> {
+    let m = Money::of(&cfg.store);
+    let n = &o.number;
+    let (subject, mut paras): (String, Vec<String>) = match op {
+        Op::VerifyProof | Op::ConfirmPayment => (
+            format!("Payment received for order {n}"),
+            vec!["We have received your payment. Your order is confirmed and we are getting it ready.".into()],
+        ),
+        Op::RejectProof { .. } => (
+            format!("We could not verify the payment for order {n}"),
+            vec![
+                format!("We could not match your payment proof to a transfer: {note}"),
+                "Please check the transfer and upload a new screenshot on your order page.".into(),
+            ],
+        ),
+        Op::StartProcessing => (
+            format!("Order {n} is being prepared"),
+            vec!["We are packing your order now.".into()],
+        ),
+        Op::Ship { .. } => {
+            let mut v = vec![format!("Your order is on its way with {}.", o.carrier)];
+            if !o.tracking_number.is_empty() {
+                v.push(format!("Tracking number: {}", o.tracking_number));
+            }
+            if !o.tracking_url.is_empty() {
+                v.push(format!("Track it here: {}", o.tracking_url));
+            }
+            if o.method == Method::Cod && o.payment == Payment::Unpaid {
+                v.push(format!("Please keep {} in cash ready for the courier.", m.format(o.total)));
+            }
+            (format!("Order {n} has shipped"), v)
+        }
+        Op::Deliver => (
+            format!("Order {n} was delivered"),
+            vec!["Your order has been delivered. We hope you love it.".into()],
+        ),
+        Op::CollectCash => (
+            format!("Payment received for order {n}"),
+            vec![format!("We have recorded your cash payment of {}. Thank you.", m.format(o.total))],
+        ),
+        Op::Cancel { .. } => {
+            let mut v = vec!["Your order has been cancelled.".to_string()];
+            if !note.is_empty() {
+                v.push(format!("Reason: {note}"));
+            }
+            if o.payment != Payment::Unpaid {
+                v.push("Any payment you made will be refunded; we will email you when it is sent.".into());
+            }
+            (format!("Order {n} was cancelled"), v)
+        }
+        Op::Expire => (
+            format!("Order {n} was cancelled: no payment received"),
+            vec![format!(
+                "We did not receive the payment for order {n} within {} hours, so it has been cancelled and the items put back on sale. You are welcome to order again.",
+                cfg.payments.payment_window_hours
+            )],
+        ),
+        Op::Refund { amount, .. } => (
+            format!("Refund for order {n}"),
+            vec![format!("We have refunded {} for order {n}.", m.format(*amount))],
+        ),
+        Op::Return { .. } => (
+            format!("Return received for order {n}"),
+            vec!["We have received the items you sent back.".into()],
+        ),
+    };
+    paras.push(format!("Order {n} · total {}", m.format(o.total)));
+    let refs: Vec<&str> = paras.iter().map(String::as_str).collect();
+    let url = order_url(cfg, hmac, o);
+    let (text, html) = crate::views::email::render(
+        &cfg.store.name,
+        &subject,
+        &refs,
+        Some(("View your order", &url)),
+    );
+    queue(
+        tx,
+        &o.email,
+        subject.clone(),
+        &format!("order-{}", op.name()),
+        (text, html),
+        format!("order-event/{event_id}"),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Tells the owner a proof is waiting.
+pub fn proof_uploaded(tx: &Transaction, cfg: &Config, o: &Order, now: i64) -> Result<()> {
+    let m = Money::of(&cfg.store);
+    let line = format!(
+        "{} uploaded a payment proof for order {} ({}). Please check your bank account and verify or reject it.",
+        o.name,
+        o.number,
+        m.format(o.total)
+    );
+    let url = format!("{}/admin/orders/{}", cfg.store.url, o.number);
+    let (text, html) = crate::views::email::render(
+        &cfg.store.name,
+        &format!("Payment proof for {}", o.number),
+        &[&line],
+        Some(("Review the proof", &url)),
+    );
+    let n = o.proofs.len();
+    queue(
+        tx,
+        &cfg.store.contact_email,
+        format!("Payment proof to verify: {}", o.number),
+        "proof-uploaded",
+        (text, html),
+        format!("proof-uploaded/{}/{n}", o.id),
+        now,
+    )?;
+    Ok(())
+}
+
+/// "Please pay": sent once, `reminder_after_hours` after an unpaid bank-transfer order.
+pub fn payment_reminder(
+    tx: &Transaction,
+    cfg: &Config,
+    hmac: &crate::crypto::Hmac,
+    o: &Order,
+    now: i64,
+) -> Result<()> {
+    let mut paras = vec![format!(
+        "We are holding order {} for you, but we have not received the payment yet.",
+        o.number
+    )];
+    paras.extend(bank_instructions(cfg, o));
+    if let Some(by) = o.pay_by {
+        let hours = ((by - now).max(0) + 3599) / 3600;
+        paras.push(format!(
+            "The order is cancelled automatically if the payment does not arrive within {hours} hour(s)."
+        ));
+    }
+    let refs: Vec<&str> = paras.iter().map(String::as_str).collect();
+    let url = order_url(cfg, hmac, o);
+    let (text, html) = crate::views::email::render(
+        &cfg.store.name,
+        &format!("Reminder: payment for order {}", o.number),
+        &refs,
+        Some(("Upload your payment proof", &url)),
+    );
+    queue(
+        tx,
+        &o.email,
+        format!("Reminder: payment for order {}", o.number),
+        "payment-reminder",
+        (text, html),
+        format!("payment-reminder/{}", o.id),
+        now,
+    )?;
+    Ok(())
 }

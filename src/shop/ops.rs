@@ -164,8 +164,10 @@ pub fn newer_than_backup(db_path: &Path, backup: &Path) -> Result<Vec<(String, i
         let in_backup: bool = c.query_row(sql::BACKUP_HAS_TABLE, [&t], |r| r.get(0))?;
         // Table names come from sqlite_schema, not from user input; quote them anyway.
         let q = if in_backup {
+            // Rows the backup lacks (or holds differently); EXCEPT also works for
+            // WITHOUT ROWID tables such as cart_lines.
             format!(
-                "SELECT count(*) FROM main.\"{t}\" WHERE rowid NOT IN (SELECT rowid FROM bak.\"{t}\")"
+                "SELECT count(*) FROM (SELECT * FROM main.\"{t}\" EXCEPT SELECT * FROM bak.\"{t}\")"
             )
         } else {
             format!("SELECT count(*) FROM main.\"{t}\"")
@@ -262,7 +264,7 @@ pub mod sql {
     pub const INTEGRITY: &str = "PRAGMA integrity_check";
     pub const FOREIGN_KEYS: &str = "SELECT \"table\", rowid, parent FROM pragma_foreign_key_check";
     pub const HAS_PROOFS_TABLE: &str = "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'payment_proofs')";
-    pub const PROOF_FILES: &str = "SELECT file_name FROM payment_proofs";
+    pub const PROOF_FILES: &str = "SELECT file FROM payment_proofs";
     pub const VACUUM_INTO: &str = "VACUUM INTO ?1";
     pub const CREATE_BACKUP_FILES: &str = "CREATE TABLE backup_files (name TEXT PRIMARY KEY, data BLOB NOT NULL); CREATE TABLE backup_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
     pub const INSERT_BACKUP_FILE: &str = "INSERT INTO backup_files (name, data) VALUES (?1, ?2)";
@@ -275,5 +277,5 @@ pub mod sql {
         "SELECT EXISTS (SELECT 1 FROM bak.sqlite_schema WHERE type = 'table' AND name = ?1)";
 
     /// Constants that run against the store's own schema.
-    pub const ALL: &[&str] = &[INTEGRITY, FOREIGN_KEYS, HAS_PROOFS_TABLE, USER_TABLES];
+    pub const ALL: &[&str] = &[INTEGRITY, FOREIGN_KEYS, HAS_PROOFS_TABLE, PROOF_FILES, USER_TABLES];
 }

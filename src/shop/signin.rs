@@ -182,6 +182,35 @@ pub fn issue_link(tx: &Transaction, email: &str, next: &str, now: i64) -> Result
     Ok(link_token)
 }
 
+/// How long the sign-in link in a guest's order confirmation works (once).
+pub const ORDER_LINK_SECS: i64 = 72 * 3600;
+
+/// The sign-in link put in a guest's order confirmation: using it proves the email, signs
+/// the guest in and links their orders. No code, no rate limit (one per order).
+pub fn issue_link_for_order(
+    tx: &Transaction,
+    email: &str,
+    number: &str,
+    now: i64,
+) -> Result<String> {
+    let email = normalize_email(email)?;
+    let link_token = crypto::token();
+    tx.prepare_cached(sql::INSERT)?.execute(params![
+        email,
+        crypto::token_hash(&link_token),
+        crypto::random_bytes::<32>().to_vec(),
+        None::<i64>,
+        format!("/account/orders/{number}"),
+        "order",
+        now + ORDER_LINK_SECS,
+        now,
+        now,
+        "order",
+        None::<i64>
+    ])?;
+    Ok(link_token)
+}
+
 /// A proven email and where to go next. `change_for` is the customer moving to this
 /// address (an email change), None for a plain sign-in.
 #[derive(Debug, Clone, PartialEq)]
@@ -191,11 +220,13 @@ pub struct Proven {
     pub change_for: Option<i64>,
     /// The request row, a stable key for the mails the proof causes.
     pub request_id: i64,
+    /// "sign_in", "change_email" or "order" (the link of a guest's order mail).
+    pub purpose: String,
 }
 
 /// Uses a link: valid once, within 15 minutes, from any device.
 pub fn use_link(tx: &Transaction, token: &str, now: i64) -> Result<Option<Proven>> {
-    type Row = (i64, String, String, i64, Option<i64>, Option<i64>);
+    type Row = (i64, String, String, i64, Option<i64>, Option<i64>, String);
     let found: Option<Row> = tx
         .prepare_cached(sql::BY_LINK)?
         .query_row([crypto::token_hash(token)], |r| {
@@ -206,11 +237,12 @@ pub fn use_link(tx: &Transaction, token: &str, now: i64) -> Result<Option<Proven
                 r.get(3)?,
                 r.get(4)?,
                 r.get(5)?,
+                r.get(6)?,
             ))
         })
         .optional()?;
     match found {
-        Some((id, email, next, expires, None, change_for)) if now < expires => {
+        Some((id, email, next, expires, None, change_for, purpose)) if now < expires => {
             tx.prepare_cached(sql::MARK_USED)?
                 .execute(params![now, id])?;
             Ok(Some(Proven {
@@ -218,6 +250,7 @@ pub fn use_link(tx: &Transaction, token: &str, now: i64) -> Result<Option<Proven
                 next,
                 change_for,
                 request_id: id,
+                purpose,
             }))
         }
         _ => Ok(None),
@@ -234,7 +267,7 @@ pub fn use_code(
     now: i64,
 ) -> Result<Option<Proven>> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    type Row = (i64, String, Vec<u8>, String, i64, i64, Option<i64>);
+    type Row = (i64, String, Vec<u8>, String, i64, i64, Option<i64>, String);
     let found: Option<Row> = tx
         .prepare_cached(sql::LATEST_FOR_SESSION)?
         .query_row([session_id], |r| {
@@ -246,10 +279,11 @@ pub fn use_code(
                 r.get(4)?,
                 r.get(5)?,
                 r.get(6)?,
+                r.get(7)?,
             ))
         })
         .optional()?;
-    let Some((id, email, tag, next, attempts, expires, change_for)) = found else {
+    let Some((id, email, tag, next, attempts, expires, change_for, purpose)) = found else {
         return Ok(None);
     };
     if attempts >= MAX_CODE_TRIES || now >= expires {
@@ -266,6 +300,7 @@ pub fn use_code(
             next,
             change_for,
             request_id: id,
+            purpose,
         }))
     } else {
         tx.prepare_cached(sql::COUNT_TRY)?.execute([id])?;
@@ -288,9 +323,9 @@ pub mod sql {
     pub const COUNT_IP: &str =
         "SELECT count(*), min(created_at) FROM sign_in_requests WHERE ip = ?1 AND created_at > ?2";
     pub const INSERT: &str = "INSERT INTO sign_in_requests (email, link_hash, code_tag, session_id, next_path, ip, link_expires_at, code_expires_at, created_at, purpose, customer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-    pub const BY_LINK: &str = "SELECT id, email, next_path, link_expires_at, used_at, customer_id FROM sign_in_requests WHERE link_hash = ?1";
+    pub const BY_LINK: &str = "SELECT id, email, next_path, link_expires_at, used_at, customer_id, purpose FROM sign_in_requests WHERE link_hash = ?1";
     pub const MARK_USED: &str = "UPDATE sign_in_requests SET used_at = ?1 WHERE id = ?2";
-    pub const LATEST_FOR_SESSION: &str = "SELECT id, email, code_tag, next_path, attempts, code_expires_at, customer_id FROM sign_in_requests WHERE session_id = ?1 AND used_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1";
+    pub const LATEST_FOR_SESSION: &str = "SELECT id, email, code_tag, next_path, attempts, code_expires_at, customer_id, purpose FROM sign_in_requests WHERE session_id = ?1 AND used_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1";
     pub const COUNT_TRY: &str = "UPDATE sign_in_requests SET attempts = attempts + 1 WHERE id = ?1";
     pub const ALL: &[&str] = &[
         COUNT_EMAIL,

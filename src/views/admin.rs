@@ -7,7 +7,7 @@ use super::layout::{Ctx, Meta, page};
 use crate::shop::outbox::{OutboxRow, Status};
 use maud::{Markup, html};
 
-fn when(t: i64, offset: i32) -> String {
+pub fn when(t: i64, offset: i32) -> String {
     let local = t + offset as i64 * 60;
     let secs = local.rem_euclid(86_400);
     format!(
@@ -18,7 +18,7 @@ fn when(t: i64, offset: i32) -> String {
     )
 }
 
-fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
+pub fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
     let mut meta = Meta::new(title, title);
     meta.noindex = true;
     page(
@@ -28,6 +28,7 @@ fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
             .admin {
                 nav.admin-nav aria-label="Admin" {
                     a.active[active == "home"] href="/admin" { "Overview" }
+                    a.active[active == "orders"] href="/admin/orders" { "Orders" }
                     a.active[active == "emails"] href="/admin/emails" { "Emails" }
                 }
                 section.admin-main { (body) }

@@ -11,3 +11,14 @@ pub fn post_form(action: &str, csrf: &str, class: &str, body: Markup) -> Markup 
         }
     }
 }
+
+/// The same for a form that uploads a file (multipart); the CSRF field comes first so the
+/// server can check it before reading the file part.
+pub fn upload_form(action: &str, csrf: &str, class: &str, body: Markup) -> Markup {
+    html! {
+        form method="post" action=(action) class=(class) enctype="multipart/form-data" {
+            input type="hidden" name="csrf_token" value=(csrf);
+            (body)
+        }
+    }
+}

@@ -13,6 +13,15 @@ pub struct Money {
 }
 
 impl Money {
+    /// How this store writes money.
+    pub fn of(s: &crate::config::StoreConfig) -> Money {
+        Money {
+            symbol: s.currency_symbol.clone(),
+            digits: s.currency_digits,
+            indian_grouping: s.locale.ends_with("-IN"),
+        }
+    }
+
     pub fn format(&self, minor: i64) -> String {
         let neg = minor < 0;
         let abs = minor.unsigned_abs();
@@ -30,6 +39,43 @@ impl Money {
             s.push_str(&format!("{:0width$}", frac, width = self.digits as usize));
         }
         s
+    }
+
+    /// Reads an amount typed by a person ("1,299.50", "₹1299", "99") into minor units.
+    /// None for anything else: negative, more decimals than the currency has, not a number.
+    pub fn parse(&self, s: &str) -> Option<i64> {
+        let t: String = s
+            .trim()
+            .trim_start_matches(self.symbol.as_str())
+            .chars()
+            .filter(|c| *c != ',' && !c.is_whitespace())
+            .collect();
+        let (whole, frac) = match t.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (t.as_str(), ""),
+        };
+        if whole.is_empty() && frac.is_empty()
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+            || frac.len() > self.digits as usize
+            || whole.len() > 12
+        {
+            return None;
+        }
+        let scale = 10i64.pow(self.digits as u32);
+        let w: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().ok()?
+        };
+        let f: i64 = if frac.is_empty() {
+            0
+        } else {
+            format!("{frac:0<width$}", width = self.digits as usize)
+                .parse()
+                .ok()?
+        };
+        w.checked_mul(scale)?.checked_add(f)
     }
 
     /// Decimal string without symbol or grouping ("1299.00"), for JSON-LD and feeds.
@@ -184,6 +230,12 @@ mod tests {
         assert_eq!(inr.format(1_234_567_890), "₹1,23,45,678.90");
         assert_eq!(inr.format(129_900), "₹1,299.00");
         assert_eq!(inr.format(5), "₹0.05");
+        assert_eq!(inr.parse("₹1,299.5"), Some(129_950));
+        assert_eq!(inr.parse("99"), Some(9_900));
+        assert_eq!(inr.parse(".05"), Some(5));
+        for bad in ["", "-5", "1.234", "abc", "1.2.3", "."] {
+            assert_eq!(inr.parse(bad), None, "{bad}");
+        }
         let usd = Money {
             symbol: "$".into(),
             digits: 2,

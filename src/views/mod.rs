@@ -3,8 +3,11 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_orders;
+pub mod cart;
 pub mod email;
 pub mod form;
 pub mod format;
 pub mod layout;
+pub mod order;
 pub mod shop;

@@ -531,26 +531,3 @@ fn stock_note(v: &Variant, store_threshold: i64) -> Markup {
     let low = v.stock > 0 && v.stock <= v.low_stock_threshold.unwrap_or(store_threshold);
     html! { p.stock.low[low].out[v.stock <= 0] #stock { (text) } }
 }
-
-pub fn cart_soon(ctx: &Ctx, chosen: Option<(&Product, &Variant, i64)>) -> Markup {
-    let mut meta = Meta::new("Your bag", "Your shopping bag");
-    meta.noindex = true;
-    page(
-        ctx,
-        &meta,
-        html! {
-            section.cart-soon {
-                h1 { "Your bag" }
-                @if let Some((p, var, qty)) = chosen {
-                    .picked {
-                        p { "You picked " strong { (qty) " × " (p.title) } @if variant_label(var) != "Default" { " (" (variant_label(var)) ")" } " — " (ctx.money.format(var.price * qty)) }
-                    }
-                }
-                p { "Online checkout is opening very soon. Until then, write to "
-                    a href={ "mailto:" (ctx.contact_email) } { (ctx.contact_email) }
-                    " with what you'd like and we'll arrange cash on delivery or a bank transfer." }
-                p { a.button href="/" { "Keep shopping" } }
-            }
-        },
-    )
-}

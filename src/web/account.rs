@@ -8,7 +8,7 @@ use crate::app::App;
 use crate::error::{Error, Kind};
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
-use crate::shop::{accounts, addresses, notices, orders, sessions, signin};
+use crate::shop::{accounts, addresses, cart, notices, orders, sessions, signin};
 use crate::views::account as views;
 
 /// Finishes a response that created a session by setting its cookie.
@@ -100,9 +100,15 @@ fn complete(app: &App, req: &Req, proven: signin::Proven) -> Outcome {
         return Ok(Resp::redirect("/account?changed=email"));
     }
     let (s, _) = session::ensure(app, req)?;
+    let caps = app.cfg().cart.clone();
     let token = app.db.write_tx(|tx| {
         let c = accounts::find_or_create(tx, &proven.email, now)?;
         orders::link_guest_orders(tx, c.id, &proven.email)?;
+        if proven.purpose == "order" {
+            orders::funnel(tx, "signin_link_used", &proven.next, now)?;
+        }
+        // The guest bag joins the customer's; what changed is shown on the bag page.
+        cart::merge_on_sign_in(tx, s.id, c.id, &caps, now)?;
         sessions::sign_in(tx, s.id, c.id, c.is_staff(), now)
     })?;
     let mut resp = Resp::redirect(&signin::safe_next(&proven.next));

@@ -2,6 +2,7 @@
 //! signed-in customers get 403, staff and owners get through (their sessions expire
 //! sooner, see shop::sessions). Then thin handlers, as everywhere.
 
+use super::admin_orders;
 use super::session::{self, check_csrf, form};
 use super::{Outcome, html_page, with_ctx};
 use crate::app::App;
@@ -54,6 +55,14 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
         (false, ["admin", "emails"]) => emails(app, req),
         (false, ["admin", "emails", id]) => email(app, req, &s, id),
         (true, ["admin", "emails", id, "resend"]) => resend(app, req, &s, id),
+        (false, ["admin", "orders"]) => admin_orders::list(app, req),
+        (false, ["admin", "orders", number]) => admin_orders::detail(app, req, &s, number),
+        (false, ["admin", "orders", number, "proofs", proof]) => {
+            admin_orders::proof(app, number, proof)
+        }
+        (true, ["admin", "orders", number, action]) => {
+            admin_orders::act(app, req, &s, &me, number, action)
+        }
         (true, _) => Err(Error::new(
             Kind::MethodNotAllowed,
             "This address does not take forms.",

@@ -4,9 +4,14 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_orders;
 pub mod api;
+pub mod api_orders;
 pub mod cache;
+pub mod cart;
+pub mod checkout;
 pub mod openapi;
+pub mod orders;
 pub mod session;
 pub mod storefront;
 
@@ -67,11 +72,7 @@ pub fn make_ctx<'a>(
         base_url: &s.url,
         locale: &s.locale,
         contact_email: &s.contact_email,
-        money: Money {
-            symbol: s.currency_symbol.clone(),
-            digits: s.currency_digits,
-            indian_grouping: s.locale.ends_with("-IN"),
-        },
+        money: Money::of(s),
         currency: &s.currency,
         css_url: app.assets.url("app.css"),
         js_url: app.assets.url("app.js"),
@@ -99,6 +100,9 @@ impl Web {
         if seg.first() == Some(&"admin") {
             return admin::route(app, req, &seg);
         }
+        if !get && seg.starts_with(&["api", "v1"]) {
+            return api_orders::route_write(app, req, &seg[2..]);
+        }
         if req.method() == "POST" {
             return match seg.as_slice() {
                 ["account", "sign-in"] => account::sign_in_submit(app, req),
@@ -112,6 +116,9 @@ impl Web {
                     account::address_action(app, req, Some(id), Some(action))
                 }
                 ["account", "sign-out-everywhere"] => account::sign_out_everywhere(app, req),
+                ["cart", what @ ("add" | "update" | "remove")] => cart::change(app, req, what),
+                ["checkout"] => checkout::submit(app, req),
+                ["orders", number, "proof"] => orders::upload_proof(app, req, number),
                 _ => Err(Error::new(
                     Kind::MethodNotAllowed,
                     "This address only answers GET requests.",
@@ -140,7 +147,12 @@ impl Web {
             ["c", slug] => storefront::category(app, req, slug),
             ["p", slug] => storefront::product(app, req, slug),
             ["search"] => storefront::search(app, req),
-            ["cart"] => storefront::cart(app, req),
+            ["cart"] => cart::page(app, req),
+            ["cart", "token"] => cart::token(app, req),
+            ["checkout"] => checkout::page(app, req),
+            ["orders", number] => orders::page(app, req, number),
+            ["orders", number, "proofs", proof] => orders::proof_file(app, req, number, proof),
+            ["account", "orders", number] => orders::page(app, req, number),
             ["img", file] => storefront::image(app, req, file),
             ["assets", name] => app
                 .assets
@@ -159,6 +171,8 @@ impl Web {
             ["api", "v1", "products", slug] => api::product(app, slug),
             ["api", "v1", "categories"] => api::categories(app),
             ["api", "v1", "openapi.json"] => api::openapi(app),
+            ["api", "v1", "carts", token] => api_orders::get_cart(app, token),
+            ["api", "v1", "orders", number] => api_orders::get_order(app, req, number),
             _ => Err(Error::not_found("There is no page at this address.")),
         }
     }
@@ -198,19 +212,36 @@ impl Web {
 
 /// Adds the headers every response carries.
 fn finish(mut resp: Resp, html: bool) -> Resp {
-    resp.set_header("X-Content-Type-Options", "nosniff");
-    resp.set_header("Referrer-Policy", "strict-origin-when-cross-origin");
+    // A handler may have set a stricter value already (proof files, order pages).
+    let mut default = |name: &str, value: &str| {
+        if !resp
+            .headers()
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            resp.set_header(name, value);
+        }
+    };
+    default("X-Content-Type-Options", "nosniff");
+    default("Referrer-Policy", "strict-origin-when-cross-origin");
     if html {
-        resp.set_header("Content-Security-Policy", CSP);
-        resp.set_header("X-Frame-Options", "DENY");
+        default("Content-Security-Policy", CSP);
+        default("X-Frame-Options", "DENY");
     }
     resp
 }
 
 impl Handler for Web {
-    fn body_limit(&self, _head: &Head) -> u64 {
-        // Every form so far is small; uploads (payment proofs) will get their own cap.
-        64 * 1024
+    fn body_limit(&self, head: &Head) -> u64 {
+        // Forms are small; only the payment-proof uploads may be large, up to the
+        // configured cap plus room for the multipart framing.
+        let upload = head.method == "POST"
+            && (head.path.ends_with("/proof") || head.path.ends_with("/payment-proof"));
+        if upload {
+            self.app.cfg().payments.proof_max_bytes + 64 * 1024
+        } else {
+            64 * 1024
+        }
     }
 
     fn handle(&self, req: Req) -> Resp {

@@ -160,29 +160,6 @@ pub fn search(app: &App, req: &Req) -> Outcome {
 }
 
 /// The bag, until the cart issue lands: shows what was picked and how to order.
-pub fn cart(app: &App, req: &Req) -> Outcome {
-    let params = Params::parse(req.query());
-    let variant_id = params.get("variant").and_then(|v| v.parse::<i64>().ok());
-    let qty = params
-        .get("qty")
-        .and_then(|q| q.parse::<i64>().ok())
-        .unwrap_or(1)
-        .clamp(1, 10);
-    let conn = app.db.read()?;
-    let found = match variant_id {
-        Some(id) => catalog::product_of_variant(&conn, id)?,
-        None => None,
-    };
-    drop(conn);
-    with_ctx(app, req, "", |ctx| {
-        let chosen = found.as_ref().and_then(|p| {
-            let v = p.variants.iter().find(|v| Some(v.id) == variant_id)?;
-            Some((p, v, qty))
-        });
-        html_page(200, views::cart_soon(ctx, chosen))
-    })
-}
-
 /// `/img/{hash}-{size}.webp`: content-addressed, so cached for a year.
 pub fn image(app: &App, req: &Req, file: &str) -> Outcome {
     let not_found = || Error::not_found("No such image.");

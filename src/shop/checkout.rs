@@ -1,0 +1,325 @@
+//! Placing an order: ONE `write_tx` that re-prices every line from the catalog, takes the
+//! stock with conditional updates (never below zero; any short line rolls everything
+//! back and is named), redeems the coupon, and writes the order, its line and address
+//! snapshots, the ledger rows, the first order event, the mails (shopper confirmation
+//! with payment instructions, owner notification) and the funnel event. Nothing the
+//! client says about money is read. The idempotency key makes a replay return the same
+//! order; the same key with a different request is refused (422).
+
+use super::cart::{self, Issue};
+use super::lifecycle::{Method, Status};
+use super::pricing::{self, Ask};
+use super::{accounts, addresses, catalog, coupons, notices, signin};
+use crate::config::Config;
+use crate::crypto::{self, Hmac};
+use crate::error::{Error, Kind, Result};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde_json::json;
+
+/// What the shopper submits. Money never appears here.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Input {
+    pub email: String,
+    pub name: String,
+    pub phone: String,
+    pub line1: String,
+    pub line2: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+    pub method: String,
+    pub coupon: String,
+    pub note: String,
+    pub idempotency_key: String,
+}
+
+impl Input {
+    /// A fingerprint of the request, to tell a replay from a different order sent with a
+    /// used key.
+    fn fingerprint(&self) -> Vec<u8> {
+        let parts = [
+            &self.email,
+            &self.name,
+            &self.phone,
+            &self.line1,
+            &self.line2,
+            &self.city,
+            &self.region,
+            &self.postal_code,
+            &self.country,
+            &self.method,
+            &self.coupon,
+            &self.note,
+        ];
+        let mut buf = Vec::new();
+        for p in parts {
+            buf.extend_from_slice(p.trim().as_bytes());
+            buf.push(0);
+        }
+        crypto::sha256(&buf)
+    }
+}
+
+/// The outcome: the order, its secret access token, and whether this was a replay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    pub id: i64,
+    pub number: String,
+    pub access_token: String,
+    pub replay: bool,
+}
+
+/// The order's secret link token. Derived from the server key (never stored; only its
+/// hash is), so a replayed request can be answered with the same token.
+pub fn access_token(hmac: &Hmac, number: &str, idempotency_key: &str) -> String {
+    let tag = hmac.sign(format!("order-access\0{number}\0{idempotency_key}").as_bytes());
+    crypto::b64(&tag)
+}
+
+fn check_key(key: &str) -> Result<()> {
+    if key.is_empty() || key.len() > 200 || key.chars().any(|c| c.is_control()) {
+        return Err(Error::bad_request(
+            "The checkout form is missing its one-time key. Reload the page and try again.",
+        ));
+    }
+    Ok(())
+}
+
+fn check_note(note: &str) -> Result<String> {
+    let note = note.trim();
+    if note.chars().count() > 500
+        || note
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r')
+    {
+        return Err(Error::bad_request(
+            "Please keep the note under 500 characters.",
+        ));
+    }
+    Ok(note.replace("\r\n", "\n"))
+}
+
+/// Who is buying: a signed-in customer (the order is theirs at once) or a guest (the
+/// order waits for the email to be proven).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Buyer {
+    Customer(i64),
+    Guest,
+}
+
+/// Places the order of `cart_id`. See the module doc for everything it does; on any
+/// refusal nothing is written (the caller's transaction rolls back).
+#[allow(clippy::too_many_arguments)]
+pub fn place(
+    tx: &Transaction,
+    cfg: &Config,
+    hmac: &Hmac,
+    cart_id: i64,
+    buyer: Buyer,
+    input: &Input,
+    now: i64,
+) -> Result<Placed> {
+    check_key(&input.idempotency_key)?;
+    let fingerprint = input.fingerprint();
+    let existing: Option<(i64, String, Vec<u8>)> = tx
+        .prepare_cached(sql::BY_KEY)?
+        .query_row([&input.idempotency_key], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    if let Some((id, number, hash)) = existing {
+        if hash != fingerprint {
+            return Err(Error::new(
+                Kind::Unprocessable,
+                "This idempotency key was already used for a different order.",
+            ));
+        }
+        return Ok(Placed {
+            id,
+            access_token: access_token(hmac, &number, &input.idempotency_key),
+            number,
+            replay: true,
+        });
+    }
+
+    let email = signin::normalize_email(&input.email)?;
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(|c| c.is_control()) {
+        return Err(Error::bad_request(
+            "Please enter the name to deliver to (up to 80 characters).",
+        ));
+    }
+    let addr = addresses::validate(&addresses::Address {
+        name: name.to_string(),
+        phone: input.phone.clone(),
+        line1: input.line1.clone(),
+        line2: input.line2.clone(),
+        city: input.city.clone(),
+        region: input.region.clone(),
+        postal_code: input.postal_code.clone(),
+        country: input.country.clone(),
+        ..Default::default()
+    })?;
+    let note = check_note(&input.note)?;
+    let method = Method::parse(input.method.trim()).ok_or_else(|| {
+        Error::bad_request("Please choose how you want to pay: cash on delivery or bank transfer.")
+    })?;
+
+    let cart = cart::view(tx, cart_id)?;
+    if cart.lines.is_empty() {
+        return Err(Error::bad_request("Your bag is empty."));
+    }
+    if let Some(l) = cart
+        .lines
+        .iter()
+        .find(|l| l.issue == Some(Issue::Unavailable))
+    {
+        return Err(Error::conflict(format!(
+            "{} is no longer available. Remove it from your bag to continue.",
+            l.title
+        ))
+        .with_details(json!({"unavailable": [l.variant_id]})));
+    }
+    let quote = pricing::quote(
+        tx,
+        cfg,
+        &Ask {
+            subtotal: cart.subtotal(),
+            country: &addr.country,
+            region: &addr.region,
+            method: Some(method),
+            coupon: &input.coupon,
+            email: &email,
+        },
+        now,
+    )?;
+    pricing::check_placeable(&quote, method, &addr.country)?;
+
+    let id: i64 = tx.query_row(sql::NEXT_ID, [], |r| r.get(0))?;
+    let number = format!("{}-{}", cfg.store.order_prefix, 10_000 + id);
+
+    // Take the stock, every line, before anything else is written: the first short line
+    // does not stop the loop, so the shopper hears about every short item at once.
+    let mut short = Vec::new();
+    for l in &cart.lines {
+        let took = catalog::move_stock(
+            tx,
+            l.variant_id,
+            -l.quantity,
+            "sale",
+            "shopper",
+            "",
+            Some(&number),
+            now,
+        )?;
+        if took.is_none() {
+            short.push(l);
+        }
+    }
+    if !short.is_empty() {
+        let names: Vec<String> = short
+            .iter()
+            .map(|l| match l.stock {
+                0 => format!("{} is sold out", l.title),
+                n => format!("only {n} of {} left", l.title),
+            })
+            .collect();
+        let details: Vec<_> = short
+            .iter()
+            .map(|l| json!({"variant_id": l.variant_id, "sku": l.sku, "requested": l.quantity, "available": l.stock}))
+            .collect();
+        return Err(Error::conflict(format!(
+            "Not enough stock: {}. Update your bag to continue.",
+            names.join("; ")
+        ))
+        .with_details(json!({ "short": details })));
+    }
+
+    let customer_id = match buyer {
+        Buyer::Customer(cid) => Some(cid),
+        Buyer::Guest => {
+            // The guest gets a customer record; the order joins it only once the email
+            // is proven (see orders::link_guest_orders).
+            accounts::find_or_create(tx, &email, now)?;
+            None
+        }
+    };
+    let status = method.initial();
+    let pay_by =
+        (status == Status::PendingPayment).then(|| now + cfg.payments.payment_window_hours * 3600);
+    let token = access_token(hmac, &number, &input.idempotency_key);
+    tx.prepare_cached(sql::INSERT)?.execute(params![
+        id,
+        number,
+        crypto::token_hash(&token),
+        input.idempotency_key,
+        fingerprint,
+        customer_id,
+        email,
+        addr.name,
+        addr.phone,
+        addr.line1,
+        addr.line2,
+        addr.city,
+        addr.region,
+        addr.postal_code,
+        addr.country,
+        quote.zone.clone().unwrap_or_default(),
+        status.as_str(),
+        method.as_str(),
+        cfg.store.currency,
+        quote.subtotal,
+        quote.discount,
+        quote.shipping_fee,
+        quote.cod_fee,
+        quote.total,
+        quote.coupon.as_ref().map(|k| k.code.clone()),
+        note,
+        pay_by,
+        now
+    ])?;
+    for l in &cart.lines {
+        tx.prepare_cached(sql::INSERT_LINE)?.execute(params![
+            id,
+            l.variant_id,
+            l.product_id,
+            l.title,
+            l.options_label(),
+            l.sku,
+            l.unit_price,
+            l.quantity
+        ])?;
+    }
+    if let Some(k) = &quote.coupon {
+        coupons::redeem(tx, k, id, &email, quote.discount, now)?;
+    }
+    super::orders::event(tx, id, "shopper", "placed", None, Some(status), "", now)?;
+    super::orders::funnel(tx, "order_placed", &number, now)?;
+    cart::clear(tx, cart_id)?;
+    let guest_link = match buyer {
+        Buyer::Guest => {
+            let link = signin::issue_link_for_order(tx, &email, &number, now)?;
+            super::orders::funnel(tx, "signin_link_sent", &number, now)?;
+            Some(link)
+        }
+        Buyer::Customer(_) => None,
+    };
+    notices::order_placed(tx, cfg, id, &token, guest_link.as_deref(), now)?;
+    Ok(Placed {
+        id,
+        number,
+        access_token: token,
+        replay: false,
+    })
+}
+
+pub mod sql {
+    //! SQL of placing orders.
+    pub const BY_KEY: &str =
+        "SELECT id, number, request_hash FROM orders WHERE idempotency_key = ?1";
+    pub const NEXT_ID: &str = "SELECT coalesce(max(id), 0) + 1 FROM orders";
+    pub const INSERT: &str = "INSERT INTO orders (id, number, access_hash, idempotency_key, request_hash, customer_id, email, name, phone, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, shipping_zone, status, payment_method, currency, subtotal, discount, shipping_fee, cod_fee, total, coupon_code, note, pay_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?28)";
+    pub const INSERT_LINE: &str = "INSERT INTO order_lines (order_id, variant_id, product_id, title, options, sku, unit_price, quantity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    pub const ALL: &[&str] = &[BY_KEY, NEXT_ID, INSERT, INSERT_LINE];
+}

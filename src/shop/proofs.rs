@@ -1,0 +1,217 @@
+//! Bank-transfer proofs as files: judged by their bytes (magic bytes, then a real decode
+//! for pictures or a structural check for PDFs; nothing after the format's end marker; no
+//! markup or scripts hidden inside), then written under `data/proofs/` with a name the
+//! server makes, temp → fsync → rename. The shopper's file name is never used.
+
+use super::images;
+use crate::crypto;
+use crate::error::{Error, Kind, Result};
+use std::path::{Path, PathBuf};
+
+const KINDS: &str =
+    "Please upload a screenshot or photo (JPEG, PNG or WebP) or a PDF of the transfer.";
+
+/// A proof file as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    pub name: String,
+    pub content_type: &'static str,
+    pub size: i64,
+    pub sha256: Vec<u8>,
+}
+
+fn refuse(msg: &str) -> Error {
+    Error::new(Kind::UnsupportedMedia, msg)
+}
+
+/// Markup or script inside a file is what makes a polyglot dangerous (a picture that is
+/// also an HTML page). No genuine screenshot or bank PDF carries these.
+fn hides_markup(bytes: &[u8]) -> bool {
+    const MARKERS: [&[u8]; 7] = [
+        b"<script",
+        b"<html",
+        b"<svg",
+        b"<!doctype",
+        b"<?xml",
+        b"<iframe",
+        b"javascript:",
+    ];
+    let lower: Vec<u8> = bytes.iter().map(|b| b.to_ascii_lowercase()).collect();
+    MARKERS
+        .iter()
+        .any(|m| lower.windows(m.len()).any(|w| w == *m))
+}
+
+/// Bytes after the format's own end: where a polyglot keeps its second file.
+fn trailing_data(bytes: &[u8], ctype: &str) -> bool {
+    let rest = match ctype {
+        "image/jpeg" => bytes
+            .windows(2)
+            .rposition(|w| w == [0xFF, 0xD9])
+            .map(|i| &bytes[i + 2..]),
+        "image/png" => bytes
+            .windows(8)
+            .rposition(|w| w == b"IEND\xAE\x42\x60\x82")
+            .map(|i| &bytes[i + 8..]),
+        "image/webp" => {
+            let declared = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
+            let end = (8 + declared + (declared & 1)).min(bytes.len());
+            Some(&bytes[end..])
+        }
+        _ => Some(&bytes[..0]),
+    };
+    match rest {
+        // Some cameras pad with zeros; anything else is a second payload.
+        Some(r) => r.iter().any(|b| *b != 0 && *b != b'\n' && *b != b'\r'),
+        None => true,
+    }
+}
+
+/// Decides what an upload is, or refuses it with a message for the shopper.
+pub fn judge(bytes: &[u8], max_bytes: u64) -> Result<&'static str> {
+    if bytes.len() as u64 > max_bytes {
+        return Err(Error::new(
+            Kind::PayloadTooLarge,
+            format!(
+                "This file is too large. The limit is {} MB.",
+                max_bytes / (1024 * 1024)
+            ),
+        ));
+    }
+    if bytes.is_empty() {
+        return Err(Error::bad_request(
+            "The file is empty. ".to_string() + KINDS,
+        ));
+    }
+    let ctype = images::sniff(bytes).ok_or_else(|| refuse(KINDS))?;
+    if ctype == "application/pdf" {
+        let tail = &bytes[bytes.len().saturating_sub(1024)..];
+        let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+        if !has(tail, b"%%EOF") || !has(bytes, b"startxref") {
+            return Err(Error::bad_request(
+                "This PDF could not be read. It may be damaged or incomplete.",
+            ));
+        }
+        if has(bytes, b"/JavaScript") || has(bytes, b"/JS") || has(bytes, b"/Launch") {
+            return Err(refuse(
+                "This PDF contains scripts, which we do not accept. Please upload a screenshot instead.",
+            ));
+        }
+    } else {
+        images::verify(bytes)?;
+        if trailing_data(bytes, ctype) {
+            return Err(refuse(
+                "This file has extra data hidden after the picture. Please upload a plain screenshot.",
+            ));
+        }
+    }
+    if hides_markup(bytes) {
+        return Err(refuse(
+            "This file contains web page code, which we do not accept. Please upload a plain screenshot.",
+        ));
+    }
+    Ok(ctype)
+}
+
+pub fn dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("proofs")
+}
+
+fn extension(ctype: &str) -> &'static str {
+    match ctype {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/webp" => "webp",
+        _ => "pdf",
+    }
+}
+
+/// Judges and stores an upload; returns what to record. The caller removes the file
+/// (`discard`) if its transaction then fails.
+pub fn store(data_dir: &Path, bytes: &[u8], max_bytes: u64) -> Result<Stored> {
+    let content_type = judge(bytes, max_bytes)?;
+    let dir = dir(data_dir);
+    std::fs::create_dir_all(&dir)?;
+    let name = format!("{}.{}", crypto::token(), extension(content_type));
+    super::ops::write_atomic(&dir.join(&name), bytes)?;
+    Ok(Stored {
+        name,
+        content_type,
+        size: bytes.len() as i64,
+        sha256: crypto::sha256(bytes),
+    })
+}
+
+pub fn discard(data_dir: &Path, stored: &Stored) {
+    let _ = std::fs::remove_file(dir(data_dir).join(&stored.name));
+}
+
+/// The bytes of a stored proof. Names come from the database (server-made), and are
+/// checked again so no path can ever leave the proofs directory.
+pub fn read(data_dir: &Path, name: &str) -> Result<Vec<u8>> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        || name.starts_with('.')
+    {
+        return Err(Error::not_found("There is no such file."));
+    }
+    std::fs::read(dir(data_dir).join(name))
+        .map_err(|e| Error::not_found("There is no such file.").with_detail(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png() -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(4, 4, image::Rgb([200, 10, 10]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn judges_by_bytes() {
+        let ok = png();
+        assert_eq!(judge(&ok, 1 << 20).unwrap(), "image/png");
+        // Renamed text, HTML, SVG: refused as unsupported (415).
+        for bad in [
+            &b"hello, this is my receipt"[..],
+            b"<!doctype html><script>alert(1)</script>",
+            b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
+        ] {
+            assert_eq!(judge(bad, 1 << 20).unwrap_err().status(), 415);
+        }
+        // A PNG with an HTML page after IEND: a polyglot.
+        let mut poly = ok.clone();
+        poly.extend_from_slice(b"<html><script>alert(1)</script></html>");
+        assert_eq!(judge(&poly, 1 << 20).unwrap_err().status(), 415);
+        // A truncated PNG: 400.
+        assert_eq!(
+            judge(&ok[..ok.len() / 2], 1 << 20).unwrap_err().status(),
+            400
+        );
+        // Over the size limit: 413.
+        assert_eq!(judge(&ok, 10).unwrap_err().status(), 413);
+        // PDFs: structure checked, scripts refused.
+        let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\nstartxref\n0\n%%EOF\n";
+        assert_eq!(judge(pdf, 1 << 20).unwrap(), "application/pdf");
+        assert_eq!(judge(b"%PDF-1.4 cut", 1 << 20).unwrap_err().status(), 400);
+        let js = b"%PDF-1.4\n<</S/JavaScript/JS(app.alert(1))>>\nstartxref\n0\n%%EOF\n";
+        assert_eq!(judge(js, 1 << 20).unwrap_err().status(), 415);
+    }
+
+    #[test]
+    fn stored_under_a_server_name_and_read_back_only_by_safe_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(dir.path(), &png(), 1 << 20).unwrap();
+        assert!(s.name.ends_with(".png") && s.name.len() > 40);
+        assert_eq!(read(dir.path(), &s.name).unwrap(), png());
+        assert!(read(dir.path(), "../store.db").is_err());
+        assert!(read(dir.path(), ".hidden").is_err());
+        discard(dir.path(), &s);
+        assert!(read(dir.path(), &s.name).is_err());
+    }
+}

@@ -1,0 +1,200 @@
+//! The shopper's order page (reached by the secret link or from the account): what was
+//! bought, the totals, the status timeline, how to pay, and for a bank transfer the proof
+//! upload with the history of earlier uploads.
+
+use super::account::status_label;
+use super::form::upload_form;
+use super::format::iso_date;
+use super::layout::{Ctx, Meta, page};
+use crate::shop::lifecycle::{Method, Payment, Status};
+use crate::shop::orders::Order;
+use maud::{Markup, html};
+
+/// How this visitor reached the order; decides the links of the proof form and files.
+pub struct Access<'a> {
+    /// The secret token when the page was opened by its link.
+    pub token: Option<&'a str>,
+    pub csrf: Option<&'a str>,
+    pub offset_minutes: i32,
+    /// Lines of the bank details (account name, number…), shown while payment is due.
+    pub bank: Vec<String>,
+    pub error: Option<&'a str>,
+    pub notice: Option<&'a str>,
+    pub max_mb: u64,
+}
+
+impl Access<'_> {
+    fn suffix(&self) -> String {
+        self.token
+            .map(|t| format!("?token={t}"))
+            .unwrap_or_default()
+    }
+}
+
+pub fn payment_label(p: Payment) -> &'static str {
+    match p {
+        Payment::Unpaid => "Not paid yet",
+        Payment::Paid => "Paid",
+        Payment::PartiallyRefunded => "Partly refunded",
+        Payment::Refunded => "Refunded",
+    }
+}
+
+pub fn method_label(m: Method) -> &'static str {
+    crate::shop::notices::method_label(m)
+}
+
+fn event_label(kind: &str) -> &'static str {
+    match kind {
+        "placed" => "Order placed",
+        "proof_uploaded" => "Payment proof uploaded",
+        "proof_verified" => "Payment verified",
+        "proof_rejected" => "Payment proof not accepted",
+        "payment_confirmed" => "Payment confirmed",
+        "processing" => "Being prepared",
+        "shipped" => "Shipped",
+        "delivered" => "Delivered",
+        "cash_collected" => "Cash payment received",
+        "cancelled" => "Cancelled",
+        "expired" => "Cancelled: no payment received in time",
+        "refunded" => "Refund sent",
+        "returned" => "Return received",
+        "reminder_sent" => "Payment reminder sent",
+        _ => "Update",
+    }
+}
+
+/// The timeline and totals shared by the shopper's page and the admin's.
+pub fn timeline(o: &Order, offset: i32, show_actor: bool) -> Markup {
+    html! {
+        ol.timeline {
+            @for e in &o.events {
+                li {
+                    time { (iso_date(e.at, offset)) }
+                    " " strong { (event_label(&e.kind)) }
+                    @if !e.note.is_empty() { " — " span { (e.note) } }
+                    @if show_actor { small.muted { " · " (e.actor) } }
+                }
+            }
+        }
+    }
+}
+
+pub fn totals(ctx: &Ctx, o: &Order) -> Markup {
+    let m = &ctx.money;
+    html! {
+        dl.totals {
+            dt { "Subtotal" } dd { (m.format(o.subtotal)) }
+            @if o.discount > 0 {
+                dt { "Discount" @if let Some(c) = &o.coupon_code { " (" (c) ")" } } dd { "−" (m.format(o.discount)) }
+            }
+            dt { "Shipping" } dd { @if o.shipping_fee == 0 { "Free" } @else { (m.format(o.shipping_fee)) } }
+            @if o.cod_fee > 0 { dt { "Cash-on-delivery fee" } dd { (m.format(o.cod_fee)) } }
+            dt.total { "Total" } dd.total { (m.format(o.total)) }
+            @if o.refunded > 0 { dt { "Refunded" } dd { "−" (m.format(o.refunded)) } }
+        }
+    }
+}
+
+pub fn lines(ctx: &Ctx, o: &Order) -> Markup {
+    html! {
+        table.data.lines {
+            thead { tr { th { "Item" } th { "Qty" } th { "Price" } th { "Total" } } }
+            tbody {
+                @for l in &o.lines {
+                    tr {
+                        td { (l.title) @if !l.options.is_empty() { br; small.muted { (l.options) } } br; small.muted { "SKU " (l.sku) } }
+                        td { (l.quantity) @if l.returned > 0 { br; small.muted { (l.returned) " returned" } } }
+                        td { (ctx.money.format(l.unit_price)) }
+                        td { (ctx.money.format(l.unit_price * l.quantity)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn address(o: &Order) -> Markup {
+    html! {
+        address {
+            (o.name) br;
+            (o.line1) br;
+            @if !o.line2.is_empty() { (o.line2) br; }
+            (o.city) ", " @if !o.region.is_empty() { (o.region) " " } (o.postal_code) br;
+            (o.country) br;
+            (o.phone)
+        }
+    }
+}
+
+pub fn order_page(ctx: &Ctx, o: &Order, a: &Access) -> Markup {
+    let mut meta = Meta::new(format!("Order {}", o.number), "Your order");
+    meta.noindex = true;
+    let suffix = a.suffix();
+    page(
+        ctx,
+        &meta,
+        html! {
+            section.order-page {
+                p.muted { "Order " (o.number) " · placed " (iso_date(o.created_at, a.offset_minutes)) }
+                h1 #order-status data-status=(o.status.as_str()) { (status_label(o.status.as_str())) }
+                p { "Payment: " strong #payment-status data-payment=(o.payment.as_str()) { (payment_label(o.payment)) } " · " (method_label(o.method)) }
+                @if let Some(e) = a.error { p.notice.error role="alert" { (e) } }
+                @if let Some(n) = a.notice { p.notice role="status" { (n) } }
+                @if o.status == Status::Shipped || o.status == Status::Delivered {
+                    @if !o.carrier.is_empty() {
+                        p { "Shipped with " strong { (o.carrier) }
+                            @if !o.tracking_number.is_empty() { " · tracking " (o.tracking_number) }
+                            @if !o.tracking_url.is_empty() { " · " a href=(o.tracking_url) rel="noopener noreferrer" target="_blank" { "Track parcel" } }
+                        }
+                    }
+                }
+                @if o.method == Method::BankTransfer && matches!(o.status, Status::PendingPayment | Status::AwaitingVerification) {
+                    section.pay {
+                        h2 { "Pay by bank transfer" }
+                        @if o.status == Status::AwaitingVerification {
+                            p { "Thank you — we have your payment proof and will confirm it shortly. You can upload a clearer one if needed." }
+                        } @else {
+                            p { "Transfer " strong { (ctx.money.format(o.total)) } " to:" }
+                            ul.bank { @for b in &a.bank { li { (b) } } }
+                            @if let Some(by) = o.pay_by { p.muted { "Please pay by " (iso_date(by, a.offset_minutes)) "; unpaid orders are cancelled after that." } }
+                            @if let Some(r) = o.proofs.iter().find(|p| p.status == "rejected") {
+                                p.notice.error { "Your last proof was not accepted: " (r.reason) }
+                            }
+                        }
+                        @if let Some(csrf) = a.csrf {
+                            @if o.takes_proof() {
+                                (upload_form(&format!("/orders/{}/proof{}", o.number, suffix), csrf, "stack proof-form", html! {
+                                    label.field {
+                                        span { "Screenshot or PDF of the transfer (JPEG, PNG, WebP or PDF, up to " (a.max_mb) " MB)" }
+                                        input type="file" name="proof" accept="image/jpeg,image/png,image/webp,application/pdf" required;
+                                    }
+                                    button.button.primary type="submit" { "Upload payment proof" }
+                                }))
+                            }
+                        }
+                    }
+                }
+                @if !o.proofs.is_empty() {
+                    h2 { "Payment proofs" }
+                    ul.proofs {
+                        @for p in &o.proofs {
+                            li {
+                                a href={ "/orders/" (o.number) "/proofs/" (p.id) (suffix) } { "Uploaded " (iso_date(p.uploaded_at, a.offset_minutes)) }
+                                " · " (match p.status.as_str() { "pending" => "being checked", "accepted" => "accepted", "rejected" => "not accepted", _ => "replaced" })
+                            }
+                        }
+                    }
+                }
+                h2 { "Items" }
+                (lines(ctx, o))
+                (totals(ctx, o))
+                .two {
+                    div { h2 { "Delivery" } (address(o)) }
+                    div { h2 { "Timeline" } (timeline(o, a.offset_minutes, false)) }
+                }
+                p.muted { "Questions? Write to " a href={ "mailto:" (ctx.contact_email) } { (ctx.contact_email) } " with your order number." }
+            }
+        },
+    )
+}

@@ -1,0 +1,163 @@
+//! The bag: the page, add (from the product page), update, remove, and the CSRF token the
+//! product page's script fetches (the product page is cached and shared by every visitor,
+//! so it cannot carry a per-session token; without JavaScript the add goes through a
+//! confirming click on the bag page instead). Each write also refreshes the `bq_cart`
+//! cookie, a plain item count the header shows; it is not trusted for anything.
+
+use super::session::{self, check_csrf, form};
+use super::{Outcome, html_page, with_ctx};
+use crate::app::App;
+use crate::error::{Error, Result};
+use crate::http::query::Params;
+use crate::http::{Req, Resp};
+use crate::shop::cart::{self, Mode, Owner};
+use crate::shop::catalog;
+use crate::shop::sessions::Session;
+use crate::views::cart as views;
+
+/// Whose cart a browser session holds: the customer's when signed in, else its own.
+pub fn owner(s: &Session) -> Owner {
+    match s.customer_id {
+        Some(c) => Owner::Customer(c),
+        None => Owner::Session(s.id),
+    }
+}
+
+/// The item-count cookie for the header badge.
+pub fn count_cookie(resp: &mut Resp, units: i64) {
+    resp.set_header(
+        "Set-Cookie",
+        format!("bq_cart={units}; Path=/; SameSite=Lax; Max-Age=7776000"),
+    );
+}
+
+fn render(
+    app: &App,
+    req: &Req,
+    s: Option<&Session>,
+    status: u16,
+    error: Option<&str>,
+    confirm: Option<(String, String, i64, i64)>,
+) -> Outcome {
+    let conn = app.db.read()?;
+    let c = match s {
+        Some(s) => cart::view_of(&conn, &owner(s))?,
+        None => cart::Cart::default(),
+    };
+    drop(conn);
+    if !c.notice.is_empty() {
+        app.db.write_tx(|tx| cart::clear_notice(tx, c.id))?;
+    }
+    let params = Params::parse(req.query());
+    let added = params
+        .get("added")
+        .and_then(|v| v.parse::<i64>().ok())
+        .and_then(|v| c.lines.iter().find(|l| l.variant_id == v))
+        .map(|l| l.title.clone());
+    let caps = app.cfg().cart.clone();
+    let mut resp = with_ctx(app, req, "", |ctx| {
+        html_page(
+            status,
+            views::bag(
+                ctx,
+                &views::BagPage {
+                    cart: &c,
+                    csrf: s.map(|s| s.csrf.as_str()),
+                    error,
+                    added: added.as_deref(),
+                    confirm,
+                    max_line_quantity: caps.max_line_quantity,
+                },
+            ),
+        )
+    })?;
+    resp.set_header("Cache-Control", "no-store");
+    count_cookie(&mut resp, c.units());
+    Ok(resp)
+}
+
+/// GET /cart. With `?variant=&qty=` (the product form without JavaScript) it asks to
+/// confirm the add, which needs a session for the form's CSRF token.
+pub fn page(app: &App, req: &Req) -> Outcome {
+    let params = Params::parse(req.query());
+    let variant = params.get("variant").and_then(|v| v.parse::<i64>().ok());
+    let Some(variant) = variant else {
+        let s = session::current(app, req)?;
+        return render(app, req, s.as_ref(), 200, None, None);
+    };
+    let qty = params
+        .get("qty")
+        .and_then(|q| q.parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let product = catalog::product_of_variant(&*app.db.read()?, variant)?;
+    let confirm = product.and_then(|p| {
+        let v = p.variants.iter().find(|v| v.id == variant)?;
+        Some((p.title.clone(), v.options.join(" / "), variant, qty))
+    });
+    let (s, token) = session::ensure(app, req)?;
+    let mut resp = render(app, req, Some(&s), 200, None, confirm)?;
+    if let Some(t) = token {
+        session::set_cookie(app, &mut resp, &t);
+    }
+    Ok(resp)
+}
+
+/// GET /cart/token: the session's CSRF token for the product page's script (a session is
+/// made here, at the first add, not on page views).
+pub fn token(app: &App, req: &Req) -> Outcome {
+    let (s, token) = session::ensure(app, req)?;
+    let mut resp = Resp::json(200, &serde_json::json!({ "csrf": s.csrf }));
+    resp.set_header("Cache-Control", "no-store");
+    if let Some(t) = token {
+        session::set_cookie(app, &mut resp, &t);
+    }
+    Ok(resp)
+}
+
+fn number(f: &Params, key: &str) -> Result<i64> {
+    f.get(key)
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .ok_or_else(|| Error::bad_request("Please choose an item and a quantity."))
+}
+
+/// POST /cart/add | /cart/update | /cart/remove.
+pub fn change(app: &App, req: &Req, what: &str) -> Outcome {
+    let f = form(req)?;
+    let s = session::current(app, req)?;
+    check_csrf(s.as_ref(), &f)?;
+    let s = s.ok_or_else(|| Error::bad_request("Your session has expired."))?;
+    let now = crate::db::now();
+    let caps = app.cfg().cart.clone();
+    let result = (|| {
+        let variant = number(&f, "variant")?;
+        let qty = if what == "remove" {
+            0
+        } else {
+            number(&f, "qty")?
+        };
+        let mode = if what == "add" { Mode::Add } else { Mode::Set };
+        app.db.write_tx(|tx| {
+            let id = cart::ensure(tx, &owner(&s), now)?;
+            cart::put(tx, id, variant, qty, mode, &caps, now)?;
+            Ok(variant)
+        })
+    })();
+    match result {
+        Ok(variant) => {
+            let units = cart::view_of(&*app.db.read()?, &owner(&s))?.units();
+            let target = if what == "add" {
+                format!("/cart?added={variant}")
+            } else {
+                "/cart".to_string()
+            };
+            let mut resp = Resp::redirect(&target);
+            count_cookie(&mut resp, units);
+            Ok(resp)
+        }
+        Err(e) if cart::is_refusal(&e) => {
+            render(app, req, Some(&s), e.status(), Some(&e.public), None)
+        }
+        Err(e) => Err(e),
+    }
+}

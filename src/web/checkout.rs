@@ -1,0 +1,215 @@
+//! The checkout page: GET shows the form prefilled (account, default address) with a fresh
+//! idempotency key; POST with `action=update` re-prices on the server and shows the page
+//! again (so it all works without JavaScript); POST `place` (the default) places the order
+//! in one transaction and goes to the order's page. Short stock, a bad coupon or a method
+//! not open here keep the shopper on this page with the problem named and nothing written.
+
+use super::cart::{count_cookie, owner};
+use super::session::{self, check_csrf, form};
+use super::{Outcome, html_page, with_ctx};
+use crate::app::App;
+use crate::error::{Error, Kind};
+use crate::http::query::Params;
+use crate::http::{Req, Resp};
+use crate::shop::checkout::{self, Buyer, Input};
+use crate::shop::lifecycle::Method;
+use crate::shop::pricing::{self, Ask};
+use crate::shop::sessions::Session;
+use crate::shop::{accounts, addresses, cart, orders};
+use crate::views::cart::{self as views, Form};
+
+/// The country to assume before the shopper types one: the region of the store's locale
+/// ("en-IN" → "IN").
+fn default_country(app: &App) -> String {
+    let locale = app.cfg().store.locale.clone();
+    locale
+        .rsplit_once('-')
+        .map(|(_, r)| r.to_uppercase())
+        .filter(|r| r.len() == 2)
+        .unwrap_or_default()
+}
+
+fn prefill(app: &App, s: &Session) -> Result<Form, Error> {
+    let mut f = Form {
+        country: default_country(app),
+        method: "cod".into(),
+        idempotency_key: crate::crypto::token(),
+        ..Form::default()
+    };
+    if let Some(cid) = s.customer_id {
+        let conn = app.db.read()?;
+        if let Some(me) = accounts::by_id(&conn, cid)? {
+            f.email = me.email;
+            f.name = me.name;
+            f.phone = me.phone;
+            f.email_locked = true;
+        }
+        if let Some(a) = addresses::list(&conn, cid)?
+            .into_iter()
+            .find(|a| a.is_default)
+        {
+            f.name = a.name;
+            f.phone = a.phone;
+            f.line1 = a.line1;
+            f.line2 = a.line2;
+            f.city = a.city;
+            f.region = a.region;
+            f.postal_code = a.postal_code;
+            f.country = a.country;
+        }
+    }
+    Ok(f)
+}
+
+fn from_post(p: &Params, s: &Session, app: &App) -> Result<Form, Error> {
+    let g = |k: &str| p.get(k).unwrap_or("").to_string();
+    let mut f = Form {
+        email: g("email"),
+        name: g("name"),
+        phone: g("phone"),
+        line1: g("line1"),
+        line2: g("line2"),
+        city: g("city"),
+        region: g("region"),
+        postal_code: g("postal_code"),
+        country: g("country").trim().to_uppercase(),
+        method: g("method"),
+        coupon: g("coupon").trim().to_uppercase(),
+        note: g("note"),
+        idempotency_key: g("idempotency_key"),
+        email_locked: false,
+    };
+    if let Some(cid) = s.customer_id
+        && let Some(me) = accounts::by_id(&*app.db.read()?, cid)?
+    {
+        // A signed-in customer orders as their account; the field is not editable.
+        f.email = me.email;
+        f.email_locked = true;
+    }
+    Ok(f)
+}
+
+fn render(
+    app: &App,
+    req: &Req,
+    s: &Session,
+    f: &Form,
+    status: u16,
+    error: Option<&str>,
+) -> Outcome {
+    let cfg = app.cfg();
+    let conn = app.db.read()?;
+    let c = cart::view_of(&conn, &owner(s))?;
+    if c.lines.is_empty() {
+        return Ok(Resp::redirect("/cart"));
+    }
+    let quote = pricing::quote(
+        &conn,
+        &cfg,
+        &Ask {
+            subtotal: c.subtotal(),
+            country: &f.country,
+            region: &f.region,
+            method: Method::parse(&f.method),
+            coupon: &f.coupon,
+            email: &f.email,
+        },
+        crate::db::now(),
+    )?;
+    drop(conn);
+    let p = &cfg.payments;
+    let bank_summary = p
+        .bank_transfer
+        .then(|| format!("To {} at {}.", p.bank_account_name, p.bank_name));
+    let mut resp = with_ctx(app, req, "", |ctx| {
+        html_page(
+            status,
+            views::checkout(
+                ctx,
+                &views::CheckoutPage {
+                    cart: &c,
+                    quote: &quote,
+                    form: f,
+                    csrf: &s.csrf,
+                    error,
+                    bank_summary,
+                },
+            ),
+        )
+    })?;
+    resp.set_header("Cache-Control", "no-store");
+    Ok(resp)
+}
+
+/// GET /checkout.
+pub fn page(app: &App, req: &Req) -> Outcome {
+    let Some(s) = session::current(app, req)? else {
+        return Ok(Resp::redirect("/cart"));
+    };
+    let f = prefill(app, &s)?;
+    let cart_id = cart::find(&*app.db.read()?, &owner(&s))?;
+    if let Some(id) = cart_id {
+        let now = crate::db::now();
+        app.db.write_tx(|tx| {
+            orders::funnel_once(tx, "checkout_started", &format!("cart/{id}"), now)
+        })?;
+    }
+    render(app, req, &s, &f, 200, None)
+}
+
+/// POST /checkout.
+pub fn submit(app: &App, req: &Req) -> Outcome {
+    let p = form(req)?;
+    let s = session::current(app, req)?;
+    check_csrf(s.as_ref(), &p)?;
+    let s = s.ok_or_else(|| Error::bad_request("Your session has expired."))?;
+    let f = from_post(&p, &s, app)?;
+    if p.get("action") == Some("update") {
+        return render(app, req, &s, &f, 200, None);
+    }
+    let input = Input {
+        email: f.email.clone(),
+        name: f.name.clone(),
+        phone: f.phone.clone(),
+        line1: f.line1.clone(),
+        line2: f.line2.clone(),
+        city: f.city.clone(),
+        region: f.region.clone(),
+        postal_code: f.postal_code.clone(),
+        country: f.country.clone(),
+        method: f.method.clone(),
+        coupon: f.coupon.clone(),
+        note: f.note.clone(),
+        idempotency_key: f.idempotency_key.clone(),
+    };
+    let cfg = app.cfg();
+    let now = crate::db::now();
+    let buyer = match s.customer_id {
+        Some(c) => Buyer::Customer(c),
+        None => Buyer::Guest,
+    };
+    let result = app.db.write_tx(|tx| {
+        let cart_id = cart::ensure(tx, &owner(&s), now)?;
+        checkout::place(tx, &cfg, &app.hmac, cart_id, buyer, &input, now)
+    });
+    match result {
+        Ok(placed) => {
+            app.mail_wake().notify();
+            let mut resp = Resp::redirect(&format!(
+                "/orders/{}?token={}",
+                placed.number, placed.access_token
+            ));
+            count_cookie(&mut resp, 0);
+            Ok(resp)
+        }
+        Err(e)
+            if matches!(
+                e.kind,
+                Kind::BadRequest | Kind::Conflict | Kind::Unprocessable | Kind::NotFound
+            ) =>
+        {
+            render(app, req, &s, &f, e.status(), Some(&e.public))
+        }
+        Err(e) => Err(e),
+    }
+}
