@@ -183,7 +183,7 @@ impl Web {
                 "error {} {} {}: {}",
                 req.request_id,
                 req.method(),
-                req.path(),
+                crate::http::server::redact(req.path()),
                 err
             );
         }
