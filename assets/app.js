@@ -7,6 +7,21 @@
   var m = document.cookie.match(/(?:^|; )bq_cart=(\d+)/);
   var bag = document.querySelector(".cart-link");
   if (bag && m && m[1] !== "0") bag.textContent = "Bag (" + m[1] + ")";
+  // Checkout: the totals come from the server, so a change of payment method, country or
+  // region re-asks it (the same POST the "Update" buttons make without JavaScript).
+  var checkout = document.querySelector(".checkout-form");
+  if (checkout) {
+    checkout.addEventListener("change", function (e) {
+      var name = e.target && e.target.name;
+      if (name !== "method" && name !== "country" && name !== "region") return;
+      var action = document.createElement("input");
+      action.type = "hidden";
+      action.name = "action";
+      action.value = "update";
+      checkout.appendChild(action);
+      checkout.submit();
+    });
+  }
   // Wide screens show the listing filters open; phones keep them folded.
   var filters = document.querySelector(".filters details");
   if (filters && window.matchMedia("(min-width: 900px)").matches) filters.open = true;

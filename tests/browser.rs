@@ -200,3 +200,156 @@ fn shopper_signs_in_with_the_emailed_code() {
     assert!(text.contains("this device"), "{text}");
     shot(&tab, "account.png");
 }
+
+/// The issue's story in a real browser: a guest buys with bank transfer and uploads a
+/// screenshot of the transfer; the owner opens the order in the admin, looks at the proof
+/// and verifies it; the shopper's order page then says the order is confirmed and paid.
+#[test]
+fn guest_pays_by_bank_transfer_and_the_owner_verifies_the_proof() {
+    let s = common::Store::demo();
+    let db = &s.app().db;
+    let now = boutique::db::now();
+    let owner_link = db
+        .write_tx(|tx| {
+            let c = boutique::shop::accounts::find_or_create(tx, "owner@example.com", now)?;
+            boutique::shop::accounts::set_role(tx, c.id, "owner")?;
+            boutique::shop::signin::issue_link(tx, "owner@example.com", "/admin/orders", now)
+        })
+        .unwrap();
+
+    // The shopper.
+    let b = browser(1280, 900);
+    let tab = b.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(20));
+    tab.navigate_to(&format!("{}/p/kantha-cushion-cover", s.url))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    tab.wait_for_element("#add").unwrap().click().unwrap();
+    tab.wait_for_element("#checkout").unwrap();
+    shot(&tab, "bag-desktop.png");
+    tab.find_element("#checkout").unwrap().click().unwrap();
+    tab.wait_for_element("#place").unwrap();
+    for (name, value) in [
+        ("email", "meera@example.com"),
+        ("phone", "+91 98450 12345"),
+        ("name", "Meera Iyer"),
+        ("line1", "4 Residency Road"),
+        ("city", "Bengaluru"),
+        ("postal_code", "560025"),
+        ("region", "Karnataka"),
+    ] {
+        tab.find_element(&format!("input[name={name}]"))
+            .unwrap()
+            .click()
+            .unwrap();
+        tab.type_str(value).unwrap();
+    }
+    tab.find_element("input[value=bank_transfer]")
+        .unwrap()
+        .click()
+        .unwrap();
+    // Choosing the method re-prices on the server: the COD fee leaves the totals.
+    let start = std::time::Instant::now();
+    while tab
+        .evaluate(
+            "!!document.querySelector('#t-cod') || !document.querySelector('input[value=bank_transfer]:checked')",
+            false,
+        )
+        .ok()
+        .and_then(|r| r.value)
+        .and_then(|v| v.as_bool())
+        != Some(false)
+    {
+        assert!(start.elapsed() < Duration::from_secs(15), "checkout re-priced");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tab.wait_for_element("#place").unwrap();
+    shot(&tab, "checkout-desktop.png");
+    tab.find_element("#place").unwrap().click().unwrap();
+    tab.wait_for_element("#order-status[data-status=pending_payment]")
+        .unwrap();
+    let order_url = tab.get_url();
+    let text = tab.find_element("main").unwrap().get_inner_text().unwrap();
+    assert!(
+        text.contains("50200012345678"),
+        "bank details shown: {text}"
+    );
+    shot(&tab, "order-pending-payment.png");
+
+    // A real picture of "the transfer".
+    let png = {
+        let img = image::RgbImage::from_fn(360, 640, |x, y| {
+            image::Rgb([(x % 255) as u8, (y % 255) as u8, 180])
+        });
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("transfer.png");
+    std::fs::write(&file, png).unwrap();
+    tab.find_element("input[type=file][name=proof]")
+        .unwrap()
+        .set_input_files(&[file.to_str().unwrap()])
+        .unwrap();
+    tab.find_element(".proof-form button")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.wait_for_element("#order-status[data-status=awaiting_verification]")
+        .unwrap();
+    shot(&tab, "order-proof-uploaded.png");
+
+    // The owner, in another browser (own cookies).
+    let ob = browser(1280, 1000);
+    let otab = ob.new_tab().unwrap();
+    otab.set_default_timeout(Duration::from_secs(20));
+    otab.navigate_to(&format!(
+        "{}/account/sign-in/link?token={owner_link}",
+        s.url
+    ))
+    .unwrap()
+    .wait_until_navigated()
+    .unwrap();
+    otab.wait_for_element("table.orders").unwrap();
+    shot(&otab, "admin-orders.png");
+    otab.find_element("table.orders a")
+        .unwrap()
+        .click()
+        .unwrap();
+    otab.wait_for_element("img.proof").unwrap();
+    // The proof image really loads (served to staff).
+    let loaded = otab
+        .evaluate(
+            "new Promise(r => { const i = document.querySelector('img.proof'); if (i.complete) r(i.naturalWidth); else i.onload = () => r(i.naturalWidth); })",
+            true,
+        )
+        .unwrap()
+        .value
+        .unwrap();
+    assert_eq!(
+        loaded.as_i64(),
+        Some(360),
+        "the proof is shown to the owner"
+    );
+    shot(&otab, "admin-order-proof.png");
+    otab.find_element("#verify").unwrap().click().unwrap();
+    otab.wait_for_element("#admin-status[data-status=confirmed]")
+        .unwrap();
+
+    // Back to the shopper: confirmed and paid.
+    tab.navigate_to(&order_url)
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    tab.wait_for_element("#order-status[data-status=confirmed]")
+        .unwrap();
+    let paid = tab
+        .find_element("#payment-status")
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
+    assert_eq!(paid, "Paid");
+    shot(&tab, "order-confirmed.png");
+}
