@@ -392,6 +392,19 @@ fn json_api_products_product_categories_and_openapi() {
     for path in ["/products", "/products/{slug}", "/categories"] {
         assert!(doc["paths"][path]["get"].is_object(), "{path}");
     }
+    // Carts, checkout and orders too (checked in depth in tests/checkout_api.rs).
+    for (path, method) in [
+        ("/carts", "post"),
+        ("/carts/{token}", "get"),
+        ("/carts/{token}/items", "post"),
+        ("/carts/{token}/items/{variant_id}", "patch"),
+        ("/carts/{token}/items/{variant_id}", "delete"),
+        ("/carts/{token}/checkout", "post"),
+        ("/orders/{number}", "get"),
+        ("/orders/{number}/payment-proof", "post"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path}");
+    }
     let p = s.get("/healthz");
     assert_eq!(p.status, 200);
     assert_eq!(p.text(), "ok");

@@ -117,10 +117,13 @@ fn not_found() -> Error {
 }
 
 fn order_by_bearer(app: &App, req: &Req, number: &str) -> Result<i64> {
+    // The scheme is case-insensitive (RFC 9110 §11.1): "bearer <token>" is as good.
     let token = req
         .header("authorization")
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::trim)
+        .and_then(|h| h.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
+        .filter(|t| !t.is_empty())
         .ok_or_else(|| {
             Error::new(
                 Kind::Unauthorized,

@@ -1,16 +1,18 @@
 //! The OpenAPI 3.1 description of the JSON API, built as data so it always parses and can
-//! be checked by tests against the routes that really answer.
+//! be checked by tests against the routes that really answer: the catalog (read-only), API
+//! carts behind their bearer token (the token in the path), checkout with an
+//! `Idempotency-Key`, and orders reached with `Authorization: Bearer <access_token>`.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 pub fn document(base_url: &str, store_name: &str) -> String {
     let err = json!({"$ref": "#/components/responses/Error"});
-    let doc = json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": format!("{store_name} API"),
             "version": "1",
-            "description": "Catalog API of a boutique store. Money is an integer in minor units of `currency` (e.g. paise for INR)."
+            "description": "API of a boutique store: catalog, carts, checkout and orders. Money is an integer in minor units of `currency` (e.g. paise for INR); every price and total is computed by the server, and money fields sent by a client are ignored. Errors are `{\"error\": {\"code\", \"message\", \"request_id\", \"details\"?}}` with a 4xx/5xx status."
         },
         "servers": [{"url": format!("{base_url}/api/v1")}],
         "paths": {
@@ -93,12 +95,280 @@ pub fn document(base_url: &str, store_name: &str) -> String {
                     "position": {"type": "integer"}, "product_count": {"type": "integer"}, "url": {"type": "string"}}},
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                     "type": "object", "required": ["code", "message", "request_id"], "properties": {
-                        "code": {"type": "string"}, "message": {"type": "string"}, "request_id": {"type": "string"}}}}}
+                        "code": {"type": "string", "description": "bad_request, unauthorized, not_found, conflict, idempotency_key_reused, payload_too_large, unsupported_media_type, ..."},
+                        "message": {"type": "string", "description": "A sentence safe to show the shopper."},
+                        "request_id": {"type": "string"},
+                        "details": {"type": "object", "description": "Structured facts, e.g. `short` on a 409 at checkout."}}}}}
+            },
+            "securitySchemes": {
+                "orderToken": {"type": "http", "scheme": "bearer", "description": "The order's `access_token` from the checkout response."}
             },
             "responses": {
                 "Error": {"description": "Error envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             }
         }
     });
+    // The cart and order parts are built apart (one json! of it all is past the macro's
+    // recursion limit) and merged in.
+    if let Some(p) = doc["paths"].as_object_mut() {
+        p.extend(cart_and_order_paths(&err));
+    }
+    if let Some(c) = doc["components"]["schemas"].as_object_mut() {
+        c.extend(cart_and_order_schemas());
+    }
     serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// The paths of API carts, checkout and orders (DESIGN §7).
+fn cart_and_order_paths(err: &Value) -> Vec<(String, Value)> {
+    let cart_ok = |what: &str| {
+        json!({"description": what, "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/Cart"}}}})
+    };
+    let token = json!({"name": "token", "in": "path", "required": true, "schema": {"type": "string"},
+        "description": "The cart token from `POST /carts`: a bearer capability, keep it secret."});
+    let variant = json!({"name": "variant_id", "in": "path", "required": true, "schema": {"type": "integer"}});
+    let number = json!({"name": "number", "in": "path", "required": true, "schema": {"type": "string"},
+        "description": "The order number, e.g. BQ-10001."});
+    let order_ok = |what: &str| {
+        json!({"description": what, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["order"],
+            "properties": {"order": {"$ref": "#/components/schemas/Order"}}}}}})
+    };
+    // An error response whose cause is worth spelling out for this operation.
+    let because = |why: &str| {
+        json!({"description": why, "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/Error"}}}})
+    };
+    let paths = vec![
+        (
+            "/carts",
+            json!({"post": {
+                "operationId": "createCart",
+                "summary": "A new empty cart; its token is the only way to reach it",
+                "responses": {
+                    "201": {"description": "The cart was made",
+                        "headers": {"Location": {"schema": {"type": "string"}, "description": "/api/v1/carts/{token}"}},
+                        "content": {"application/json": {"schema": {
+                            "type": "object", "required": ["token"],
+                            "properties": {"token": {"type": "string"}}}}}}
+                }
+            }}),
+        ),
+        (
+            "/carts/{token}",
+            json!({"get": {
+                "operationId": "getCart",
+                "summary": "The cart, re-priced from today's catalog; lines that cannot be bought as they are carry a problem",
+                "parameters": [token],
+                "responses": {"200": cart_ok("The cart"), "404": err}
+            }}),
+        ),
+        (
+            "/carts/{token}/items",
+            json!({"post": {
+                "operationId": "addCartItem",
+                "summary": "Adds units of a variant (to what the cart already holds)",
+                "parameters": [token],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["variant_id"],
+                    "properties": {
+                        "variant_id": {"type": "integer"},
+                        "quantity": {"type": "integer", "minimum": 1, "default": 1}}}}}},
+                "responses": {
+                    "200": cart_ok("The cart after the change"),
+                    "400": because("Not a JSON object, wrong types, a quantity over the per-line cap, or more distinct lines than a cart holds"),
+                    "404": err,
+                    "409": because("More than the stock (details: variant_id, available), or the item is no longer sold"),
+                    "415": err
+                }
+            }}),
+        ),
+        (
+            "/carts/{token}/items/{variant_id}",
+            json!({
+                "patch": {
+                    "operationId": "setCartItem",
+                    "summary": "Sets the line to exactly this quantity; 0 removes it",
+                    "parameters": [token, variant],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["quantity"],
+                        "properties": {"quantity": {"type": "integer", "minimum": 0}}}}}},
+                    "responses": {"200": cart_ok("The cart after the change"), "400": err, "404": err, "409": err, "415": err}
+                },
+                "delete": {
+                    "operationId": "removeCartItem",
+                    "summary": "Removes the line (a no-op when the cart does not hold it)",
+                    "parameters": [token, variant],
+                    "responses": {"200": cart_ok("The cart after the change"), "404": err}
+                }
+            }),
+        ),
+        (
+            "/carts/{token}/checkout",
+            json!({"post": {
+                "operationId": "checkout",
+                "summary": "Places the cart as an order, in one transaction: prices, stock, coupon, order",
+                "description": "The same Idempotency-Key with the same body returns the same order (with `Idempotent-Replayed: true`), never a second one; with a different body it is refused (422). Any short line rolls the whole order back.",
+                "parameters": [token, {"name": "Idempotency-Key", "in": "header", "required": true,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "description": "A fresh random value per order attempt; resend it on retry."}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/CheckoutRequest"}}}},
+                "responses": {
+                    "201": {
+                        "description": "The order (or, on replay, the order this key placed); `access_token` is returned only here",
+                        "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]},
+                            "description": "Present when this is a replay of an earlier request."}},
+                        "content": {"application/json": {"schema": {
+                            "type": "object", "required": ["order"],
+                            "properties": {"order": {"$ref": "#/components/schemas/Order"}}}}}},
+                    "400": because("Missing Idempotency-Key, invalid fields, empty cart, an address no zone ships to, a coupon that does not apply, a payment method not open for this order (with the reason)"),
+                    "404": err,
+                    "409": {"description": "Not enough stock (`error.details.short` names every short variant), an item no longer sold, or the coupon was just used up", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ShortStockError"}}}},
+                    "415": err,
+                    "422": because("This Idempotency-Key was already used with a different body")
+                }
+            }}),
+        ),
+        (
+            "/orders/{number}",
+            json!({"get": {
+                "operationId": "getOrder",
+                "summary": "The order with its lines, totals, payment instructions and timeline",
+                "security": [{"orderToken": []}],
+                "parameters": [number],
+                "responses": {
+                    "200": order_ok("The order"),
+                    "401": because("No `Authorization: Bearer` header"),
+                    "404": because("No such order, or the token is not this order's")
+                }
+            }}),
+        ),
+        (
+            "/orders/{number}/payment-proof",
+            json!({"post": {
+                "operationId": "uploadPaymentProof",
+                "summary": "Uploads the proof of a bank transfer; the order then awaits verification",
+                "description": "The file's type is decided by its bytes (JPEG, PNG, WebP or PDF); markup, scripts or data hidden after the picture are refused. The file is stored under a name the server makes.",
+                "security": [{"orderToken": []}],
+                "parameters": [number],
+                "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["proof"],
+                    "properties": {"proof": {"type": "string", "contentMediaType": "application/octet-stream"}}}}}},
+                "responses": {
+                    "201": order_ok("The order, now awaiting verification"),
+                    "400": because("No `proof` field, an empty or damaged file"),
+                    "401": err,
+                    "404": err,
+                    "409": because("The order takes no proof in its state (e.g. cash on delivery, already paid)"),
+                    "413": because("Larger than [payments] proof_max_mb"),
+                    "415": because("Not a JPEG, PNG, WebP or PDF by its bytes, or carrying markup, scripts or a second payload")
+                }
+            }}),
+        ),
+    ];
+    paths.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// The schemas of carts, checkout requests, orders and the 409 of short stock.
+fn cart_and_order_schemas() -> Vec<(String, Value)> {
+    let schemas = vec![
+        (
+            "ShortVariant",
+            json!({"type": "object", "required": ["variant_id", "sku", "requested", "available"], "properties": {
+            "variant_id": {"type": "integer"}, "sku": {"type": "string"},
+            "requested": {"type": "integer"}, "available": {"type": "integer"}}}),
+        ),
+        (
+            "ShortStockError",
+            json!({"allOf": [{"$ref": "#/components/schemas/Error"}, {"type": "object", "properties": {"error": {
+            "type": "object", "properties": {"details": {"type": "object", "properties": {
+                "short": {"type": "array", "items": {"$ref": "#/components/schemas/ShortVariant"}}}}}}}}]}),
+        ),
+        (
+            "CartLine",
+            json!({"type": "object", "required": ["variant_id", "sku", "quantity", "unit_price", "line_total", "available"], "properties": {
+            "variant_id": {"type": "integer"}, "product": {"type": "string", "description": "Product slug."},
+            "title": {"type": "string"}, "options": {"type": "array", "items": {"type": "string"}},
+            "sku": {"type": "string"}, "quantity": {"type": "integer"},
+            "unit_price": {"$ref": "#/components/schemas/Money"},
+            "line_total": {"$ref": "#/components/schemas/Money"},
+            "available": {"type": "integer"},
+            "problem": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["code", "message"], "properties": {
+                "code": {"type": "string", "enum": ["unavailable", "sold_out", "short"]},
+                "available": {"type": "integer"}, "message": {"type": "string"}}}]}}}),
+        ),
+        (
+            "Cart",
+            json!({"type": "object", "required": ["token", "currency", "lines", "subtotal", "units"], "properties": {
+            "token": {"type": "string"}, "currency": {"type": "string"},
+            "lines": {"type": "array", "items": {"$ref": "#/components/schemas/CartLine"}},
+            "subtotal": {"$ref": "#/components/schemas/Money"}, "units": {"type": "integer"}}}),
+        ),
+        (
+            "Address",
+            json!({"type": "object", "required": ["line1", "city", "postal_code", "country"], "properties": {
+            "line1": {"type": "string", "maxLength": 120}, "line2": {"type": "string", "maxLength": 120},
+            "city": {"type": "string", "maxLength": 80}, "region": {"type": "string", "maxLength": 80},
+            "postal_code": {"type": "string", "maxLength": 12},
+            "country": {"type": "string", "minLength": 2, "maxLength": 2, "description": "ISO 3166-1 alpha-2, e.g. IN."}}}),
+        ),
+        (
+            "CheckoutRequest",
+            json!({"type": "object", "required": ["email", "name", "phone", "address", "payment_method"], "properties": {
+            "email": {"type": "string", "format": "email"},
+            "name": {"type": "string", "maxLength": 80},
+            "phone": {"type": "string", "maxLength": 24},
+            "address": {"$ref": "#/components/schemas/Address"},
+            "payment_method": {"type": "string", "enum": ["cod", "bank_transfer", "razorpay", "stripe"]},
+            "coupon": {"type": "string"},
+            "note": {"type": "string", "maxLength": 500}},
+            "description": "Nothing about money is read: prices, totals and discounts are computed by the server."}),
+        ),
+        (
+            "OrderLine",
+            json!({"type": "object", "required": ["title", "sku", "unit_price", "quantity", "line_total"], "properties": {
+            "variant_id": {"type": ["integer", "null"]}, "title": {"type": "string"}, "options": {"type": "string"},
+            "sku": {"type": "string"}, "unit_price": {"$ref": "#/components/schemas/Money"},
+            "quantity": {"type": "integer"}, "line_total": {"$ref": "#/components/schemas/Money"},
+            "returned": {"type": "integer"}}}),
+        ),
+        (
+            "Totals",
+            json!({"type": "object", "required": ["subtotal", "discount", "shipping", "cod_fee", "total", "refunded"], "properties": {
+            "subtotal": {"$ref": "#/components/schemas/Money"}, "discount": {"$ref": "#/components/schemas/Money"},
+            "shipping": {"$ref": "#/components/schemas/Money"}, "cod_fee": {"$ref": "#/components/schemas/Money"},
+            "total": {"$ref": "#/components/schemas/Money"}, "refunded": {"$ref": "#/components/schemas/Money"}}}),
+        ),
+        (
+            "Order",
+            json!({"type": "object", "required": ["number", "status", "payment_status", "payment_method", "currency", "lines", "totals"], "properties": {
+            "number": {"type": "string"},
+            "status": {"type": "string", "enum": ["pending_payment", "awaiting_verification", "confirmed", "processing", "shipped", "delivered", "cancelled", "returned"]},
+            "payment_status": {"type": "string", "enum": ["unpaid", "paid", "partially_refunded", "refunded"]},
+            "payment_method": {"type": "string", "enum": ["cod", "bank_transfer", "razorpay", "stripe"]},
+            "currency": {"type": "string"}, "email": {"type": "string"}, "name": {"type": "string"}, "phone": {"type": "string"},
+            "address": {"$ref": "#/components/schemas/Address"},
+            "lines": {"type": "array", "items": {"$ref": "#/components/schemas/OrderLine"}},
+            "totals": {"$ref": "#/components/schemas/Totals"},
+            "coupon": {"type": ["string", "null"]},
+            "pay_by": {"type": ["integer", "null"], "description": "Unix time after which an unpaid order expires."},
+            "tracking": {"type": ["object", "null"], "properties": {
+                "carrier": {"type": "string"}, "number": {"type": "string"}, "url": {"type": "string"}}},
+            "proofs": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "status": {"type": "string"}, "reason": {"type": "string"}, "uploaded_at": {"type": "integer"}}}},
+            "events": {"type": "array", "items": {"type": "object", "properties": {
+                "at": {"type": "integer"}, "kind": {"type": "string"}, "from": {"type": ["string", "null"]},
+                "to": {"type": ["string", "null"]}, "note": {"type": "string"}}}},
+            "created_at": {"type": "integer"},
+            "url": {"type": "string", "description": "The order page; with the token only in the checkout response."},
+            "access_token": {"type": "string", "description": "Only in the checkout response: the bearer token for this order."},
+            "bank_transfer": {"type": "array", "items": {"type": "string"}, "description": "Bank-transfer orders: where and how to pay."}}}),
+        ),
+    ];
+    schemas
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
 }
