@@ -27,6 +27,8 @@ pub struct App {
     pub mail_wake: Arc<MailWake>,
     /// The server's HMAC key (one-time codes), loaded from the database at start.
     pub hmac: crate::crypto::Hmac,
+    /// In-memory rate limits (checkout attempts, proof uploads).
+    pub limits: crate::limits::Limiter,
 }
 
 impl App {
@@ -164,6 +166,7 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
         facets: VersionedMap::default(),
         mail_wake: Arc::new(MailWake::default()),
         hmac,
+        limits: crate::limits::Limiter::default(),
     });
     let watcher = match &path {
         Some(p) => match config::watch(p.clone(), handle_cfg) {

@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod limits;
 pub mod remote;
 pub mod shop;
 pub mod views;

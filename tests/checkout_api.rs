@@ -1316,3 +1316,54 @@ fn openapi_describes_every_cart_and_order_endpoint() {
         assert!(doc.pointer(ptr).is_some(), "dangling {r}");
     }
 }
+
+/// Checkout attempts per cart and proof uploads per order are rate limited: a clear 429
+/// with Retry-After, nothing written, other carts unaffected. And a used key sent from
+/// another cart never returns the first cart's order.
+#[test]
+fn checkout_attempts_and_uploads_are_rate_limited_and_keys_stay_with_their_cart() {
+    let s = Store::empty();
+    let v = product(&s, "limit-jar", 50_000, 1_000);
+    let cart = cart_with(&s, v, 1);
+    // Bad attempts (no email) count too: that is what a script probing would send.
+    let mut body = buyer("limit@example.com", "cod");
+    body["email"] = json!("");
+    for i in 0..30 {
+        let p = checkout(&s, &cart, &format!("bad-{i}"), &body);
+        assert_eq!(p.status, 400, "{}", p.text());
+    }
+    let p = checkout(&s, &cart, "one-more", &buyer("limit@example.com", "cod"));
+    assert_error(&p, 429, "rate_limited");
+    assert!(p.header("retry-after").is_some());
+    assert_eq!(count(&s, "SELECT count(*) FROM orders"), 0);
+    // Another cart is not affected; its key cannot fetch another cart's order.
+    let other = cart_with(&s, v, 1);
+    let order = place(
+        &s,
+        &other,
+        "shared-key",
+        &buyer("limit@example.com", "bank_transfer"),
+    );
+    let third = cart_with(&s, v, 1);
+    let p = checkout(
+        &s,
+        &third,
+        "shared-key",
+        &buyer("limit@example.com", "bank_transfer"),
+    );
+    assert_error(&p, 422, "idempotency_key_reused");
+    assert!(!p.text().contains(order["access_token"].as_str().unwrap()));
+    // Ten uploads an hour per order, then 429.
+    let picture = png(8, 8);
+    for _ in 0..10 {
+        let p = upload(&s, &order, "t.png", &picture);
+        assert_eq!(p.status, 201, "{}", p.text());
+    }
+    let p = upload(&s, &order, "t.png", &picture);
+    assert_error(&p, 429, "rate_limited");
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM payment_proofs"),
+        10,
+        "the refused upload stored nothing"
+    );
+}

@@ -10,7 +10,9 @@ fn every_sql_constant_prepares_against_the_schema() {
     let db = Db::open(&dir.path().join("store.db"), Sync::Normal, 2).unwrap();
     let conn = db.read().unwrap();
     let mut all: Vec<String> = Vec::new();
-    use boutique::shop::{accounts, addresses, audit, cart, checkout, coupons, orders, sessions, signin};
+    use boutique::shop::{
+        accounts, addresses, audit, cart, checkout, coupons, orders, sessions, signin,
+    };
     for list in [
         catalog::sql::ALL,
         demo::sql::ALL,

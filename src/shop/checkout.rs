@@ -35,10 +35,13 @@ pub struct Input {
 }
 
 impl Input {
-    /// A fingerprint of the request, to tell a replay from a different order sent with a
-    /// used key.
-    fn fingerprint(&self) -> Vec<u8> {
+    /// A fingerprint of the request and of the cart it came from, to tell a replay from a
+    /// different order sent with a used key. The cart is part of it so that a key (which a
+    /// client may choose weakly) never hands one cart's order to another cart.
+    fn fingerprint(&self, cart_id: i64) -> Vec<u8> {
+        let cart = cart_id.to_string();
         let parts = [
+            &cart,
             &self.email,
             &self.name,
             &self.phone,
@@ -121,7 +124,7 @@ pub fn place(
     now: i64,
 ) -> Result<Placed> {
     check_key(&input.idempotency_key)?;
-    let fingerprint = input.fingerprint();
+    let fingerprint = input.fingerprint(cart_id);
     let existing: Option<(i64, String, Vec<u8>)> = tx
         .prepare_cached(sql::BY_KEY)?
         .query_row([&input.idempotency_key], |r| {

@@ -277,5 +277,11 @@ pub mod sql {
         "SELECT EXISTS (SELECT 1 FROM bak.sqlite_schema WHERE type = 'table' AND name = ?1)";
 
     /// Constants that run against the store's own schema.
-    pub const ALL: &[&str] = &[INTEGRITY, FOREIGN_KEYS, HAS_PROOFS_TABLE, PROOF_FILES, USER_TABLES];
+    pub const ALL: &[&str] = &[
+        INTEGRITY,
+        FOREIGN_KEYS,
+        HAS_PROOFS_TABLE,
+        PROOF_FILES,
+        USER_TABLES,
+    ];
 }

@@ -204,6 +204,7 @@ fn checkout(app: &App, req: &Req, token: &str) -> Outcome {
         idempotency_key: key.to_string(),
     };
     let id = cart_id(app, token)?;
+    super::checkout::limit_checkout(app, &format!("c{id}"))?;
     let cfg = app.cfg();
     let now = crate::db::now();
     let placed = app

@@ -141,6 +141,16 @@ fn render(
     Ok(resp)
 }
 
+/// Counts a checkout attempt of one bag (see crate::limits).
+pub fn limit_checkout(app: &App, key: &str) -> Result<(), Error> {
+    app.limits.hit(
+        &format!("checkout/{key}"),
+        crate::limits::CHECKOUT_PER_CART,
+        std::time::Duration::from_secs(600),
+        "Too many checkout attempts.",
+    )
+}
+
 /// GET /checkout.
 pub fn page(app: &App, req: &Req) -> Outcome {
     let Some(s) = session::current(app, req)? else {
@@ -188,9 +198,11 @@ pub fn submit(app: &App, req: &Req) -> Outcome {
         Some(c) => Buyer::Customer(c),
         None => Buyer::Guest,
     };
-    let result = app.db.write_tx(|tx| {
-        let cart_id = cart::ensure(tx, &owner(&s), now)?;
-        checkout::place(tx, &cfg, &app.hmac, cart_id, buyer, &input, now)
+    let result = limit_checkout(app, &format!("s{}", s.id)).and_then(|()| {
+        app.db.write_tx(|tx| {
+            let cart_id = cart::ensure(tx, &owner(&s), now)?;
+            checkout::place(tx, &cfg, &app.hmac, cart_id, buyer, &input, now)
+        })
     });
     match result {
         Ok(placed) => {

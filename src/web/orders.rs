@@ -181,6 +181,12 @@ pub fn upload_proof(app: &App, req: &Req, number: &str) -> Outcome {
 /// Judges, stores and attaches a proof (the API and the page share it). The file is
 /// removed again if the order refuses it.
 pub fn accept_proof(app: &App, order_id: i64, bytes: &[u8]) -> Result<()> {
+    app.limits.hit(
+        &format!("proof/{order_id}"),
+        crate::limits::PROOFS_PER_ORDER,
+        std::time::Duration::from_secs(3600),
+        "Too many uploads for this order.",
+    )?;
     let cfg = app.cfg();
     let stored = proofs::store(&app.data_dir, bytes, cfg.payments.proof_max_bytes)?;
     let now = crate::db::now();
