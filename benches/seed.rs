@@ -8,6 +8,7 @@
 //!
 //! Usage: `cargo bench --bench seed -- DATA_DIR [PRODUCTS]` (default 10000).
 
+use boutique::db::Tx;
 use boutique::db::{Db, Sync};
 use boutique::error::Result;
 use boutique::shop::catalog::{self, NewBanner, NewProduct, NewVariant};
@@ -380,7 +381,7 @@ fn seed(args: &Args) -> Result<()> {
 
 /// Inserts product `i` of `n` with its variants and photos; returns the variant count.
 fn product(
-    tx: &rusqlite::Transaction,
+    tx: &Tx,
     rng: &mut Rng,
     i: usize,
     n: usize,

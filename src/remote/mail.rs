@@ -137,6 +137,15 @@ impl Mailer {
         }
     }
 
+    /// Makes what `send` did durable before the worker records it as sent: for the file
+    /// transport, one fsync of the mail directory for the whole batch (the files themselves
+    /// were synced as they were written). Network transports have nothing to flush.
+    pub fn flush(&self) {
+        if let Mailer::File { dir, .. } = self {
+            crate::shop::ops::sync_dir(dir);
+        }
+    }
+
     /// Sends one email; `Ok` carries the provider's id when there is one (Resend's email
     /// id, the SMTP server's reply, the .eml file name). Blocking: call it from the worker.
     pub fn send(&self, m: &Outgoing) -> std::result::Result<Option<String>, SendError> {
@@ -152,7 +161,8 @@ impl Mailer {
                     .map(|b| format!("{b:02x}"))
                     .collect();
                 let name = format!("{}-{}-{tag}.eml", m.now, m.outbox_id);
-                crate::shop::ops::write_atomic(&dir.join(&name), &msg.formatted())
+                // The directory is synced once per batch (`flush`), not per file.
+                crate::shop::ops::write_atomic_then(&dir.join(&name), &msg.formatted(), false)
                     .map_err(|e| SendError::Retry(format!("write {name}: {e}")))?;
                 Ok(Some(name))
             }

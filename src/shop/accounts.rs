@@ -1,8 +1,9 @@
 //! Customers: found or created when an email is proven, with a role (customer, staff,
 //! owner) that decides access to the admin.
 
+use crate::db::Tx;
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Customer {
@@ -32,7 +33,7 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Customer> {
 }
 
 /// The customer with this (already normalised) email, created on first sign-in.
-pub fn find_or_create(tx: &Transaction, email: &str, now: i64) -> Result<Customer> {
+pub fn find_or_create(tx: &Tx, email: &str, now: i64) -> Result<Customer> {
     tx.prepare_cached(sql::INSERT_IGNORE)?
         .execute(params![email, now])?;
     Ok(tx.prepare_cached(sql::BY_EMAIL)?.query_row([email], row)?)
@@ -61,7 +62,7 @@ pub fn check_phone(phone: &str) -> Result<()> {
 }
 
 /// Checks and saves the name and phone a customer gives (both optional).
-pub fn update_profile(tx: &Transaction, id: i64, name: &str, phone: &str) -> Result<()> {
+pub fn update_profile(tx: &Tx, id: i64, name: &str, phone: &str) -> Result<()> {
     let name = name.trim();
     let phone = phone.trim();
     if name.chars().count() > 80 || name.chars().any(|c| c.is_control()) {
@@ -79,7 +80,7 @@ pub fn update_profile(tx: &Transaction, id: i64, name: &str, phone: &str) -> Res
 
 /// Moves customer `id` to a proven new address. Refused when another account already has
 /// it (the two accounts are not merged silently: the shopper signs in with that one).
-pub fn change_email(tx: &Transaction, id: i64, new_email: &str) -> Result<()> {
+pub fn change_email(tx: &Tx, id: i64, new_email: &str) -> Result<()> {
     let holder: Option<i64> = tx
         .prepare_cached(sql::ID_BY_EMAIL)?
         .query_row([new_email], |r| r.get(0))
@@ -98,7 +99,7 @@ pub fn change_email(tx: &Transaction, id: i64, new_email: &str) -> Result<()> {
 }
 
 /// Sets a role; `role` must be customer, staff or owner.
-pub fn set_role(tx: &Transaction, id: i64, role: &str) -> Result<()> {
+pub fn set_role(tx: &Tx, id: i64, role: &str) -> Result<()> {
     if !matches!(role, "customer" | "staff" | "owner") {
         return Err(Error::bad_request("A role is customer, staff or owner."));
     }
@@ -109,7 +110,7 @@ pub fn set_role(tx: &Transaction, id: i64, role: &str) -> Result<()> {
 
 /// The server's 32-byte HMAC secret, made on first use and kept in the database (so it
 /// survives restarts and travels with backups).
-pub fn hmac_key(tx: &Transaction) -> Result<Vec<u8>> {
+pub fn hmac_key(tx: &Tx) -> Result<Vec<u8>> {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     let existing: Option<String> = tx

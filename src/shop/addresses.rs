@@ -2,8 +2,9 @@
 //! default. Every read and write is scoped by the owner's id, so one customer can never see
 //! or change another's address (a foreign id simply is not found).
 
+use crate::db::Tx;
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Address {
@@ -93,7 +94,7 @@ pub fn get(c: &Connection, customer_id: i64, id: i64) -> Result<Option<Address>>
 }
 
 /// Adds an address; the first one (or one marked default) becomes the default.
-pub fn add(tx: &Transaction, customer_id: i64, a: &Address, now: i64) -> Result<i64> {
+pub fn add(tx: &Tx, customer_id: i64, a: &Address, now: i64) -> Result<i64> {
     let a = validate(a)?;
     let count: i64 = tx.query_row(sql::COUNT, [customer_id], |r| r.get(0))?;
     let make_default = a.is_default || count == 0;
@@ -126,7 +127,7 @@ fn not_found() -> Error {
     Error::not_found("There is no such address in your address book.")
 }
 
-pub fn update(tx: &Transaction, customer_id: i64, a: &Address) -> Result<()> {
+pub fn update(tx: &Tx, customer_id: i64, a: &Address) -> Result<()> {
     let a = validate(a)?;
     let n = tx.prepare_cached(sql::UPDATE)?.execute(params![
         a.name,
@@ -143,7 +144,7 @@ pub fn update(tx: &Transaction, customer_id: i64, a: &Address) -> Result<()> {
     if n == 0 { Err(not_found()) } else { Ok(()) }
 }
 
-pub fn delete(tx: &Transaction, customer_id: i64, id: i64) -> Result<()> {
+pub fn delete(tx: &Tx, customer_id: i64, id: i64) -> Result<()> {
     let was_default: Option<bool> = tx
         .prepare_cached(sql::IS_DEFAULT)?
         .query_row(params![id, customer_id], |r| r.get(0))
@@ -161,7 +162,7 @@ pub fn delete(tx: &Transaction, customer_id: i64, id: i64) -> Result<()> {
     Ok(())
 }
 
-pub fn set_default(tx: &Transaction, customer_id: i64, id: i64) -> Result<()> {
+pub fn set_default(tx: &Tx, customer_id: i64, id: i64) -> Result<()> {
     if get(tx, customer_id, id)?.is_none() {
         return Err(not_found());
     }

@@ -1,8 +1,9 @@
 //! The audit log: every admin write records who did what to which thing, with a short
 //! before → after summary, in the same transaction as the write.
 
+use crate::db::Tx;
 use crate::error::Result;
-use rusqlite::{Transaction, params};
+use rusqlite::params;
 
 /// The staff member acting (from the admin session).
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +38,7 @@ impl Actor {
 }
 
 pub fn record(
-    tx: &Transaction,
+    tx: &Tx,
     actor: &Actor,
     action: &str,
     target_type: &str,

@@ -7,8 +7,9 @@
 
 use crate::config::CartConfig;
 use crate::crypto;
+use crate::db::Tx;
 use crate::error::{Error, Kind, Result};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 /// Who a cart belongs to.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,7 +89,7 @@ pub fn find(c: &Connection, owner: &Owner) -> Result<Option<i64>> {
 }
 
 /// The cart of `owner`, made on first need.
-pub fn ensure(tx: &Transaction, owner: &Owner, now: i64) -> Result<i64> {
+pub fn ensure(tx: &Tx, owner: &Owner, now: i64) -> Result<i64> {
     if let Some(id) = find(tx, owner)? {
         return Ok(id);
     }
@@ -103,13 +104,13 @@ pub fn ensure(tx: &Transaction, owner: &Owner, now: i64) -> Result<i64> {
 }
 
 /// A new API cart; returns (token, cart id). Only the token's hash is stored.
-pub fn create_token_cart(tx: &Transaction, now: i64) -> Result<(String, i64)> {
+pub fn create_token_cart(tx: &Tx, now: i64) -> Result<(String, i64)> {
     let token = crypto::token();
     let id = ensure(tx, &Owner::Token(crypto::token_hash(&token).to_vec()), now)?;
     Ok((token, id))
 }
 
-fn sync_limits(tx: &Transaction, caps: &CartConfig) -> Result<()> {
+fn sync_limits(tx: &Tx, caps: &CartConfig) -> Result<()> {
     tx.prepare_cached(sql::SYNC_LIMITS)?
         .execute(params![caps.max_line_quantity, caps.max_lines as i64])?;
     Ok(())
@@ -154,7 +155,7 @@ pub enum Mode {
 /// unknown, withdrawn or sold-out variant, a quantity over the per-line cap or over the
 /// stock, a new line over the line cap. Returns the line's new quantity.
 pub fn put(
-    tx: &Transaction,
+    tx: &Tx,
     cart_id: i64,
     variant_id: i64,
     quantity: i64,
@@ -218,18 +219,18 @@ pub fn put(
     Ok(wanted)
 }
 
-pub fn remove(tx: &Transaction, cart_id: i64, variant_id: i64) -> Result<()> {
+pub fn remove(tx: &Tx, cart_id: i64, variant_id: i64) -> Result<()> {
     tx.prepare_cached(sql::DELETE_LINE)?
         .execute(params![cart_id, variant_id])?;
     Ok(())
 }
 
-pub fn clear(tx: &Transaction, cart_id: i64) -> Result<()> {
+pub fn clear(tx: &Tx, cart_id: i64) -> Result<()> {
     tx.prepare_cached(sql::CLEAR)?.execute([cart_id])?;
     Ok(())
 }
 
-fn touch(tx: &Transaction, cart_id: i64, now: i64) -> Result<()> {
+fn touch(tx: &Tx, cart_id: i64, now: i64) -> Result<()> {
     tx.prepare_cached(sql::TOUCH)?
         .execute(params![now, cart_id])?;
     Ok(())
@@ -295,7 +296,7 @@ pub fn view_of(c: &Connection, owner: &Owner) -> Result<Cart> {
 }
 
 /// Clears the one-time notice after it was shown.
-pub fn clear_notice(tx: &Transaction, cart_id: i64) -> Result<()> {
+pub fn clear_notice(tx: &Tx, cart_id: i64) -> Result<()> {
     tx.prepare_cached(sql::CLEAR_NOTICE)?.execute([cart_id])?;
     Ok(())
 }
@@ -305,7 +306,7 @@ pub fn clear_notice(tx: &Transaction, cart_id: i64) -> Result<()> {
 /// stock; withdrawn or sold-out items are dropped; lines over the cart cap are left out.
 /// What changed is kept as the cart's notice and returned.
 pub fn merge_on_sign_in(
-    tx: &Transaction,
+    tx: &Tx,
     session_id: i64,
     customer_id: i64,
     caps: &CartConfig,

@@ -2,8 +2,9 @@
 //! reading and writing them and the SQL that does it (in `mod sql` at the bottom). Every
 //! stock change made here also writes a stock-ledger row in the same transaction.
 
+use crate::db::Tx;
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Category {
@@ -586,7 +587,7 @@ pub struct NewCategory<'a> {
     pub position: i64,
 }
 
-pub fn create_category(tx: &Transaction, c: &NewCategory, now: i64) -> Result<i64> {
+pub fn create_category(tx: &Tx, c: &NewCategory, now: i64) -> Result<i64> {
     check_slug(c.slug)?;
     tx.prepare_cached(sql::INSERT_CATEGORY)?
         .execute(params![
@@ -604,7 +605,7 @@ pub fn create_category(tx: &Transaction, c: &NewCategory, now: i64) -> Result<i6
 /// Creates categories given as (slug, name, parent slug, description), parents first, in
 /// the given order; returns slug → id.
 pub fn create_category_tree<'a>(
-    tx: &Transaction,
+    tx: &Tx,
     tree: &[(&'a str, &str, Option<&str>, &str)],
     now: i64,
 ) -> Result<std::collections::HashMap<&'a str, i64>> {
@@ -640,7 +641,7 @@ pub struct NewProduct<'a> {
     pub seo_description: &'a str,
 }
 
-pub fn create_product(tx: &Transaction, p: &NewProduct, now: i64) -> Result<i64> {
+pub fn create_product(tx: &Tx, p: &NewProduct, now: i64) -> Result<i64> {
     check_slug(p.slug)?;
     if p.option_names.len() > 3 {
         return Err(Error::bad_request("A product has at most three options."));
@@ -683,7 +684,7 @@ pub struct NewVariant<'a> {
 
 /// Adds a variant; its opening stock is written to the ledger as an `initial` row so that
 /// stock = sum(ledger) holds from the first moment.
-pub fn create_variant(tx: &Transaction, product_id: i64, v: &NewVariant, now: i64) -> Result<i64> {
+pub fn create_variant(tx: &Tx, product_id: i64, v: &NewVariant, now: i64) -> Result<i64> {
     if v.sku.trim().is_empty() {
         return Err(Error::bad_request("Every variant needs a SKU."));
     }
@@ -726,7 +727,7 @@ pub fn create_variant(tx: &Transaction, product_id: i64, v: &NewVariant, now: i6
 /// An active product with one variant and no options (quick adds, tests, benchmarks).
 /// Returns (product id, variant id).
 pub fn create_simple_product(
-    tx: &Transaction,
+    tx: &Tx,
     slug: &str,
     title: &str,
     sku: &str,
@@ -770,7 +771,7 @@ pub fn create_simple_product(
 /// Changes a variant's stock by `delta` with a reason, refusing to go below zero, and
 /// records the change in the ledger. Returns the new stock.
 pub fn adjust_stock(
-    tx: &Transaction,
+    tx: &Tx,
     variant_id: i64,
     delta: i64,
     reason: &str,
@@ -787,7 +788,7 @@ pub fn adjust_stock(
 /// enough (nothing written). `reference` ties the row to its cause (an order number).
 #[allow(clippy::too_many_arguments)]
 pub fn move_stock(
-    tx: &Transaction,
+    tx: &Tx,
     variant_id: i64,
     delta: i64,
     reason: &str,
@@ -810,12 +811,7 @@ pub fn move_stock(
 }
 
 /// Stores a processed image and returns its id (an identical image is stored once).
-pub fn store_image(
-    tx: &Transaction,
-    set: &super::images::ImageSet,
-    alt: &str,
-    now: i64,
-) -> Result<i64> {
+pub fn store_image(tx: &Tx, set: &super::images::ImageSet, alt: &str, now: i64) -> Result<i64> {
     let digest = ring::digest::digest(&ring::digest::SHA256, &set.full);
     let hash: String = digest.as_ref()[..8]
         .iter()
@@ -841,7 +837,7 @@ pub fn store_image(
     Ok(tx.last_insert_rowid())
 }
 
-pub fn attach_image(tx: &Transaction, product_id: i64, image_id: i64, position: i64) -> Result<()> {
+pub fn attach_image(tx: &Tx, product_id: i64, image_id: i64, position: i64) -> Result<()> {
     tx.prepare_cached(sql::ATTACH_IMAGE)?
         .execute(params![product_id, image_id, position])?;
     Ok(())
@@ -858,7 +854,7 @@ pub struct NewBanner<'a> {
     pub ends_at: Option<i64>,
 }
 
-pub fn create_banner(tx: &Transaction, b: &NewBanner, now: i64) -> Result<i64> {
+pub fn create_banner(tx: &Tx, b: &NewBanner, now: i64) -> Result<i64> {
     tx.prepare_cached(sql::INSERT_BANNER)?.execute(params![
         b.title,
         b.subtitle,

@@ -12,8 +12,9 @@ use super::pricing::{self, Ask};
 use super::{accounts, addresses, catalog, coupons, notices, signin};
 use crate::config::Config;
 use crate::crypto::{self, Hmac};
+use crate::db::Tx;
 use crate::error::{Error, Kind, Result};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 /// What the shopper submits. Money never appears here.
@@ -115,7 +116,7 @@ pub enum Buyer {
 /// refusal nothing is written (the caller's transaction rolls back).
 #[allow(clippy::too_many_arguments)]
 pub fn place(
-    tx: &Transaction,
+    tx: &Tx,
     cfg: &Config,
     hmac: &Hmac,
     cart_id: i64,

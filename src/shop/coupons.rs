@@ -4,8 +4,9 @@
 //! racing checkouts can never take the last redemption twice. Cancelling or expiring an
 //! order releases its redemption.
 
+use crate::db::Tx;
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Coupon {
@@ -53,7 +54,7 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Coupon> {
     })
 }
 
-pub fn create(tx: &Transaction, c: &NewCoupon, now: i64) -> Result<i64> {
+pub fn create(tx: &Tx, c: &NewCoupon, now: i64) -> Result<i64> {
     let code = c.code.trim().to_uppercase();
     if !(2..=40).contains(&code.len())
         || !code
@@ -180,7 +181,7 @@ pub fn effect(k: &Coupon, subtotal: i64) -> (i64, bool) {
 /// it, so the limit holds under any concurrency; the per-email limit is checked again
 /// here, under the write lock.
 pub fn redeem(
-    tx: &Transaction,
+    tx: &Tx,
     k: &Coupon,
     order_id: i64,
     email: &str,
@@ -217,7 +218,7 @@ pub fn redeem(
 }
 
 /// Gives an order's redemption back (cancel, expiry). A no-op when it had none.
-pub fn release(tx: &Transaction, order_id: i64, now: i64) -> Result<()> {
+pub fn release(tx: &Tx, order_id: i64, now: i64) -> Result<()> {
     let coupon: Option<i64> = tx
         .prepare_cached(sql::RELEASE)?
         .query_row(params![now, order_id], |r| r.get(0))

@@ -6,19 +6,13 @@ use super::orders::{Op, Order};
 use super::outbox::{self, NewEmail};
 use super::signin::Issued;
 use crate::config::Config;
+use crate::db::Tx;
 use crate::error::Result;
 use crate::views::format::Money;
-use rusqlite::Transaction;
 
 /// The sign-in mail: a one-time link (15 minutes, any device) and a 6-digit code
 /// (10 minutes, the device that asked).
-pub fn sign_in(
-    tx: &Transaction,
-    cfg: &Config,
-    email: &str,
-    issued: &Issued,
-    now: i64,
-) -> Result<i64> {
+pub fn sign_in(tx: &Tx, cfg: &Config, email: &str, issued: &Issued, now: i64) -> Result<i64> {
     let store = &cfg.store.name;
     let url = format!(
         "{}/account/sign-in/link?token={}",
@@ -52,7 +46,7 @@ pub fn sign_in(
 /// The mail that proves a new address before an account moves to it: the same link and
 /// code as a sign-in, sent to the new address.
 pub fn confirm_new_email(
-    tx: &Transaction,
+    tx: &Tx,
     cfg: &Config,
     email: &str,
     issued: &Issued,
@@ -90,7 +84,7 @@ pub fn confirm_new_email(
 
 /// Tells the old address that the account moved, so a hijack does not go unnoticed.
 pub fn email_changed(
-    tx: &Transaction,
+    tx: &Tx,
     cfg: &Config,
     old_email: &str,
     new_email: &str,
@@ -120,7 +114,7 @@ pub fn email_changed(
 }
 
 pub(crate) fn queue(
-    tx: &Transaction,
+    tx: &Tx,
     to: &str,
     subject: String,
     template: &str,
@@ -215,7 +209,7 @@ pub fn bank_instructions(cfg: &Config, o: &Order) -> Vec<String> {
 /// The shopper's confirmation (with payment instructions and, for a guest, a sign-in
 /// link that links the order to an account) and the owner's notification.
 pub fn order_placed(
-    tx: &Transaction,
+    tx: &Tx,
     cfg: &Config,
     order_id: i64,
     token: &str,
@@ -323,7 +317,7 @@ pub fn method_label(m: Method) -> &'static str {
 /// The shopper's mail after an operation on their order.
 #[allow(clippy::too_many_arguments)]
 pub fn order_update(
-    tx: &Transaction,
+    tx: &Tx,
     cfg: &Config,
     hmac: &crate::crypto::Hmac,
     o: &Order,
@@ -419,7 +413,7 @@ pub fn order_update(
 }
 
 /// Tells the owner a proof is waiting.
-pub fn proof_uploaded(tx: &Transaction, cfg: &Config, o: &Order, now: i64) -> Result<()> {
+pub fn proof_uploaded(tx: &Tx, cfg: &Config, o: &Order, now: i64) -> Result<()> {
     let m = Money::of(&cfg.store);
     let line = format!(
         "{} uploaded a payment proof for order {} ({}). Please check your bank account and verify or reject it.",
@@ -449,7 +443,7 @@ pub fn proof_uploaded(tx: &Transaction, cfg: &Config, o: &Order, now: i64) -> Re
 
 /// "Please pay": sent once, `reminder_after_hours` after an unpaid bank-transfer order.
 pub fn payment_reminder(
-    tx: &Transaction,
+    tx: &Tx,
     cfg: &Config,
     hmac: &crate::crypto::Hmac,
     o: &Order,

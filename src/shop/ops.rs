@@ -239,6 +239,13 @@ pub fn restore(backup: &Path, db_path: &Path, data_dir: &Path) -> Result<usize> 
 
 /// temp → fsync → rename, under a name we chose (house rule 8).
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    write_atomic_then(path, data, true)
+}
+
+/// `write_atomic`, optionally leaving the directory's fsync to the caller: a writer of many
+/// files in one directory (the mail worker's batch) syncs it once with [`sync_dir`] before
+/// it relies on the names being durable.
+pub fn write_atomic_then(path: &Path, data: &[u8], sync_parent: bool) -> Result<()> {
     let tmp = path.with_extension("tmp-write");
     {
         let mut f = std::fs::File::create(&tmp)?;
@@ -246,13 +253,13 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
         f.sync_all()?;
     }
     std::fs::rename(&tmp, path)?;
-    if let Some(d) = path.parent() {
+    if sync_parent && let Some(d) = path.parent() {
         sync_dir(d);
     }
     Ok(())
 }
 
-fn sync_dir(dir: &Path) {
+pub fn sync_dir(dir: &Path) {
     if let Ok(f) = std::fs::File::open(dir) {
         let _ = f.sync_all();
     }

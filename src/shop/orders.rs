@@ -11,8 +11,9 @@ use super::lifecycle::{self, Action, Method, Payment, Status};
 use super::{catalog, coupons, notices};
 use crate::config::Config;
 use crate::crypto::{self, Hmac};
+use crate::db::Tx;
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
@@ -255,7 +256,7 @@ pub fn id_for_customer(c: &Connection, customer_id: i64, number: &str) -> Result
 /// Writes one timeline entry.
 #[allow(clippy::too_many_arguments)]
 pub fn event(
-    tx: &Transaction,
+    tx: &Tx,
     order_id: i64,
     actor: &str,
     kind: &str,
@@ -277,7 +278,7 @@ pub fn event(
 }
 
 /// Records a funnel step (checkout started, order placed, paid, sign-in link sent/used).
-pub fn funnel(tx: &Transaction, kind: &str, subject: &str, now: i64) -> Result<()> {
+pub fn funnel(tx: &Tx, kind: &str, subject: &str, now: i64) -> Result<()> {
     tx.prepare_cached(sql::INSERT_FUNNEL)?
         .execute(params![kind, subject, now])?;
     Ok(())
@@ -285,7 +286,7 @@ pub fn funnel(tx: &Transaction, kind: &str, subject: &str, now: i64) -> Result<(
 
 /// Records a funnel step once per subject (a checkout page reloaded ten times is one
 /// started checkout).
-pub fn funnel_once(tx: &Transaction, kind: &str, subject: &str, now: i64) -> Result<()> {
+pub fn funnel_once(tx: &Tx, kind: &str, subject: &str, now: i64) -> Result<()> {
     tx.prepare_cached(sql::INSERT_FUNNEL_ONCE)?
         .execute(params![kind, subject, now])?;
     Ok(())
@@ -357,7 +358,7 @@ fn short_text(what: &str, s: &str, required: bool, max: usize) -> Result<String>
 /// event, the audit entry (staff) and the shopper's mail, all in `tx`.
 #[allow(clippy::too_many_arguments)]
 pub fn apply(
-    tx: &Transaction,
+    tx: &Tx,
     cfg: &Config,
     hmac: &Hmac,
     id: i64,
@@ -554,7 +555,7 @@ pub fn apply(
 /// awaiting verification, an earlier undecided proof is superseded (kept as history), the
 /// owner is mailed.
 pub fn attach_proof(
-    tx: &Transaction,
+    tx: &Tx,
     cfg: &Config,
     id: i64,
     file: &super::proofs::Stored,
@@ -598,7 +599,7 @@ pub fn attach_proof(
 /// the reminder to unpaid bank-transfer orders past `reminder_after_hours`, and expires
 /// those past `pay_by` (cancelled, stock and coupon back, shopper mailed). Returns
 /// (reminded, expired).
-pub fn sweep(tx: &Transaction, cfg: &Config, hmac: &Hmac, now: i64) -> Result<(usize, usize)> {
+pub fn sweep(tx: &Tx, cfg: &Config, hmac: &Hmac, now: i64) -> Result<(usize, usize)> {
     let due: Vec<i64> = tx
         .prepare_cached(sql::EXPIRE_DUE)?
         .query_map([now], |r| r.get(0))?
@@ -774,7 +775,7 @@ pub struct Summary {
 
 /// Links every guest order placed with `email` to `customer_id`; returns how many. Call it
 /// in the transaction that accepts the proof of that email.
-pub fn link_guest_orders(tx: &Transaction, customer_id: i64, email: &str) -> Result<usize> {
+pub fn link_guest_orders(tx: &Tx, customer_id: i64, email: &str) -> Result<usize> {
     Ok(tx
         .prepare_cached(sql::LINK_GUEST)?
         .execute(params![customer_id, email])?)
@@ -879,7 +880,7 @@ mod tests {
     use super::*;
     use crate::db::{Db, Sync};
 
-    fn guest_order(tx: &Transaction, n: i64, email: &str, customer: Option<i64>) {
+    fn guest_order(tx: &Tx, n: i64, email: &str, customer: Option<i64>) {
         tx.execute(
             "INSERT INTO orders (number, access_hash, idempotency_key, request_hash, customer_id, email, name, phone, ship_line1, ship_city, ship_postal_code, ship_country, status, payment_method, currency, subtotal, total, created_at, updated_at) VALUES (?1, randomblob(32), ?1, x'00', ?2, ?3, 'A', '9876543210', 'l1', 'c', '1', 'IN', 'confirmed', 'cod', 'INR', 100, 100, ?4, ?4)",
             params![format!("BQ-{n}"), customer, email, n],

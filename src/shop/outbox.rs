@@ -14,10 +14,11 @@
 
 use crate::app::App;
 use crate::db::Db;
+use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::remote::mail::{Mailer, Outgoing, SendError};
 use ring::rand::{SecureRandom, SystemRandom};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -143,7 +144,7 @@ impl OutboxRow {
 /// with the change that causes it. Call `app.mail_wake().notify()` after the commit to
 /// have it sent at once instead of at the next tick. A key already queued returns the
 /// existing row's id and queues nothing.
-pub fn enqueue_email(tx: &Transaction, msg: &NewEmail, now: i64) -> Result<i64> {
+pub fn enqueue_email(tx: &Tx, msg: &NewEmail, now: i64) -> Result<i64> {
     let to = msg.to.trim();
     if to.is_empty() || !to.contains('@') || to.chars().any(char::is_control) {
         return Err(Error::bad_request("Please enter a valid email address."));
@@ -205,14 +206,6 @@ pub fn claim_due(db: &Db, now: i64, limit: usize) -> Result<Vec<OutboxRow>> {
             out.push(r);
         }
         Ok(out)
-    })
-}
-
-pub fn mark_sent(db: &Db, id: i64, provider_id: Option<&str>, now: i64) -> Result<()> {
-    db.write_tx(|tx| {
-        tx.prepare_cached(sql::MARK_SENT)?
-            .execute(params![now, provider_id, id])?;
-        Ok(())
     })
 }
 
@@ -335,6 +328,7 @@ pub fn deliver_due(db: &Db, mailer: &Mailer, now: i64, limit: usize) -> Result<D
         claimed: rows.len(),
         ..Delivery::default()
     };
+    let mut sent = Vec::new();
     for row in rows {
         let out = Outgoing {
             outbox_id: row.id,
@@ -347,7 +341,7 @@ pub fn deliver_due(db: &Db, mailer: &Mailer, now: i64, limit: usize) -> Result<D
         };
         match mailer.send(&out) {
             Ok(provider_id) => {
-                mark_sent(db, row.id, provider_id.as_deref(), now)?;
+                sent.push((row.id, provider_id));
                 d.sent += 1;
             }
             Err(e) => {
@@ -364,6 +358,18 @@ pub fn deliver_due(db: &Db, mailer: &Mailer, now: i64, limit: usize) -> Result<D
                 }
             }
         }
+    }
+    // One flush and one transaction for the whole batch. A crash before this point leaves
+    // the rows `sending`; they are sent again (same key, same Message-ID and file name).
+    if !sent.is_empty() {
+        mailer.flush();
+        db.write_tx(|tx| {
+            for (id, provider_id) in &sent {
+                tx.prepare_cached(sql::MARK_SENT)?
+                    .execute(params![now, provider_id, id])?;
+            }
+            Ok(())
+        })?;
     }
     Ok(d)
 }

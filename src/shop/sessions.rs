@@ -5,8 +5,9 @@
 //! once. Staff sessions expire sooner.
 
 use crate::crypto;
+use crate::db::Tx;
 use crate::error::Result;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 /// Shopper sessions: a month of inactivity, at most 90 days.
 pub const IDLE_SECS: i64 = 30 * 86_400;
@@ -60,7 +61,7 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Session> {
 
 /// Creates a session and returns (cookie token, session).
 pub fn create(
-    tx: &Transaction,
+    tx: &Tx,
     customer_id: Option<i64>,
     user_agent: &str,
     ip: &str,
@@ -96,7 +97,7 @@ pub fn find(c: &Connection, token: &str, now: i64) -> Result<Option<Session>> {
 }
 
 /// Records activity (at most once a minute per session).
-pub fn touch(tx: &Transaction, s: &Session, now: i64) -> Result<()> {
+pub fn touch(tx: &Tx, s: &Session, now: i64) -> Result<()> {
     if now - s.last_seen_at >= TOUCH_EVERY_SECS {
         tx.prepare_cached(sql::TOUCH)?.execute(params![now, s.id])?;
     }
@@ -106,7 +107,7 @@ pub fn touch(tx: &Transaction, s: &Session, now: i64) -> Result<()> {
 /// Signs the session in as `customer_id`: a new token and a new CSRF token for the same
 /// row (no fixation), a fresh absolute deadline, shorter when signing in as staff.
 pub fn sign_in(
-    tx: &Transaction,
+    tx: &Tx,
     session_id: i64,
     customer_id: i64,
     admin: bool,
@@ -130,13 +131,13 @@ pub fn sign_in(
     Ok(token)
 }
 
-pub fn end(tx: &Transaction, session_id: i64) -> Result<()> {
+pub fn end(tx: &Tx, session_id: i64) -> Result<()> {
     tx.prepare_cached(sql::DELETE)?.execute([session_id])?;
     Ok(())
 }
 
 /// "Sign out everywhere": ends every session of the customer except `keep`.
-pub fn end_others(tx: &Transaction, customer_id: i64, keep: i64) -> Result<usize> {
+pub fn end_others(tx: &Tx, customer_id: i64, keep: i64) -> Result<usize> {
     Ok(tx
         .prepare_cached(sql::DELETE_OTHERS)?
         .execute(params![customer_id, keep])?)
@@ -151,7 +152,7 @@ pub fn list(c: &Connection, customer_id: i64, now: i64) -> Result<Vec<Session>> 
 }
 
 /// Deletes expired sessions (run from a periodic task).
-pub fn purge(tx: &Transaction, now: i64) -> Result<usize> {
+pub fn purge(tx: &Tx, now: i64) -> Result<usize> {
     Ok(tx
         .prepare_cached(sql::PURGE)?
         .execute(params![now, now - IDLE_SECS])?)

@@ -5,8 +5,9 @@
 //! same proof moves a signed-in customer to a new address (an email change).
 
 use crate::crypto::{self, Hmac};
+use crate::db::Tx;
 use crate::error::{Error, Result};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 
 pub const LINK_SECS: i64 = 15 * 60;
 pub const CODE_SECS: i64 = 10 * 60;
@@ -62,7 +63,7 @@ fn code_message(email: &str, code: &str) -> Vec<u8> {
 }
 
 /// Seconds until the caller may try again, when a limit is hit.
-fn limited(tx: &Transaction, email: &str, ip: &str, now: i64) -> Result<Option<i64>> {
+fn limited(tx: &Tx, email: &str, ip: &str, now: i64) -> Result<Option<i64>> {
     let since = now - WINDOW_SECS;
     let (n_email, first_email): (i64, Option<i64>) =
         tx.query_row(sql::COUNT_EMAIL, params![email, since], |r| {
@@ -84,7 +85,7 @@ fn limited(tx: &Transaction, email: &str, ip: &str, now: i64) -> Result<Option<i
 /// Records a sign-in request. The answer is the same whether or not the email has an
 /// account (no enumeration); a rate limit is a 429 with the wait in its message.
 pub fn request(
-    tx: &Transaction,
+    tx: &Tx,
     hmac: &Hmac,
     email: &str,
     session_id: i64,
@@ -99,7 +100,7 @@ pub fn request(
 /// same link and code, mailed to the new address, under the same rate limits. Whether the
 /// address already belongs to someone is only said once it is proven (no enumeration).
 pub fn request_change(
-    tx: &Transaction,
+    tx: &Tx,
     hmac: &Hmac,
     new_email: &str,
     session_id: i64,
@@ -121,7 +122,7 @@ pub fn request_change(
 
 #[allow(clippy::too_many_arguments)]
 fn issue(
-    tx: &Transaction,
+    tx: &Tx,
     hmac: &Hmac,
     email: &str,
     session_id: i64,
@@ -163,7 +164,7 @@ fn issue(
 
 /// A one-time sign-in link for the owner at a shell (`boutique admin add`): no mail, no
 /// code (the row's code tag is random and no session can use it), no rate limit.
-pub fn issue_link(tx: &Transaction, email: &str, next: &str, now: i64) -> Result<String> {
+pub fn issue_link(tx: &Tx, email: &str, next: &str, now: i64) -> Result<String> {
     let email = normalize_email(email)?;
     let link_token = crypto::token();
     tx.prepare_cached(sql::INSERT)?.execute(params![
@@ -187,12 +188,7 @@ pub const ORDER_LINK_SECS: i64 = 72 * 3600;
 
 /// The sign-in link put in a guest's order confirmation: using it proves the email, signs
 /// the guest in and links their orders. No code, no rate limit (one per order).
-pub fn issue_link_for_order(
-    tx: &Transaction,
-    email: &str,
-    number: &str,
-    now: i64,
-) -> Result<String> {
+pub fn issue_link_for_order(tx: &Tx, email: &str, number: &str, now: i64) -> Result<String> {
     let email = normalize_email(email)?;
     let link_token = crypto::token();
     tx.prepare_cached(sql::INSERT)?.execute(params![
@@ -225,7 +221,7 @@ pub struct Proven {
 }
 
 /// Uses a link: valid once, within 15 minutes, from any device.
-pub fn use_link(tx: &Transaction, token: &str, now: i64) -> Result<Option<Proven>> {
+pub fn use_link(tx: &Tx, token: &str, now: i64) -> Result<Option<Proven>> {
     type Row = (i64, String, String, i64, Option<i64>, Option<i64>, String);
     let found: Option<Row> = tx
         .prepare_cached(sql::BY_LINK)?
@@ -260,7 +256,7 @@ pub fn use_link(tx: &Transaction, token: &str, now: i64) -> Result<Option<Proven
 /// Checks a typed code against the newest unused request of this session. Each wrong try
 /// counts; after the fifth the code is dead. Returns Ok(None) for a wrong or dead code.
 pub fn use_code(
-    tx: &Transaction,
+    tx: &Tx,
     hmac: &Hmac,
     session_id: i64,
     code: &str,
@@ -309,7 +305,7 @@ pub fn use_code(
 }
 
 /// Tries left for the session's current code (for the page).
-pub fn tries_left(tx: &Transaction, session_id: i64) -> Result<i64> {
+pub fn tries_left(tx: &Tx, session_id: i64) -> Result<i64> {
     let attempts: Option<i64> = tx
         .prepare_cached(sql::LATEST_FOR_SESSION)?
         .query_row([session_id], |r| r.get(4))

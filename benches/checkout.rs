@@ -1,0 +1,277 @@
+//! Checkout benchmark over real HTTP against the real server (in-process, FULL sync, a
+//! temp data dir on the current disk):
+//!
+//! 1. raw SQLite: single-row write transactions per second through `Db::write_tx` on the
+//!    same disk, the ceiling every other number is measured against;
+//! 2. completed checkouts per second: each shopper creates an API cart, adds two lines and
+//!    checks out cash on delivery (4 HTTP requests, 4 write transactions, 2 mails queued);
+//! 3. a flash sale: 1,000 shoppers, each with a cart already holding the product, check out
+//!    at the same instant for 100 units — time to settle, orders/s, p50/p99 of the checkout
+//!    request, exactly 100 sold, zero 5xx.
+//!
+//! Usage: `cargo bench --bench checkout -- [SECONDS] [CLIENTS]` (defaults 10 and 16).
+
+use boutique::app::{self, Options};
+use boutique::db::{Db, Sync};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::{Duration, Instant};
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+fn post(a: &ureq::Agent, url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    let mut r = a.post(url);
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    match r.send(body) {
+        Ok(mut resp) => (
+            resp.status().as_u16(),
+            resp.body_mut().read_to_string().unwrap_or_default(),
+        ),
+        Err(_) => (0, String::new()),
+    }
+}
+
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+const ORDER: &str = r#"{"email":"bench@example.com","name":"Bench Shopper","phone":"+91 98765 43210","address":{"line1":"1 MG Road","city":"Bengaluru","postal_code":"560001","country":"IN"},"payment_method":"cod"}"#;
+
+fn new_cart(a: &ureq::Agent, url: &str) -> String {
+    let (_, body) = post(a, &format!("{url}/api/v1/carts"), &[], "");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    v["token"].as_str().unwrap_or("").to_string()
+}
+
+fn add(a: &ureq::Agent, url: &str, token: &str, variant: i64, qty: i64) -> u16 {
+    post(
+        a,
+        &format!("{url}/api/v1/carts/{token}/items"),
+        &[JSON],
+        &format!("{{\"variant_id\":{variant},\"quantity\":{qty}}}"),
+    )
+    .0
+}
+
+fn checkout(a: &ureq::Agent, url: &str, token: &str, key: &str) -> u16 {
+    post(
+        a,
+        &format!("{url}/api/v1/carts/{token}/checkout"),
+        &[JSON, ("Idempotency-Key", key)],
+        ORDER,
+    )
+    .0
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() {
+    let pos: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let secs: u64 = pos.first().and_then(|s| s.parse().ok()).unwrap_or(10);
+    let clients: usize = pos.get(1).and_then(|s| s.parse().ok()).unwrap_or(16);
+    let dir = tempfile::Builder::new()
+        .prefix("boutique-checkout-bench-")
+        .tempdir_in(".")
+        .expect("temp dir in the current directory");
+
+    // 1. Raw SQLite write transactions on this disk, FULL.
+    let raw = {
+        let db = Db::open(&dir.path().join("raw.db"), Sync::Full, 1).unwrap();
+        let v = db
+            .write_tx(|tx| {
+                boutique::shop::catalog::create_simple_product(tx, "r", "R", "R-1", 100, 10, 0)
+            })
+            .unwrap()
+            .1;
+        let n = 3000;
+        let start = Instant::now();
+        for i in 0..n {
+            let d = if i % 2 == 0 { 1 } else { -1 };
+            db.write_tx(|tx| {
+                boutique::shop::catalog::adjust_stock(tx, v, d, "correction", "bench", "", 0)
+            })
+            .unwrap();
+        }
+        n as f64 / start.elapsed().as_secs_f64()
+    };
+
+    let config = dir.path().join("store.toml");
+    // BENCH_SYNC=normal shows how much of the cost is the fsync per commit.
+    let sync = std::env::var("BENCH_SYNC").unwrap_or_else(|_| "full".into());
+    std::fs::write(
+        &config,
+        format!("[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\ndata_dir = \"data\"\nsynchronous = \"{sync}\"\n"),
+    )
+    .unwrap();
+    let running = app::start(Options {
+        config_path: Some(config),
+        listen: Some("127.0.0.1:0".into()),
+        demo: false,
+        server: None,
+        access_log: false,
+        mail_tick: None,
+    })
+    .expect("store starts");
+    let url = running.url.clone();
+    let (va, vb, flash) = running
+        .app
+        .db
+        .write_tx(|tx| {
+            use boutique::shop::catalog::create_simple_product as p;
+            let a = p(tx, "tea", "Darjeeling Tea", "TEA-1", 45_000, 10_000_000, 0)?.1;
+            let b = p(
+                tx,
+                "honey",
+                "Forest Honey",
+                "HONEY-1",
+                60_000,
+                10_000_000,
+                0,
+            )?
+            .1;
+            let f = p(tx, "drop", "Limited Drop Shawl", "DROP-1", 250_000, 100, 0)?.1;
+            Ok((a, b, f))
+        })
+        .unwrap();
+
+    // 2. Completed checkouts per second.
+    let done = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let lat = Arc::new(Mutex::new(Vec::new()));
+    let start = Instant::now();
+    let threads: Vec<_> = (0..clients)
+        .map(|t| {
+            let (url, done, errors, stop, lat) = (
+                url.clone(),
+                done.clone(),
+                errors.clone(),
+                stop.clone(),
+                lat.clone(),
+            );
+            std::thread::spawn(move || {
+                let a = agent();
+                let mut n = 0;
+                let mut mine = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let t0 = Instant::now();
+                    let token = new_cart(&a, &url);
+                    let ok = add(&a, &url, &token, va, 1) == 200
+                        && add(&a, &url, &token, vb, 2) == 200
+                        && checkout(&a, &url, &token, &format!("b-{t}-{n}")) == 201;
+                    if ok {
+                        done.fetch_add(1, Ordering::Relaxed);
+                        mine.push(t0.elapsed().as_secs_f64() * 1000.0);
+                    } else {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                    n += 1;
+                }
+                lat.lock().unwrap().extend(mine);
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(secs));
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        t.join().unwrap();
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let n = done.load(Ordering::Relaxed);
+    let mut l = lat.lock().unwrap().clone();
+    l.sort_by(f64::total_cmp);
+
+    // 3. Flash sale: 1,000 shoppers, carts ready, one instant, 100 units.
+    let buyers = 1000;
+    let carts: Vec<String> = {
+        let a = agent();
+        (0..buyers)
+            .map(|_| {
+                let t = new_cart(&a, &url);
+                assert_eq!(add(&a, &url, &t, flash, 1), 200);
+                t
+            })
+            .collect()
+    };
+    let barrier = Arc::new(Barrier::new(buyers + 1));
+    let results = Arc::new(Mutex::new(Vec::new()));
+    let threads: Vec<_> = carts
+        .into_iter()
+        .enumerate()
+        .map(|(i, token)| {
+            let (url, barrier, results) = (url.clone(), barrier.clone(), results.clone());
+            std::thread::Builder::new()
+                .stack_size(256 * 1024)
+                .spawn(move || {
+                    let a = agent();
+                    barrier.wait();
+                    let t0 = Instant::now();
+                    let s = checkout(&a, &url, &token, &format!("flash-{i}"));
+                    results
+                        .lock()
+                        .unwrap()
+                        .push((s, t0.elapsed().as_secs_f64() * 1000.0));
+                })
+                .unwrap()
+        })
+        .collect();
+    barrier.wait();
+    let fs = Instant::now();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let flash_secs = fs.elapsed().as_secs_f64();
+    let results = results.lock().unwrap().clone();
+    let sold = results.iter().filter(|r| r.0 == 201).count();
+    let refused = results.iter().filter(|r| r.0 == 409).count();
+    let five = results.iter().filter(|r| r.0 >= 500 || r.0 == 0).count();
+    let mut fl: Vec<f64> = results.iter().map(|r| r.1).collect();
+    fl.sort_by(f64::total_cmp);
+    let stock: i64 = running
+        .app
+        .db
+        .read()
+        .unwrap()
+        .query_row("SELECT stock FROM variants WHERE id = ?1", [flash], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let mismatches = boutique::shop::catalog::ledger_mismatches(&running.app.db.read().unwrap())
+        .unwrap()
+        .len();
+    running.shutdown();
+
+    println!(
+        "raw SQLite write transactions (FULL, this disk): {raw:.0}/s; store synchronous = {sync}"
+    );
+    println!(
+        "completed checkouts (cart + 2 lines + COD checkout, {clients} clients, {elapsed:.1} s): {n} → {:.0}/s; flow p50 {:.1} ms, p99 {:.1} ms; failed flows {}",
+        n as f64 / elapsed,
+        pct(&l, 0.5),
+        pct(&l, 0.99),
+        errors.load(Ordering::Relaxed)
+    );
+    println!(
+        "flash sale ({buyers} buyers, 100 units): settled in {flash_secs:.3} s; sold {sold}, refused 409 {refused}, 5xx/failed {five}; checkout p50 {:.1} ms, p99 {:.1} ms; {:.0} requests/s; stock left {stock}; ledger mismatches {mismatches}",
+        pct(&fl, 0.5),
+        pct(&fl, 0.99),
+        buyers as f64 / flash_secs
+    );
+    if sold != 100 || five != 0 || stock != 0 || mismatches != 0 {
+        eprintln!("FLASH SALE WRONG: expected exactly 100 sold and no 5xx");
+        std::process::exit(1);
+    }
+}
