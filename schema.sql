@@ -96,7 +96,11 @@ CREATE TRIGGER variants_summary_insert AFTER INSERT ON variants BEGIN
         in_stock  = EXISTS (SELECT 1 FROM variants WHERE product_id = NEW.product_id AND archived = 0 AND stock > 0)
     WHERE id = NEW.product_id;
 END;
-CREATE TRIGGER variants_summary_update AFTER UPDATE OF price, stock, archived ON variants BEGIN
+-- Only when the summary can change (a price, archiving, or stock crossing zero): a sale
+-- that leaves the variant in stock does not rewrite the product row.
+CREATE TRIGGER variants_summary_update AFTER UPDATE OF price, stock, archived ON variants
+WHEN OLD.price IS NOT NEW.price OR OLD.archived IS NOT NEW.archived
+     OR (OLD.stock > 0) IS NOT (NEW.stock > 0) BEGIN
     UPDATE products SET
         min_price = COALESCE((SELECT min(price) FROM variants WHERE product_id = NEW.product_id AND archived = 0), 0),
         in_stock  = EXISTS (SELECT 1 FROM variants WHERE product_id = NEW.product_id AND archived = 0 AND stock > 0)

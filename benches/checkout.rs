@@ -111,9 +111,17 @@ fn main() {
     let config = dir.path().join("store.toml");
     // BENCH_SYNC=normal shows how much of the cost is the fsync per commit.
     let sync = std::env::var("BENCH_SYNC").unwrap_or_else(|_| "full".into());
+    // BENCH_MAIL=off points mail at a closed local port (every send fails at once and is
+    // retried later): shows what the .eml writing of the default file transport costs.
+    let mail = match std::env::var("BENCH_MAIL").as_deref() {
+        Ok("off") => {
+            "\n[email]\ntransport = \"smtp\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = 9\nsmtp_tls = \"none\"\n"
+        }
+        _ => "",
+    };
     std::fs::write(
         &config,
-        format!("[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\ndata_dir = \"data\"\nsynchronous = \"{sync}\"\n"),
+        format!("[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\ndata_dir = \"data\"\nsynchronous = \"{sync}\"\n{mail}"),
     )
     .unwrap();
     let running = app::start(Options {
@@ -148,6 +156,7 @@ fn main() {
         .unwrap();
 
     // 2. Completed checkouts per second.
+    let (tx0, commits0) = (running.app.db.transactions(), running.app.db.generation());
     let done = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
@@ -193,6 +202,8 @@ fn main() {
     let n = done.load(Ordering::Relaxed);
     let mut l = lat.lock().unwrap().clone();
     l.sort_by(f64::total_cmp);
+    let txs = running.app.db.transactions() - tx0;
+    let commits = running.app.db.generation() - commits0;
 
     // 3. Flash sale: 1,000 shoppers, carts ready, one instant, 100 units.
     let buyers = 1000;
@@ -263,6 +274,10 @@ fn main() {
         pct(&l, 0.5),
         pct(&l, 0.99),
         errors.load(Ordering::Relaxed)
+    );
+    println!(
+        "  write transactions {txs} in {commits} commits ({:.1} per commit, mail worker included)",
+        txs as f64 / commits.max(1) as f64
     );
     println!(
         "flash sale ({buyers} buyers, 100 units): settled in {flash_secs:.3} s; sold {sold}, refused 409 {refused}, 5xx/failed {five}; checkout p50 {:.1} ms, p99 {:.1} ms; {:.0} requests/s; stock left {stock}; ledger mismatches {mismatches}",

@@ -57,6 +57,9 @@ pub struct Db {
     writer: Mutex<Writer>,
     /// Threads between "I want to write" and holding the writer.
     waiting: AtomicUsize,
+    /// `write_tx` calls so far (with `generation`, the number of COMMITs, this tells how
+    /// well writes group).
+    transactions: AtomicU64,
     outcomes: Mutex<Outcomes>,
     ended: Condvar,
     readers: r2d2::Pool<SqliteConnectionManager>,
@@ -140,6 +143,7 @@ impl Db {
                 started: Instant::now(),
             }),
             waiting: AtomicUsize::new(0),
+            transactions: AtomicU64::new(0),
             outcomes: Mutex::new(Outcomes::default()),
             ended: Condvar::new(),
             readers,
@@ -162,6 +166,12 @@ impl Db {
         Ok(())
     }
 
+    /// How many `write_tx` calls were made (each is one savepoint; several may share a
+    /// COMMIT, see `generation`).
+    pub fn transactions(&self) -> u64 {
+        self.transactions.load(Ordering::Relaxed)
+    }
+
     /// Changes whenever a write transaction commits.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
@@ -181,6 +191,7 @@ impl Db {
     /// that COMMIT is durable. Any Err from `f` rolls back everything `f` did and nothing
     /// else. Never call the network from inside `f` (house rule 4).
     pub fn write_tx<T>(&self, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
+        self.transactions.fetch_add(1, Ordering::Relaxed);
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         self.waiting.fetch_sub(1, Ordering::SeqCst);

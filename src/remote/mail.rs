@@ -138,11 +138,13 @@ impl Mailer {
     }
 
     /// Makes what `send` did durable before the worker records it as sent: for the file
-    /// transport, one fsync of the mail directory for the whole batch (the files themselves
-    /// were synced as they were written). Network transports have nothing to flush.
-    pub fn flush(&self) {
-        if let Mailer::File { dir, .. } = self {
-            crate::shop::ops::sync_dir(dir);
+    /// transport, one filesystem flush for the whole batch of .eml files. Network
+    /// transports have nothing to flush.
+    pub fn flush(&self) -> std::result::Result<(), SendError> {
+        match self {
+            Mailer::File { dir, .. } => crate::shop::ops::sync_filesystem(dir)
+                .map_err(|e| SendError::Retry(format!("sync {}: {e}", dir.display()))),
+            _ => Ok(()),
         }
     }
 
@@ -161,8 +163,8 @@ impl Mailer {
                     .map(|b| format!("{b:02x}"))
                     .collect();
                 let name = format!("{}-{}-{tag}.eml", m.now, m.outbox_id);
-                // The directory is synced once per batch (`flush`), not per file.
-                crate::shop::ops::write_atomic_then(&dir.join(&name), &msg.formatted(), false)
+                // Made durable once per batch by `flush`, not per file.
+                crate::shop::ops::write_atomic_unsynced(&dir.join(&name), &msg.formatted())
                     .map_err(|e| SendError::Retry(format!("write {name}: {e}")))?;
                 Ok(Some(name))
             }

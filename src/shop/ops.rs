@@ -239,13 +239,6 @@ pub fn restore(backup: &Path, db_path: &Path, data_dir: &Path) -> Result<usize> 
 
 /// temp → fsync → rename, under a name we chose (house rule 8).
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    write_atomic_then(path, data, true)
-}
-
-/// `write_atomic`, optionally leaving the directory's fsync to the caller: a writer of many
-/// files in one directory (the mail worker's batch) syncs it once with [`sync_dir`] before
-/// it relies on the names being durable.
-pub fn write_atomic_then(path: &Path, data: &[u8], sync_parent: bool) -> Result<()> {
     let tmp = path.with_extension("tmp-write");
     {
         let mut f = std::fs::File::create(&tmp)?;
@@ -253,13 +246,36 @@ pub fn write_atomic_then(path: &Path, data: &[u8], sync_parent: bool) -> Result<
         f.sync_all()?;
     }
     std::fs::rename(&tmp, path)?;
-    if sync_parent && let Some(d) = path.parent() {
+    if let Some(d) = path.parent() {
         sync_dir(d);
     }
     Ok(())
 }
 
-pub fn sync_dir(dir: &Path) {
+/// `write_atomic` without any fsync, for a writer of many files that makes them durable
+/// together afterwards with [`sync_filesystem`] (the mail worker's batch): the rename still
+/// means a reader never sees half a file.
+pub fn write_atomic_unsynced(path: &Path, data: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp-write");
+    std::fs::write(&tmp, data)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+/// One flush of the whole filesystem holding `dir` (Linux `syncfs`): the data, the names
+/// and the directory entries of every file written before it. Much cheaper than one fsync
+/// per file when a batch writes many small files.
+pub fn sync_filesystem(dir: &Path) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    let d = std::fs::File::open(dir)?;
+    // SAFETY: syncfs only reads the descriptor, which stays open for the call.
+    if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) {
     if let Ok(f) = std::fs::File::open(dir) {
         let _ = f.sync_all();
     }

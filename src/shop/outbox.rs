@@ -362,7 +362,16 @@ pub fn deliver_due(db: &Db, mailer: &Mailer, now: i64, limit: usize) -> Result<D
     // One flush and one transaction for the whole batch. A crash before this point leaves
     // the rows `sending`; they are sent again (same key, same Message-ID and file name).
     if !sent.is_empty() {
-        mailer.flush();
+        if let Err(e) = mailer.flush() {
+            // Not durable: the rows go back to the retry schedule instead of `sent`.
+            eprintln!("mail: {e}");
+            for (id, _) in &sent {
+                mark_failed(db, *id, &e, now)?;
+            }
+            d.retrying += sent.len();
+            d.sent -= sent.len();
+            return Ok(d);
+        }
         db.write_tx(|tx| {
             for (id, provider_id) in &sent {
                 tx.prepare_cached(sql::MARK_SENT)?
