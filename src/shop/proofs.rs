@@ -24,22 +24,59 @@ fn refuse(msg: &str) -> Error {
     Error::new(Kind::UnsupportedMedia, msg)
 }
 
+/// Whether `needle` occurs in `hay` as a whole word: followed by one of `ends`, or by the
+/// end of `hay`. Compressed picture data and PDF streams are random bytes in which a short
+/// run like `<svg` or `/JS` turns up by chance (`/JS` about once per 16 MB), so a bare
+/// substring match refused a share of genuine screenshots and statements.
+fn has_word(hay: &[u8], needle: &[u8], ends: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .enumerate()
+        .any(|(i, w)| w == needle && hay.get(i + needle.len()).is_none_or(|b| ends.contains(b)))
+}
+
 /// Markup or script inside a file is what makes a polyglot dangerous (a picture that is
-/// also an HTML page). No genuine screenshot or bank PDF carries these.
+/// also an HTML page). No genuine screenshot or bank PDF carries these. A tag counts
+/// where a browser would read one: its name ends at white space, `/`, `>` (or `?`).
 fn hides_markup(bytes: &[u8]) -> bool {
-    const MARKERS: [&[u8]; 7] = [
+    const TAGS: [&[u8]; 6] = [
         b"<script",
         b"<html",
         b"<svg",
         b"<!doctype",
         b"<?xml",
         b"<iframe",
-        b"javascript:",
     ];
+    const TAG_ENDS: &[u8] = b" \t\n\r\x0c/>?";
     let lower: Vec<u8> = bytes.iter().map(|b| b.to_ascii_lowercase()).collect();
-    MARKERS
-        .iter()
-        .any(|m| lower.windows(m.len()).any(|w| w == *m))
+    TAGS.iter().any(|m| has_word(&lower, m, TAG_ENDS))
+        || lower.windows(11).any(|w| w == b"javascript:")
+}
+
+/// Whether the PDF name `name` (like `/JS`) is used in the file's object syntax: as a whole
+/// name (ended by white space or a delimiter) outside stream bodies, which hold compressed
+/// fonts and pictures. (Any script action also needs `/S /JavaScript`, checked over the
+/// whole file.)
+fn pdf_uses_name(bytes: &[u8], name: &[u8]) -> bool {
+    const ENDS: &[u8] = b"\0\t\n\x0c\r ()<>[]{}/%";
+    // The `stream` keyword (not `endstream`) and its end of line open a body.
+    let opens = |hay: &[u8], i: usize| {
+        (hay[i..].starts_with(b"stream\n") || hay[i..].starts_with(b"stream\r"))
+            && !hay[..i].ends_with(b"end")
+    };
+    let mut rest = bytes;
+    loop {
+        let Some(start) = (0..rest.len()).find(|&i| opens(rest, i)) else {
+            return has_word(rest, name, ENDS);
+        };
+        if has_word(&rest[..start], name, ENDS) {
+            return true;
+        }
+        let after = &rest[start + 7..];
+        match after.windows(9).position(|w| w == b"endstream") {
+            Some(end) => rest = &after[end + 9..],
+            None => return false,
+        }
+    }
 }
 
 /// Bytes after the format's own end: where a polyglot keeps its second file.
@@ -92,7 +129,7 @@ pub fn judge(bytes: &[u8], max_bytes: u64) -> Result<&'static str> {
                 "This PDF could not be read. It may be damaged or incomplete.",
             ));
         }
-        if has(bytes, b"/JavaScript") || has(bytes, b"/JS") || has(bytes, b"/Launch") {
+        if has(bytes, b"/JavaScript") || pdf_uses_name(bytes, b"/JS") || has(bytes, b"/Launch") {
             return Err(refuse(
                 "This PDF contains scripts, which we do not accept. Please upload a screenshot instead.",
             ));

@@ -105,7 +105,9 @@ fn complete(app: &App, req: &Req, proven: signin::Proven) -> Outcome {
         let c = accounts::find_or_create(tx, &proven.email, now)?;
         orders::link_guest_orders(tx, c.id, &proven.email)?;
         if proven.purpose == "order" {
-            orders::funnel(tx, "signin_link_used", &proven.next, now)?;
+            // Keyed by the order number, like the "signin_link_sent" row it answers.
+            let number = proven.next.trim_start_matches("/account/orders/");
+            orders::funnel(tx, "signin_link_used", number, now)?;
         }
         // The guest bag joins the customer's; what changed is shown on the bag page.
         cart::merge_on_sign_in(tx, s.id, c.id, &caps, now)?;
