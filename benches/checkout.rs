@@ -82,10 +82,12 @@ fn main() {
         .collect();
     let secs: u64 = pos.first().and_then(|s| s.parse().ok()).unwrap_or(10);
     let clients: usize = pos.get(1).and_then(|s| s.parse().ok()).unwrap_or(16);
+    // Under target/: on the project's disk (tmpfs would make fsync free), out of git.
+    let _ = std::fs::create_dir_all("target");
     let dir = tempfile::Builder::new()
         .prefix("boutique-checkout-bench-")
-        .tempdir_in(".")
-        .expect("temp dir in the current directory");
+        .tempdir_in("target")
+        .expect("temp dir under target/");
 
     // 1. Raw SQLite write transactions on this disk, FULL.
     let raw = {
