@@ -5,6 +5,7 @@
 use super::form::post_form;
 use super::layout::{Ctx, Meta, image_url, page};
 use crate::shop::cart::{Cart, Issue, Line};
+use crate::shop::checkout::Input;
 use crate::shop::lifecycle::Method;
 use crate::shop::pricing::Quote;
 use maud::{Markup, html};
@@ -122,23 +123,12 @@ pub fn bag(ctx: &Ctx, b: &BagPage) -> Markup {
     )
 }
 
-/// The checkout form's values (what the shopper typed, or the prefill).
+/// The checkout form's values (what the shopper typed, or the prefill): exactly what
+/// `checkout::place` takes, plus whether the email is the signed-in account's (then it is
+/// not editable here).
 #[derive(Debug, Clone, Default)]
 pub struct Form {
-    pub email: String,
-    pub name: String,
-    pub phone: String,
-    pub line1: String,
-    pub line2: String,
-    pub city: String,
-    pub region: String,
-    pub postal_code: String,
-    pub country: String,
-    pub method: String,
-    pub coupon: String,
-    pub note: String,
-    pub idempotency_key: String,
-    /// Signed in: the email is the account's and cannot be edited here.
+    pub input: Input,
     pub email_locked: bool,
 }
 
@@ -169,7 +159,7 @@ fn field(
 }
 
 pub fn checkout(ctx: &Ctx, c: &CheckoutPage) -> Markup {
-    let f = c.form;
+    let f = &c.form.input;
     let q = c.quote;
     let m = &ctx.money;
     page(
@@ -187,7 +177,7 @@ pub fn checkout(ctx: &Ctx, c: &CheckoutPage) -> Markup {
                     .cols {
                         .details {
                             h2 { "Contact" }
-                            @if f.email_locked {
+                            @if c.form.email_locked {
                                 p { "Signed in as " strong { (f.email) } }
                                 input type="hidden" name="email" value=(f.email);
                             } @else {

@@ -37,25 +37,8 @@ pub fn sign_in_submit(app: &App, req: &Req) -> Outcome {
     let s = s.ok_or_else(|| Error::new(Kind::Forbidden, "Your session has expired."))?;
     let email = f.get("email").unwrap_or("");
     let next = f.get("next").unwrap_or("/account");
-    let ip = session::client_ip(app, req).to_string();
-    let now = crate::db::now();
-    let store = app.cfg();
-    let result = app.db.write_tx(|tx| {
-        let issued = signin::request(tx, &app.hmac, email, s.id, next, &ip, now)?;
-        let email = signin::normalize_email(email)?;
-        notices::sign_in(tx, &store, &email, &issued, now)?;
-        Ok(email)
-    });
-    match result {
-        Ok(email) => {
-            app.mail_wake().notify();
-            with_ctx(app, req, "", |ctx| {
-                html_page(
-                    200,
-                    views::check_email(ctx, &s.csrf, &email, signin::MAX_CODE_TRIES, None, false),
-                )
-            })
-        }
+    match send_code(app, req, &s, email, next, None) {
+        Ok(page) => Ok(page),
         Err(e) if e.kind == Kind::BadRequest => with_ctx(app, req, "", |ctx| {
             html_page(
                 400,
@@ -70,6 +53,44 @@ pub fn sign_in_submit(app: &App, req: &Req) -> Outcome {
         }),
         Err(e) => Err(e),
     }
+}
+
+/// Records a sign-in request (or, with `change_for`, an email-change request), queues
+/// its mail with the link and code, and renders the "check your email" page. A refused
+/// address or a rate limit comes back as the Err for the caller's own page.
+fn send_code(
+    app: &App,
+    req: &Req,
+    s: &sessions::Session,
+    raw_email: &str,
+    next: &str,
+    change_for: Option<i64>,
+) -> Outcome {
+    let ip = session::client_ip(app, req).to_string();
+    let now = crate::db::now();
+    let store = app.cfg();
+    let email = app.db.write_tx(|tx| {
+        let email = signin::normalize_email(raw_email)?;
+        match change_for {
+            None => {
+                let issued = signin::request(tx, &app.hmac, &email, s.id, next, &ip, now)?;
+                notices::sign_in(tx, &store, &email, &issued, now)?;
+            }
+            Some(cid) => {
+                let issued = signin::request_change(tx, &app.hmac, &email, s.id, cid, &ip, now)?;
+                notices::confirm_new_email(tx, &store, &email, &issued, now)?;
+            }
+        }
+        Ok(email)
+    })?;
+    app.mail_wake().notify();
+    let tries = signin::MAX_CODE_TRIES;
+    with_ctx(app, req, "", |ctx| {
+        html_page(
+            200,
+            views::check_email(ctx, &s.csrf, &email, tries, None, change_for.is_some()),
+        )
+    })
 }
 
 /// Acts on a proven email: either signs the session in as its owner (creating the
@@ -128,25 +149,8 @@ pub fn change_email(app: &App, req: &Req) -> Outcome {
     };
     check_csrf(Some(&s), &f)?;
     let raw = f.get("email").unwrap_or("");
-    let ip = session::client_ip(app, req).to_string();
-    let now = crate::db::now();
-    let store = app.cfg();
-    let result = app.db.write_tx(|tx| {
-        let issued = signin::request_change(tx, &app.hmac, raw, s.id, cid, &ip, now)?;
-        let email = signin::normalize_email(raw)?;
-        notices::confirm_new_email(tx, &store, &email, &issued, now)?;
-        Ok(email)
-    });
-    match result {
-        Ok(email) => {
-            app.mail_wake().notify();
-            with_ctx(app, req, "", |ctx| {
-                html_page(
-                    200,
-                    views::check_email(ctx, &s.csrf, &email, signin::MAX_CODE_TRIES, None, true),
-                )
-            })
-        }
+    match send_code(app, req, &s, raw, "/account", Some(cid)) {
+        Ok(page) => Ok(page),
         Err(e) if e.kind == Kind::BadRequest => {
             render_overview(app, req, &s, cid, 400, Some(&e.public))
         }

@@ -30,32 +30,31 @@ fn default_country(app: &App) -> String {
 }
 
 fn prefill(app: &App, s: &Session) -> Result<Form, Error> {
-    let mut f = Form {
-        country: default_country(app),
-        method: "cod".into(),
-        idempotency_key: crate::crypto::token(),
-        ..Form::default()
-    };
+    let mut f = Form::default();
+    let i = &mut f.input;
+    i.country = default_country(app);
+    i.method = "cod".into();
+    i.idempotency_key = crate::crypto::token();
     if let Some(cid) = s.customer_id {
         let conn = app.db.read()?;
         if let Some(me) = accounts::by_id(&conn, cid)? {
-            f.email = me.email;
-            f.name = me.name;
-            f.phone = me.phone;
+            i.email = me.email;
+            i.name = me.name;
+            i.phone = me.phone;
             f.email_locked = true;
         }
         if let Some(a) = addresses::list(&conn, cid)?
             .into_iter()
             .find(|a| a.is_default)
         {
-            f.name = a.name;
-            f.phone = a.phone;
-            f.line1 = a.line1;
-            f.line2 = a.line2;
-            f.city = a.city;
-            f.region = a.region;
-            f.postal_code = a.postal_code;
-            f.country = a.country;
+            i.name = a.name;
+            i.phone = a.phone;
+            i.line1 = a.line1;
+            i.line2 = a.line2;
+            i.city = a.city;
+            i.region = a.region;
+            i.postal_code = a.postal_code;
+            i.country = a.country;
         }
     }
     Ok(f)
@@ -64,26 +63,28 @@ fn prefill(app: &App, s: &Session) -> Result<Form, Error> {
 fn from_post(p: &Params, s: &Session, app: &App) -> Result<Form, Error> {
     let g = |k: &str| p.get(k).unwrap_or("").to_string();
     let mut f = Form {
-        email: g("email"),
-        name: g("name"),
-        phone: g("phone"),
-        line1: g("line1"),
-        line2: g("line2"),
-        city: g("city"),
-        region: g("region"),
-        postal_code: g("postal_code"),
-        country: g("country").trim().to_uppercase(),
-        method: g("method"),
-        coupon: g("coupon").trim().to_uppercase(),
-        note: g("note"),
-        idempotency_key: g("idempotency_key"),
+        input: Input {
+            email: g("email"),
+            name: g("name"),
+            phone: g("phone"),
+            line1: g("line1"),
+            line2: g("line2"),
+            city: g("city"),
+            region: g("region"),
+            postal_code: g("postal_code"),
+            country: g("country").trim().to_uppercase(),
+            method: g("method"),
+            coupon: g("coupon").trim().to_uppercase(),
+            note: g("note"),
+            idempotency_key: g("idempotency_key"),
+        },
         email_locked: false,
     };
     if let Some(cid) = s.customer_id
         && let Some(me) = accounts::by_id(&*app.db.read()?, cid)?
     {
         // A signed-in customer orders as their account; the field is not editable.
-        f.email = me.email;
+        f.input.email = me.email;
         f.email_locked = true;
     }
     Ok(f)
@@ -108,11 +109,11 @@ fn render(
         &cfg,
         &Ask {
             subtotal: c.subtotal(),
-            country: &f.country,
-            region: &f.region,
-            method: Method::parse(&f.method),
-            coupon: &f.coupon,
-            email: &f.email,
+            country: &f.input.country,
+            region: &f.input.region,
+            method: Method::parse(&f.input.method),
+            coupon: &f.input.coupon,
+            email: &f.input.email,
         },
         crate::db::now(),
     )?;
@@ -177,21 +178,7 @@ pub fn submit(app: &App, req: &Req) -> Outcome {
     if p.get("action") == Some("update") {
         return render(app, req, &s, &f, 200, None);
     }
-    let input = Input {
-        email: f.email.clone(),
-        name: f.name.clone(),
-        phone: f.phone.clone(),
-        line1: f.line1.clone(),
-        line2: f.line2.clone(),
-        city: f.city.clone(),
-        region: f.region.clone(),
-        postal_code: f.postal_code.clone(),
-        country: f.country.clone(),
-        method: f.method.clone(),
-        coupon: f.coupon.clone(),
-        note: f.note.clone(),
-        idempotency_key: f.idempotency_key.clone(),
-    };
+    let input = f.input.clone();
     let cfg = app.cfg();
     let now = crate::db::now();
     let buyer = match s.customer_id {
