@@ -165,22 +165,7 @@ fn issue(
 /// A one-time sign-in link for the owner at a shell (`boutique admin add`): no mail, no
 /// code (the row's code tag is random and no session can use it), no rate limit.
 pub fn issue_link(tx: &Tx, email: &str, next: &str, now: i64) -> Result<String> {
-    let email = normalize_email(email)?;
-    let link_token = crypto::token();
-    tx.prepare_cached(sql::INSERT)?.execute(params![
-        email,
-        crypto::token_hash(&link_token),
-        crypto::random_bytes::<32>().to_vec(),
-        None::<i64>,
-        safe_next(next),
-        "cli",
-        now + LINK_SECS,
-        now,
-        now,
-        "sign_in",
-        None::<i64>
-    ])?;
-    Ok(link_token)
+    link_only(tx, email, next, "cli", LINK_SECS, "sign_in", now)
 }
 
 /// How long the sign-in link in a guest's order confirmation works (once).
@@ -189,6 +174,21 @@ pub const ORDER_LINK_SECS: i64 = 72 * 3600;
 /// The sign-in link put in a guest's order confirmation: using it proves the email, signs
 /// the guest in and links their orders. No code, no rate limit (one per order).
 pub fn issue_link_for_order(tx: &Tx, email: &str, number: &str, now: i64) -> Result<String> {
+    let next = format!("/account/orders/{number}");
+    link_only(tx, email, &next, "order", ORDER_LINK_SECS, "order", now)
+}
+
+/// A request with a link and no usable code, made by the store itself (not by a visitor,
+/// so no rate limit). `origin` stands where a visitor's IP would.
+fn link_only(
+    tx: &Tx,
+    email: &str,
+    next: &str,
+    origin: &str,
+    valid_secs: i64,
+    purpose: &str,
+    now: i64,
+) -> Result<String> {
     let email = normalize_email(email)?;
     let link_token = crypto::token();
     tx.prepare_cached(sql::INSERT)?.execute(params![
@@ -196,12 +196,12 @@ pub fn issue_link_for_order(tx: &Tx, email: &str, number: &str, now: i64) -> Res
         crypto::token_hash(&link_token),
         crypto::random_bytes::<32>().to_vec(),
         None::<i64>,
-        format!("/account/orders/{number}"),
-        "order",
-        now + ORDER_LINK_SECS,
+        safe_next(next),
+        origin,
+        now + valid_secs,
         now,
         now,
-        "order",
+        purpose,
         None::<i64>
     ])?;
     Ok(link_token)
@@ -218,6 +218,13 @@ pub struct Proven {
     pub request_id: i64,
     /// "sign_in", "change_email" or "order" (the link of a guest's order mail).
     pub purpose: String,
+}
+
+/// Marks the request behind `p` used (single use), then hands the proof on.
+fn used(tx: &Tx, p: Proven, now: i64) -> Result<Proven> {
+    tx.prepare_cached(sql::MARK_USED)?
+        .execute(params![now, p.request_id])?;
+    Ok(p)
 }
 
 /// Uses a link: valid once, within 15 minutes, from any device.
@@ -239,15 +246,14 @@ pub fn use_link(tx: &Tx, token: &str, now: i64) -> Result<Option<Proven>> {
         .optional()?;
     match found {
         Some((id, email, next, expires, None, change_for, purpose)) if now < expires => {
-            tx.prepare_cached(sql::MARK_USED)?
-                .execute(params![now, id])?;
-            Ok(Some(Proven {
+            let p = Proven {
                 email,
                 next,
                 change_for,
                 request_id: id,
                 purpose,
-            }))
+            };
+            used(tx, p, now).map(Some)
         }
         _ => Ok(None),
     }
@@ -289,15 +295,14 @@ pub fn use_code(
         && code.bytes().all(|b| b.is_ascii_digit())
         && hmac.verify(&code_message(&email, &code), &tag);
     if valid {
-        tx.prepare_cached(sql::MARK_USED)?
-            .execute(params![now, id])?;
-        Ok(Some(Proven {
+        let p = Proven {
             email,
             next,
             change_for,
             request_id: id,
             purpose,
-        }))
+        };
+        used(tx, p, now).map(Some)
     } else {
         tx.prepare_cached(sql::COUNT_TRY)?.execute([id])?;
         Ok(None)
