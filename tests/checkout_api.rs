@@ -608,7 +608,9 @@ fn an_order_is_read_only_with_its_own_bearer_token() {
     assert_eq!(get_order(&s, number, Some(&lower)).status, 200);
 
     // No token, or not a bearer token: 401.
-    assert_error(&get_order(&s, number, None), 401, "unauthorized");
+    let p = get_order(&s, number, None);
+    assert_error(&p, 401, "unauthorized");
+    assert_eq!(p.header("www-authenticate"), Some("Bearer"));
     let basic = format!("Basic {}", mine["access_token"].as_str().unwrap());
     for auth in [basic.as_str(), "Bearer", "Bearer "] {
         assert_error(&get_order(&s, number, Some(auth)), 401, "unauthorized");

@@ -5,6 +5,8 @@
 pub mod account;
 pub mod admin;
 pub mod admin_orders;
+pub mod admin_products;
+pub mod admin_reports;
 pub mod api;
 pub mod api_orders;
 pub mod cache;
@@ -203,6 +205,9 @@ impl Web {
         if status == 405 {
             resp.set_header("Allow", "GET, HEAD");
         }
+        if status == 401 {
+            resp.set_header("WWW-Authenticate", "Bearer");
+        }
         if let Some(wait) = err.retry_after {
             resp.set_header("Retry-After", wait.to_string());
         }
@@ -237,8 +242,14 @@ impl Handler for Web {
         // configured cap plus room for the multipart framing.
         let upload = head.method == "POST"
             && (head.path.ends_with("/proof") || head.path.ends_with("/payment-proof"));
+        // Product images, several per upload.
+        let images = head.method == "POST"
+            && head.path.starts_with("/admin/products/")
+            && head.path.ends_with("/images");
         if upload {
             self.app.cfg().payments.proof_max_bytes + 64 * 1024
+        } else if images {
+            admin_products::MAX_UPLOAD + 64 * 1024
         } else {
             64 * 1024
         }
