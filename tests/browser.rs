@@ -154,6 +154,22 @@ fn phone_layout_keeps_the_add_to_bag_bar_on_screen() {
         "the add-to-bag bar stays on screen on phones"
     );
     shot(&tab, "product-phone.png");
+    // The bag and the checkout on a phone: one column, nothing wider than the screen.
+    tab.find_element("#add").unwrap().click().unwrap();
+    tab.wait_for_element("#checkout").unwrap();
+    shot(&tab, "bag-phone.png");
+    tab.find_element("#checkout").unwrap().click().unwrap();
+    tab.wait_for_element("#place").unwrap();
+    let overflow = tab
+        .evaluate(
+            "document.documentElement.scrollWidth > window.innerWidth",
+            false,
+        )
+        .unwrap()
+        .value
+        .unwrap();
+    assert_eq!(overflow.as_bool(), Some(false), "checkout fits a phone");
+    shot(&tab, "checkout-phone.png");
     tab.navigate_to(&s.url)
         .unwrap()
         .wait_until_navigated()
