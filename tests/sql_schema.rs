@@ -15,6 +15,7 @@ fn every_sql_constant_prepares_against_the_schema() {
     };
     for list in [
         catalog::sql::ALL,
+        boutique::shop::catalog_admin::sql::ALL,
         demo::sql::ALL,
         ops::sql::ALL,
         sessions::sql::ALL,

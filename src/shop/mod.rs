@@ -6,6 +6,7 @@ pub mod art;
 pub mod audit;
 pub mod cart;
 pub mod catalog;
+pub mod catalog_admin;
 pub mod checkout;
 pub mod coupons;
 pub mod demo;

@@ -29,6 +29,7 @@ pub fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
                 nav.admin-nav aria-label="Admin" {
                     a.active[active == "home"] href="/admin" { "Overview" }
                     a.active[active == "orders"] href="/admin/orders" { "Orders" }
+                    a.active[active == "products"] href="/admin/products" { "Products" }
                     a.active[active == "emails"] href="/admin/emails" { "Emails" }
                 }
                 section.admin-main { (body) }

@@ -3,6 +3,7 @@
 //! sooner, see shop::sessions). Then thin handlers, as everywhere.
 
 use super::admin_orders;
+use super::admin_products;
 use super::session::{self, check_csrf, form};
 use super::{Outcome, html_page, with_ctx};
 use crate::app::App;
@@ -63,6 +64,7 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
         (true, ["admin", "orders", number, action]) => {
             admin_orders::act(app, req, &s, &me, number, action)
         }
+        (_, ["admin", "products", rest @ ..]) => admin_products::route(app, req, &s, &me, rest),
         (true, _) => Err(Error::new(
             Kind::MethodNotAllowed,
             "This address does not take forms.",
