@@ -27,37 +27,12 @@ pub fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
         html! {
             .admin {
                 nav.admin-nav aria-label="Admin" {
-                    a.active[active == "home"] href="/admin" { "Overview" }
+                    a.active[active == "home"] href="/admin" { "Dashboard" }
                     a.active[active == "orders"] href="/admin/orders" { "Orders" }
                     a.active[active == "products"] href="/admin/products" { "Products" }
                     a.active[active == "emails"] href="/admin/emails" { "Emails" }
                 }
                 section.admin-main { (body) }
-            }
-        },
-    )
-}
-
-pub struct Overview {
-    pub email: String,
-    pub role: String,
-    pub products: i64,
-    pub mail_waiting: i64,
-    pub mail_failed: i64,
-}
-
-pub fn overview(ctx: &Ctx, o: &Overview) -> Markup {
-    frame(
-        ctx,
-        "Store admin",
-        "home",
-        html! {
-            h1 { "Store admin" }
-            p.muted { "Signed in as " (o.email) " (" (o.role) ")." }
-            ul.stats {
-                li { strong { (o.products) } span { "products" } }
-                li { strong { (o.mail_waiting) } span { "emails waiting" } }
-                li { a href="/admin/emails?status=failed" { strong { (o.mail_failed) } span { "emails failed" } } }
             }
         },
     )

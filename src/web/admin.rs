@@ -4,6 +4,7 @@
 
 use super::admin_orders;
 use super::admin_products;
+use super::admin_reports;
 use super::session::{self, check_csrf, form};
 use super::{Outcome, html_page, with_ctx};
 use crate::app::App;
@@ -52,7 +53,7 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
     };
     let post = req.method() == "POST";
     let mut resp = match (post, seg) {
-        (false, ["admin"]) => overview(app, req, &me),
+        (false, ["admin"]) => admin_reports::dashboard(app, req, &me),
         (false, ["admin", "emails"]) => emails(app, req),
         (false, ["admin", "emails", id]) => email(app, req, &s, id),
         (true, ["admin", "emails", id, "resend"]) => resend(app, req, &s, id),
@@ -73,19 +74,6 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
     }?;
     resp.set_header("Cache-Control", "no-store");
     Ok(resp)
-}
-
-fn overview(app: &App, req: &Req, me: &Customer) -> Outcome {
-    let c = app.db.read()?;
-    let o = views::Overview {
-        email: me.email.clone(),
-        role: me.role.clone(),
-        products: crate::shop::catalog::count_products(&c)?,
-        mail_waiting: outbox::count(&c, &[Status::Pending])?,
-        mail_failed: outbox::count(&c, &[Status::Failed, Status::Dead])?,
-    };
-    drop(c);
-    with_ctx(app, req, "", |ctx| html_page(200, views::overview(ctx, &o)))
 }
 
 fn emails(app: &App, req: &Req) -> Outcome {

@@ -1,0 +1,28 @@
+//! The admin dashboard's handler: read the figures (one service call on a reader), render.
+
+use super::{Outcome, html_page, with_ctx};
+use crate::app::App;
+use crate::http::Req;
+use crate::shop::accounts::Customer;
+use crate::shop::reports;
+use crate::views::admin_dashboard as views;
+
+pub fn dashboard(app: &App, req: &Req, me: &Customer) -> Outcome {
+    let cfg = app.cfg();
+    let offset = cfg.store.utc_offset_minutes;
+    let d = reports::dashboard(
+        &*app.db.read()?,
+        crate::db::now(),
+        offset,
+        cfg.catalog.low_stock_threshold,
+    )?;
+    let page = views::Page {
+        email: &me.email,
+        role: &me.role,
+        offset,
+        d: &d,
+    };
+    with_ctx(app, req, "", |ctx| {
+        html_page(200, views::dashboard(ctx, &page))
+    })
+}
