@@ -17,7 +17,7 @@ pub mod ops;
 pub mod orders;
 pub mod outbox;
 pub mod pricing;
-pub mod reports;
 pub mod proofs;
+pub mod reports;
 pub mod sessions;
 pub mod signin;
