@@ -542,3 +542,7 @@ CREATE INDEX orders_report ON orders (created_at, status, payment_status, total,
 CREATE INDEX orders_cod_due ON orders (payment_method, payment_status, status, total);
 CREATE INDEX order_lines_report ON order_lines (order_id, product_id, unit_price, quantity, returned);
 CREATE INDEX funnel_events_report ON funnel_events (kind, at, subject);
+
+-- The audit log page (src/shop/audit_list.rs): filter by who or by what, newest (id) first.
+CREATE INDEX audit_log_actor_id ON audit_log (actor, id);
+CREATE INDEX audit_log_target_id ON audit_log (target_type, id);

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod addresses;
 pub mod art;
 pub mod audit;
+pub mod audit_list;
 pub mod cart;
 pub mod catalog;
 pub mod catalog_admin;

@@ -2,6 +2,7 @@
 //! signed-in customers get 403, staff and owners get through (their sessions expire
 //! sooner, see shop::sessions). Then thin handlers, as everywhere.
 
+use super::admin_audit;
 use super::admin_orders;
 use super::admin_products;
 use super::admin_reports;
@@ -54,6 +55,7 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
     let post = req.method() == "POST";
     let mut resp = match (post, seg) {
         (false, ["admin"]) => admin_reports::dashboard(app, req, &me),
+        (false, ["admin", "audit"]) => admin_audit::list(app, req),
         (false, ["admin", "emails"]) => emails(app, req),
         (false, ["admin", "emails", id]) => email(app, req, &s, id),
         (true, ["admin", "emails", id, "resend"]) => resend(app, req, &s, id),
