@@ -7,6 +7,7 @@
 use super::audit::{self, Actor};
 use super::catalog::{self, NewProduct, NewVariant};
 use super::images::ImageSet;
+use crate::config::Config;
 use crate::db::Tx;
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -450,14 +451,22 @@ pub fn delete(tx: &Tx, actor: &Actor, id: i64, now: i64) -> Result<()> {
     )
 }
 
-fn set_stock(tx: &Tx, actor: &Actor, variant_id: i64, target: i64, now: i64) -> Result<()> {
+fn set_stock(
+    tx: &Tx,
+    cfg: &Config,
+    actor: &Actor,
+    variant_id: i64,
+    target: i64,
+    now: i64,
+) -> Result<()> {
     if target < 0 {
         return Err(Error::bad_request("Stock cannot be negative."));
     }
     let current: i64 = tx.query_row(catalog::sql::STOCK_OF, [variant_id], |r| r.get(0))?;
     if current != target {
-        catalog::adjust_stock(
+        super::stock::change(
             tx,
+            cfg,
             variant_id,
             target - current,
             "correction",
@@ -472,6 +481,7 @@ fn set_stock(tx: &Tx, actor: &Actor, variant_id: i64, target: i64, now: i64) -> 
 /// The inline edit from the list: a variant's price and stock (stock through the ledger).
 pub fn quick_edit(
     tx: &Tx,
+    cfg: &Config,
     actor: &Actor,
     variant_id: i64,
     price: i64,
@@ -488,7 +498,7 @@ pub fn quick_edit(
         .ok_or_else(|| Error::not_found("There is no such variant."))?;
     tx.prepare_cached(sql::SET_PRICE)?
         .execute(params![variant_id, price])?;
-    set_stock(tx, actor, variant_id, stock, now)?;
+    set_stock(tx, cfg, actor, variant_id, stock, now)?;
     audit::record(
         tx,
         actor,
@@ -503,6 +513,7 @@ pub fn quick_edit(
 /// Saves the edit page's variant table.
 pub fn update_variants(
     tx: &Tx,
+    cfg: &Config,
     actor: &Actor,
     product_id: i64,
     edits: &[VariantEdit],
@@ -537,7 +548,7 @@ pub fn update_variants(
         if n == 0 {
             return Err(Error::not_found("There is no such variant."));
         }
-        set_stock(tx, actor, e.id, e.stock, now)?;
+        set_stock(tx, cfg, actor, e.id, e.stock, now)?;
     }
     audit::record(
         tx,

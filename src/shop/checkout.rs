@@ -217,8 +217,20 @@ pub fn place(
             Some(&number),
             now,
         )?;
-        if took.is_none() {
-            short.push(l);
+        match took {
+            // A sale that takes a variant to its low-stock threshold tells the owner
+            // (rolled back with everything else if the order fails).
+            Some(after) => {
+                super::stock::alert_if_crossed(
+                    tx,
+                    cfg,
+                    l.variant_id,
+                    after + l.quantity,
+                    after,
+                    now,
+                )?;
+            }
+            None => short.push(l),
         }
     }
     if !short.is_empty() {

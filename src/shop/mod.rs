@@ -22,3 +22,4 @@ pub mod proofs;
 pub mod reports;
 pub mod sessions;
 pub mod signin;
+pub mod stock;

@@ -30,6 +30,7 @@ pub fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
                     a.active[active == "home"] href="/admin" { "Dashboard" }
                     a.active[active == "orders"] href="/admin/orders" { "Orders" }
                     a.active[active == "products"] href="/admin/products" { "Products" }
+                    a.active[active == "stock"] href="/admin/stock" { "Stock" }
                     a.active[active == "emails"] href="/admin/emails" { "Emails" }
                     a.active[active == "audit"] href="/admin/audit" { "Audit log" }
                 }

@@ -7,6 +7,7 @@ pub mod admin_audit;
 pub mod admin_dashboard;
 pub mod admin_orders;
 pub mod admin_products;
+pub mod admin_stock;
 pub mod cart;
 pub mod email;
 pub mod form;

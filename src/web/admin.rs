@@ -5,6 +5,7 @@
 use super::admin_audit;
 use super::admin_orders;
 use super::admin_products;
+use super::admin_stock;
 use super::admin_reports;
 use super::session::{self, check_csrf, form};
 use super::{Outcome, html_page, with_ctx};
@@ -68,6 +69,7 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
             admin_orders::act(app, req, &s, &me, number, action)
         }
         (_, ["admin", "products", rest @ ..]) => admin_products::route(app, req, &s, &me, rest),
+        (_, ["admin", "stock", rest @ ..]) => admin_stock::route(app, req, &s, &me, rest),
         (true, _) => Err(Error::new(
             Kind::MethodNotAllowed,
             "This address does not take forms.",

@@ -275,10 +275,13 @@ fn inline(app: &App, req: &Req, s: &Session, me: &Customer, vid: &str) -> Outcom
     let result = money(&m, f.get("price").unwrap_or(""), "price").and_then(|price| {
         let stock = count(f.get("stock").unwrap_or(""), "stock")?;
         app.db
-            .write_tx(|tx| admin::quick_edit(tx, &actor(me), vid, price, stock, now))
+            .write_tx(|tx| admin::quick_edit(tx, &app.cfg(), &actor(me), vid, price, stock, now))
     });
     match result {
-        Ok(()) => Ok(Resp::redirect("/admin/products")),
+        Ok(()) => {
+            app.mail_wake().notify();
+            Ok(Resp::redirect("/admin/products"))
+        }
         Err(e) if refused(&e) => list(app, req, s, Some((e.status(), &e.public))),
         Err(e) => Err(e),
     }
@@ -343,7 +346,7 @@ fn write(app: &App, req: &Req, s: &Session, me: &Customer, id: &str, rest: &[&st
         }
         ["variants"] => variant_edits(&m, &f).and_then(|edits| {
             app.db
-                .write_tx(|tx| admin::update_variants(tx, &who, pid, &edits, now))
+                .write_tx(|tx| admin::update_variants(tx, &app.cfg(), &who, pid, &edits, now))
         }),
         ["status"] => {
             let status = f.get("status").unwrap_or("");
@@ -368,7 +371,10 @@ fn write(app: &App, req: &Req, s: &Session, me: &Customer, id: &str, rest: &[&st
         _ => return Err(Error::not_found("There is no admin page at this address.")),
     };
     match result {
-        Ok(()) => Ok(Resp::redirect(&format!("/admin/products/{pid}"))),
+        Ok(()) => {
+            app.mail_wake().notify();
+            Ok(Resp::redirect(&format!("/admin/products/{pid}")))
+        }
         Err(e) if refused(&e) && e.kind != Kind::NotFound => {
             edit(app, req, s, id, e.status(), Some(&e.public))
         }

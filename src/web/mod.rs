@@ -7,6 +7,7 @@ pub mod admin;
 pub mod admin_audit;
 pub mod admin_orders;
 pub mod admin_products;
+pub mod admin_stock;
 pub mod admin_reports;
 pub mod api;
 pub mod api_orders;
