@@ -5,8 +5,8 @@
 use super::admin_audit;
 use super::admin_orders;
 use super::admin_products;
-use super::admin_stock;
 use super::admin_reports;
+use super::admin_stock;
 use super::session::{self, check_csrf, form};
 use super::{Outcome, html_page, with_ctx};
 use crate::app::App;
