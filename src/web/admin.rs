@@ -3,6 +3,7 @@
 //! sooner, see shop::sessions). Then thin handlers, as everywhere.
 
 use super::admin_audit;
+use super::admin_customers;
 use super::admin_orders;
 use super::admin_products;
 use super::admin_reports;
@@ -57,6 +58,11 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
     let mut resp = match (post, seg) {
         (false, ["admin"]) => admin_reports::dashboard(app, req, &me),
         (false, ["admin", "audit"]) => admin_audit::list(app, req),
+        (false, ["admin", "customers"]) => admin_customers::list(app, req),
+        (false, ["admin", "customers", id]) => admin_customers::detail(app, req, &s, &me, id),
+        (true, ["admin", "customers", id, "role"]) => {
+            admin_customers::set_role(app, req, &s, &me, id)
+        }
         (false, ["admin", "emails"]) => emails(app, req),
         (false, ["admin", "emails", id]) => email(app, req, &s, id),
         (true, ["admin", "emails", id, "resend"]) => resend(app, req, &s, id),

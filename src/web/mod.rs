@@ -5,6 +5,7 @@
 pub mod account;
 pub mod admin;
 pub mod admin_audit;
+pub mod admin_customers;
 pub mod admin_orders;
 pub mod admin_products;
 pub mod admin_reports;

@@ -1,0 +1,72 @@
+//! Handlers of the admin's customer pages. Changing a role is for the owner only (staff
+//! get 403 and do not see the form); it goes through one write_tx with its audit entry.
+
+use super::session::{check_csrf, form};
+use super::{Outcome, html_page, with_ctx};
+use crate::app::App;
+use crate::error::{Error, Kind};
+use crate::http::query::Params;
+use crate::http::{Req, Resp};
+use crate::shop::accounts::Customer;
+use crate::shop::audit::Actor;
+use crate::shop::customers_admin;
+use crate::shop::sessions::Session;
+use crate::views::admin_customers as views;
+
+const PAGE: i64 = 50;
+
+fn customer_id(id: &str) -> Result<i64, Error> {
+    id.parse::<i64>()
+        .map_err(|_| Error::not_found("There is no such customer."))
+}
+
+pub fn list(app: &App, req: &Req) -> Outcome {
+    let p = Params::parse(req.query());
+    let q: String = p.get("q").unwrap_or("").chars().take(100).collect();
+    let before = match p.get("before") {
+        None | Some("") => None,
+        Some(b) => Some(
+            b.parse()
+                .map_err(|_| Error::bad_request("That page does not exist."))?,
+        ),
+    };
+    let rows = customers_admin::search(&*app.db.read()?, &q, before, PAGE)?;
+    let next = (rows.len() as i64 == PAGE).then(|| {
+        format!(
+            "/admin/customers?q={}&before={}",
+            crate::views::shop::url_encode(&q),
+            rows[rows.len() - 1].id
+        )
+    });
+    let offset = app.cfg().store.utc_offset_minutes;
+    with_ctx(app, req, "", |ctx| {
+        html_page(200, views::list(ctx, &rows, &q, offset, next))
+    })
+}
+
+pub fn detail(app: &App, req: &Req, s: &Session, me: &Customer, id: &str) -> Outcome {
+    let d = customers_admin::detail(&*app.db.read()?, customer_id(id)?)?
+        .ok_or_else(|| Error::not_found("There is no such customer."))?;
+    let offset = app.cfg().store.utc_offset_minutes;
+    let owner = me.role == "owner" && me.id != d.customer.id;
+    with_ctx(app, req, "", |ctx| {
+        html_page(200, views::detail(ctx, &s.csrf, &d, owner, offset))
+    })
+}
+
+pub fn set_role(app: &App, req: &Req, s: &Session, me: &Customer, id: &str) -> Outcome {
+    if me.role != "owner" {
+        return Err(Error::new(
+            Kind::Forbidden,
+            "Only the store's owner manages staff.",
+        ));
+    }
+    let f = form(req)?;
+    check_csrf(Some(s), &f)?;
+    let id = customer_id(id)?;
+    let role = f.get("role").unwrap_or("").to_string();
+    let actor = Actor::staff(me.id, &me.email);
+    app.db
+        .write_tx(|tx| customers_admin::set_role(tx, &actor, id, &role, crate::db::now()))?;
+    Ok(Resp::redirect(&format!("/admin/customers/{id}")))
+}
