@@ -17,6 +17,7 @@ fn every_sql_constant_prepares_against_the_schema() {
         catalog::sql::ALL,
         boutique::shop::catalog_admin::sql::ALL,
         boutique::shop::stock::sql::ALL,
+        boutique::shop::merch::sql::ALL,
         demo::sql::ALL,
         ops::sql::ALL,
         sessions::sql::ALL,

@@ -14,6 +14,7 @@ pub mod customers_admin;
 pub mod demo;
 pub mod images;
 pub mod lifecycle;
+pub mod merch;
 pub mod notices;
 pub mod ops;
 pub mod orders;

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod admin_audit;
 pub mod admin_customers;
 pub mod admin_dashboard;
+pub mod admin_merch;
 pub mod admin_orders;
 pub mod admin_products;
 pub mod admin_stock;

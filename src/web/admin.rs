@@ -4,6 +4,7 @@
 
 use super::admin_audit;
 use super::admin_customers;
+use super::admin_merch;
 use super::admin_orders;
 use super::admin_products;
 use super::admin_reports;
@@ -76,6 +77,8 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
         }
         (_, ["admin", "products", rest @ ..]) => admin_products::route(app, req, &s, &me, rest),
         (_, ["admin", "stock", rest @ ..]) => admin_stock::route(app, req, &s, &me, rest),
+        (_, ["admin", "categories", rest @ ..]) => admin_merch::categories(app, req, &s, &me, rest),
+        (_, ["admin", "banners", rest @ ..]) => admin_merch::banners(app, req, &s, &me, rest),
         (true, _) => Err(Error::new(
             Kind::MethodNotAllowed,
             "This address does not take forms.",

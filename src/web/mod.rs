@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod admin_audit;
 pub mod admin_customers;
+pub mod admin_merch;
 pub mod admin_orders;
 pub mod admin_products;
 pub mod admin_reports;
@@ -247,8 +248,8 @@ impl Handler for Web {
             && (head.path.ends_with("/proof") || head.path.ends_with("/payment-proof"));
         // Product images, several per upload.
         let images = head.method == "POST"
-            && head.path.starts_with("/admin/products/")
-            && head.path.ends_with("/images");
+            && ((head.path.starts_with("/admin/products/") && head.path.ends_with("/images"))
+                || head.path.starts_with("/admin/banners"));
         if upload {
             self.app.cfg().payments.proof_max_bytes + 64 * 1024
         } else if images {
