@@ -23,5 +23,6 @@ pub mod pricing;
 pub mod proofs;
 pub mod reports;
 pub mod sessions;
+pub mod settings;
 pub mod signin;
 pub mod stock;

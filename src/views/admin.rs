@@ -36,6 +36,7 @@ pub fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
                     a.active[active == "emails"] href="/admin/emails" { "Emails" }
                     a.active[active == "customers"] href="/admin/customers" { "Customers" }
                     a.active[active == "audit"] href="/admin/audit" { "Audit log" }
+                    a.active[active == "settings"] href="/admin/settings" { "Settings" }
                 }
                 section.admin-main { (body) }
             }

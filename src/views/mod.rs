@@ -9,6 +9,7 @@ pub mod admin_dashboard;
 pub mod admin_merch;
 pub mod admin_orders;
 pub mod admin_products;
+pub mod admin_settings;
 pub mod admin_stock;
 pub mod cart;
 pub mod email;

@@ -8,6 +8,7 @@ use super::admin_merch;
 use super::admin_orders;
 use super::admin_products;
 use super::admin_reports;
+use super::admin_settings;
 use super::admin_stock;
 use super::session::{self, check_csrf, form};
 use super::{Outcome, html_page, with_ctx};
@@ -59,6 +60,8 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
     let mut resp = match (post, seg) {
         (false, ["admin"]) => admin_reports::dashboard(app, req, &me),
         (false, ["admin", "audit"]) => admin_audit::list(app, req),
+        (false, ["admin", "settings"]) => admin_settings::show(app, req, &s, &me),
+        (true, ["admin", "settings", "backup"]) => admin_settings::backup(app, req, &s, &me),
         (false, ["admin", "customers"]) => admin_customers::list(app, req),
         (false, ["admin", "customers", id]) => admin_customers::detail(app, req, &s, &me, id),
         (true, ["admin", "customers", id, "role"]) => {

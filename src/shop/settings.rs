@@ -1,0 +1,204 @@
+//! The admin's settings view (`/admin/settings`): the effective store.toml values as rows
+//! for display, with every [`Secret`] reduced to "set" / "not set" here, so no page can
+//! print one; the database's size on disk; the last backup taken from the admin (kept in
+//! `meta`); and the owner's backup download: a consistent `ops::backup` file made under a
+//! server-chosen temp name in the data dir, read back and removed, with the time recorded
+//! and an audit entry written in one transaction.
+
+use super::audit::{self, Actor};
+use super::ops;
+use crate::config::{Config, Secret};
+use crate::db::Db;
+use crate::error::Result;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+
+/// One displayed setting.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Plain(String),
+    /// An amount in minor units of the store's currency.
+    Money(i64),
+    /// A secret: only whether it is set, never the value.
+    Secret {
+        set: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub section: &'static str,
+    pub key: &'static str,
+    pub value: Value,
+}
+
+fn secret(s: &Secret) -> Value {
+    Value::Secret { set: !s.is_empty() }
+}
+
+/// The effective configuration, section by section, as the view shows it.
+pub fn entries(cfg: &Config) -> Vec<Entry> {
+    let p = |v: String| Value::Plain(v);
+    let offset = cfg.store.utc_offset_minutes;
+    let tz = format!(
+        "{}{:02}:{:02}",
+        if offset < 0 { '-' } else { '+' },
+        offset.abs() / 60,
+        offset.abs() % 60
+    );
+    let s = &cfg.store;
+    let sv = &cfg.server;
+    let e = &cfg.email;
+    let pay = &cfg.payments;
+    let sh = &cfg.shipping;
+    let zones = sh
+        .zones
+        .iter()
+        .map(|z| format!("{} ({})", z.name, z.countries.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let rows: Vec<(&'static str, &'static str, Value)> = vec![
+        ("store", "name", p(s.name.clone())),
+        ("store", "url", p(s.url.clone())),
+        (
+            "store",
+            "currency",
+            p(format!("{} ({})", s.currency, s.currency_symbol)),
+        ),
+        ("store", "locale", p(s.locale.clone())),
+        ("store", "time_zone", p(tz)),
+        ("store", "contact_email", p(s.contact_email.clone())),
+        ("store", "order_prefix", p(s.order_prefix.clone())),
+        ("server", "listen", p(sv.listen.clone())),
+        ("server", "data_dir", p(sv.data_dir.display().to_string())),
+        ("server", "synchronous", p(sv.synchronous.clone())),
+        (
+            "server",
+            "max_connections",
+            p(sv.max_connections.to_string()),
+        ),
+        (
+            "server",
+            "reader_pool_size",
+            p(sv.reader_pool_size.to_string()),
+        ),
+        (
+            "catalog",
+            "low_stock_threshold",
+            p(cfg.catalog.low_stock_threshold.to_string()),
+        ),
+        ("catalog", "page_size", p(cfg.catalog.page_size.to_string())),
+        ("email", "transport", p(e.transport.clone())),
+        ("email", "from", p(e.from.clone())),
+        ("email", "smtp_host", p(e.smtp_host.clone())),
+        ("email", "smtp_port", p(e.smtp_port.to_string())),
+        ("email", "smtp_tls", p(e.smtp_tls.clone())),
+        ("email", "smtp_username", p(e.smtp_username.clone())),
+        ("email", "smtp_password", secret(&e.smtp_password)),
+        ("email", "resend_api_key", secret(&e.resend_api_key)),
+        (
+            "cart",
+            "max_line_quantity",
+            p(cfg.cart.max_line_quantity.to_string()),
+        ),
+        ("cart", "max_lines", p(cfg.cart.max_lines.to_string())),
+        ("shipping", "fee", Value::Money(sh.fee)),
+        ("shipping", "free_over", Value::Money(sh.free_over)),
+        ("shipping", "zones", p(zones)),
+        ("payments", "cod", p(pay.cod.to_string())),
+        ("payments", "cod_fee", Value::Money(pay.cod_fee)),
+        (
+            "payments",
+            "bank_transfer",
+            p(pay.bank_transfer.to_string()),
+        ),
+        (
+            "payments",
+            "bank_account_name",
+            p(pay.bank_account_name.clone()),
+        ),
+        (
+            "payments",
+            "bank_account_number",
+            p(pay.bank_account_number.clone()),
+        ),
+        (
+            "payments",
+            "payment_window_hours",
+            p(pay.payment_window_hours.to_string()),
+        ),
+        (
+            "payments",
+            "reminder_after_hours",
+            p(pay.reminder_after_hours.to_string()),
+        ),
+        (
+            "payments",
+            "proof_max_mb",
+            p((pay.proof_max_bytes / (1024 * 1024)).to_string()),
+        ),
+    ];
+    rows.into_iter()
+        .map(|(section, key, value)| Entry {
+            section,
+            key,
+            value,
+        })
+        .collect()
+}
+
+/// Bytes the database takes on disk: the file plus its WAL (and shared-memory index).
+pub fn db_size(db_path: &Path) -> u64 {
+    let size = |suffix: &str| {
+        let mut p = db_path.as_os_str().to_owned();
+        p.push(suffix);
+        std::fs::metadata(Path::new(&p))
+            .map(|m| m.len())
+            .unwrap_or(0)
+    };
+    size("") + size("-wal") + size("-shm")
+}
+
+/// When the last backup was downloaded from the admin (unix seconds), if ever.
+pub fn last_backup(c: &Connection) -> Result<Option<i64>> {
+    let v: Option<String> = c
+        .prepare_cached(sql::LAST_BACKUP)?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(v.and_then(|v| v.parse().ok()))
+}
+
+/// Takes a consistent backup (`ops::backup`: a snapshot of the database plus the proof
+/// files) and returns its bytes; records the time in `meta` and an audit entry. The file
+/// is held in memory while it is sent: one SQLite file of a small shop.
+pub fn backup_bytes(db: &Db, data_dir: &Path, actor: &Actor, now: i64) -> Result<Vec<u8>> {
+    let tmp = data_dir.join(format!(
+        ".admin-backup-{}.partial-download",
+        crate::crypto::token()
+    ));
+    let result = ops::backup(db.path(), data_dir, &tmp).and_then(|_| Ok(std::fs::read(&tmp)?));
+    let _ = std::fs::remove_file(&tmp);
+    let bytes = result?;
+    db.write_tx(|tx| {
+        tx.prepare_cached(sql::SET_LAST_BACKUP)?
+            .execute(params![now.to_string()])?;
+        audit::record(
+            tx,
+            actor,
+            "settings.backup",
+            "store",
+            "backup",
+            &format!("backup downloaded ({} bytes)", bytes.len()),
+            now,
+        )
+    })?;
+    Ok(bytes)
+}
+
+pub mod sql {
+    //! SQL of the settings view.
+    pub const LAST_BACKUP: &str = "SELECT value FROM meta WHERE key = 'last_backup_at'";
+    pub const SET_LAST_BACKUP: &str =
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_backup_at', ?1)";
+    pub const ALL: &[&str] = &[LAST_BACKUP, SET_LAST_BACKUP];
+}
