@@ -18,6 +18,7 @@ fn every_sql_constant_prepares_against_the_schema() {
         boutique::shop::catalog_admin::sql::ALL,
         boutique::shop::stock::sql::ALL,
         boutique::shop::merch::sql::ALL,
+        boutique::shop::coupons_admin::sql::ALL,
         demo::sql::ALL,
         ops::sql::ALL,
         sessions::sql::ALL,

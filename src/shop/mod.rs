@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod catalog_admin;
 pub mod checkout;
 pub mod coupons;
+pub mod coupons_admin;
 pub mod customers_admin;
 pub mod demo;
 pub mod images;

@@ -33,6 +33,7 @@ pub fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
                     a.active[active == "stock"] href="/admin/stock" { "Stock" }
                     a.active[active == "categories"] href="/admin/categories" { "Categories" }
                     a.active[active == "banners"] href="/admin/banners" { "Banners" }
+                    a.active[active == "coupons"] href="/admin/coupons" { "Coupons" }
                     a.active[active == "emails"] href="/admin/emails" { "Emails" }
                     a.active[active == "customers"] href="/admin/customers" { "Customers" }
                     a.active[active == "audit"] href="/admin/audit" { "Audit log" }

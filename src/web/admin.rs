@@ -3,6 +3,7 @@
 //! sooner, see shop::sessions). Then thin handlers, as everywhere.
 
 use super::admin_audit;
+use super::admin_coupons;
 use super::admin_customers;
 use super::admin_merch;
 use super::admin_orders;
@@ -82,6 +83,7 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
         (_, ["admin", "stock", rest @ ..]) => admin_stock::route(app, req, &s, &me, rest),
         (_, ["admin", "categories", rest @ ..]) => admin_merch::categories(app, req, &s, &me, rest),
         (_, ["admin", "banners", rest @ ..]) => admin_merch::banners(app, req, &s, &me, rest),
+        (_, ["admin", "coupons", rest @ ..]) => admin_coupons::route(app, req, &s, &me, rest),
         (true, _) => Err(Error::new(
             Kind::MethodNotAllowed,
             "This address does not take forms.",

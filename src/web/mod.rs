@@ -5,6 +5,7 @@
 pub mod account;
 pub mod admin;
 pub mod admin_audit;
+pub mod admin_coupons;
 pub mod admin_customers;
 pub mod admin_merch;
 pub mod admin_orders;
