@@ -704,3 +704,78 @@ fn only_staff_get_in_and_every_form_needs_its_token() {
         5
     );
 }
+
+#[test]
+fn variants_are_added_by_hand_and_archived() {
+    let s = Store::empty();
+    let owner = person(&s, "owner@example.com", "owner");
+    let r = post_from(
+        &s,
+        &owner,
+        "/admin/products/new",
+        "/admin/products",
+        &[
+            ("title", "Cotton Tee"),
+            ("status", "active"),
+            ("option1_name", "Size"),
+            ("option1_values", "S,M"),
+            ("price", "500"),
+            ("stock", "2"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let edit = location(&r);
+    let pid: i64 = edit.trim_start_matches("/admin/products/").parse().unwrap();
+    let variants = |s: &Store| {
+        scalar::<i64>(
+            s,
+            "SELECT count(*) FROM variants WHERE product_id = ?1 AND archived = 0",
+            [pid],
+        )
+    };
+    assert_eq!(variants(&s), 2);
+    let audits0 = audits(&s);
+    let add = |opts: &[&str], sku: &str| {
+        let mut f: Vec<(&str, &str)> = opts.iter().map(|o| ("option", *o)).collect();
+        f.extend([
+            ("sku", sku),
+            ("price", "550"),
+            ("stock", "3"),
+            ("threshold", ""),
+        ]);
+        post_from(&s, &owner, &edit, &format!("{edit}/variants/add"), &f)
+    };
+    let r = add(&["XL"], "TEE-XL");
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(variants(&s), 3);
+    assert_eq!(
+        scalar::<i64>(
+            &s,
+            "SELECT stock_after FROM stock_ledger l JOIN variants v ON v.id = l.variant_id WHERE v.sku = 'TEE-XL' AND l.reason = 'initial'",
+            []
+        ),
+        3
+    );
+    assert!(s.get("/p/cotton-tee").text().contains("XL"));
+    // The same option values again, a missing value, a taken SKU: refused, nothing written.
+    assert_eq!(add(&["XL"], "TEE-XL2").status, 409);
+    assert_eq!(add(&[], "TEE-NONE").status, 400);
+    assert_eq!(add(&["XXL"], "TEE-XL").status, 409);
+    assert_eq!(variants(&s), 3);
+    assert_eq!(audits(&s), audits0 + 1);
+
+    // Archive: out of the shop, its ledger kept.
+    let vid: i64 = scalar(&s, "SELECT id FROM variants WHERE sku = 'TEE-XL'", []);
+    let r = post_from(
+        &s,
+        &owner,
+        &edit,
+        &format!("{edit}/variants/{vid}/archive"),
+        &[],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(variants(&s), 2);
+    assert!(!s.get("/p/cotton-tee").text().contains("XL"));
+    assert_eq!(audits(&s), audits0 + 2);
+    ledger_balanced(&s);
+}

@@ -618,6 +618,104 @@ pub fn update_images(
     )
 }
 
+/// A variant added by hand on the edit page: one value per option of the product.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewVariantFields {
+    pub options: Vec<String>,
+    pub sku: String,
+    pub price: i64,
+    pub compare_at: Option<i64>,
+    pub stock: i64,
+    pub low_stock_threshold: Option<i64>,
+    pub weight_grams: i64,
+}
+
+pub fn add_variant(
+    tx: &Tx,
+    actor: &Actor,
+    product_id: i64,
+    v: &NewVariantFields,
+    now: i64,
+) -> Result<i64> {
+    let (slug, _) = head_of(tx, product_id)?;
+    let names: i64 = tx.query_row(sql::OPTION_COUNT, [product_id], |r| r.get(0))?;
+    let options: Vec<&str> = v.options.iter().map(|o| o.trim()).collect();
+    if options.len() as i64 != names || options.iter().any(|o| o.is_empty()) {
+        return Err(Error::bad_request(
+            "Please give a value for every option of the product.",
+        ));
+    }
+    let taken: i64 = tx.query_row(
+        sql::SAME_OPTIONS,
+        params![product_id, options.first(), options.get(1), options.get(2)],
+        |r| r.get(0),
+    )?;
+    if taken > 0 {
+        return Err(Error::conflict(
+            "The product already has a variant with these option values.",
+        ));
+    }
+    let position: i64 = tx.query_row(sql::NEXT_VARIANT_POSITION, [product_id], |r| r.get(0))?;
+    let id = catalog::create_variant(
+        tx,
+        product_id,
+        &NewVariant {
+            sku: v.sku.trim(),
+            options: &options,
+            price: v.price,
+            compare_at: v.compare_at,
+            stock: v.stock,
+            low_stock_threshold: v.low_stock_threshold,
+            weight_grams: v.weight_grams,
+            position,
+        },
+        now,
+    )?;
+    audit::record(
+        tx,
+        actor,
+        "variant.create",
+        "product",
+        &slug,
+        &format!(
+            "added {} ({}), stock {}",
+            v.sku.trim(),
+            options.join(" / "),
+            v.stock
+        ),
+        now,
+    )?;
+    Ok(id)
+}
+
+/// Takes a variant out of the shop for good (orders keep their snapshot; its ledger stays).
+pub fn archive_variant(
+    tx: &Tx,
+    actor: &Actor,
+    product_id: i64,
+    variant_id: i64,
+    now: i64,
+) -> Result<()> {
+    let (slug, _) = head_of(tx, product_id)?;
+    let n = tx
+        .prepare_cached(sql::ARCHIVE_VARIANT)?
+        .execute(params![variant_id, product_id])?;
+    if n == 0 {
+        return Err(Error::not_found(
+            "There is no such variant on this product.",
+        ));
+    }
+    audit::record(
+        tx,
+        actor,
+        "variant.archive",
+        "product",
+        &slug,
+        &format!("archived variant {variant_id}"),
+        now,
+    )
+}
+
 pub fn remove_image(
     tx: &Tx,
     actor: &Actor,
@@ -674,7 +772,18 @@ pub mod sql {
     pub const DETACH_IMAGE: &str =
         "DELETE FROM product_images WHERE product_id = ?1 AND image_id = ?2";
 
+    pub const OPTION_COUNT: &str = "SELECT (option1_name IS NOT NULL) + (option2_name IS NOT NULL) + (option3_name IS NOT NULL) FROM products WHERE id = ?1";
+    pub const SAME_OPTIONS: &str = "SELECT count(*) FROM variants WHERE product_id = ?1 AND archived = 0 AND option1 IS ?2 AND option2 IS ?3 AND option3 IS ?4";
+    pub const NEXT_VARIANT_POSITION: &str =
+        "SELECT COALESCE(max(position) + 1, 0) FROM variants WHERE product_id = ?1";
+    pub const ARCHIVE_VARIANT: &str =
+        "UPDATE variants SET archived = 1 WHERE id = ?1 AND product_id = ?2 AND archived = 0";
+
     pub const ALL: &[&str] = &[
+        OPTION_COUNT,
+        SAME_OPTIONS,
+        NEXT_VARIANT_POSITION,
+        ARCHIVE_VARIANT,
         LIST,
         VARIANTS,
         PRODUCT,

@@ -245,6 +245,24 @@ pub fn edit(ctx: &Ctx, csrf: &str, cats: &[Category], p: &Editable, error: Optio
                 }
                 button.button type="submit" { "Save variants" }
             }))
+            @for v in p.variants.iter().filter(|_| p.variants.len() > 1) {
+                (post_form(&format!("{base}/variants/{}/archive", v.id), csrf, "inline", html! {
+                    button.button.ghost.small type="submit" { "Archive " (v.sku) }
+                }))
+            }
+            h3 { "Add a variant" }
+            (post_form(&format!("{base}/variants/add"), csrf, "row", html! {
+                @for name in &p.option_names {
+                    label.field { span { (name) } input type="text" name="option" required maxlength="60"; }
+                }
+                label.field { span { "SKU" } input type="text" name="sku" required maxlength="64" size="14"; }
+                label.field { span { "Price" } input type="text" inputmode="decimal" name="price" required size="8"; }
+                label.field { span { "Compare-at" } input type="text" inputmode="decimal" name="compare_at" size="8"; }
+                label.field { span { "Stock" } input type="number" min="0" name="stock" size="5"; }
+                label.field { span { "Low at" } input type="number" min="0" name="threshold" size="4"; }
+                label.field { span { "Weight (g)" } input type="number" min="0" name="weight" size="6"; }
+                button.button type="submit" { "Add variant" }
+            }))
             h2 { "Images" }
             @if p.images.is_empty() {
                 p.muted { "No images yet." }

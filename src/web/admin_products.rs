@@ -312,6 +312,29 @@ fn variant_edits(m: &Money, f: &Params) -> Result<Vec<VariantEdit>> {
     Ok(out)
 }
 
+fn new_variant(m: &Money, f: &Params) -> Result<admin::NewVariantFields> {
+    let g = |k: &str| f.get(k).unwrap_or("");
+    let weight = g("weight");
+    let stock = g("stock");
+    Ok(admin::NewVariantFields {
+        options: f.all("option").map(str::to_string).collect(),
+        sku: g("sku").to_string(),
+        price: money(m, g("price"), "price")?,
+        compare_at: opt_money(m, g("compare_at"), "compare-at price")?,
+        stock: if stock.trim().is_empty() {
+            0
+        } else {
+            count(stock, "stock")?
+        },
+        low_stock_threshold: opt_count(g("threshold"), "low-stock threshold")?,
+        weight_grams: if weight.trim().is_empty() {
+            0
+        } else {
+            count(weight, "weight")?
+        },
+    })
+}
+
 fn image_edits(f: &Params) -> Result<Vec<(i64, i64, String)>> {
     let mut out = Vec::new();
     for v in f.all("image") {
@@ -348,6 +371,18 @@ fn write(app: &App, req: &Req, s: &Session, me: &Customer, id: &str, rest: &[&st
             app.db
                 .write_tx(|tx| admin::update_variants(tx, &app.cfg(), &who, pid, &edits, now))
         }),
+        ["variants", "add"] => new_variant(&m, &f).and_then(|v| {
+            app.db
+                .write_tx(|tx| admin::add_variant(tx, &who, pid, &v, now))
+                .map(|_| ())
+        }),
+        ["variants", vid, "archive"] => {
+            let vid: i64 = vid
+                .parse()
+                .map_err(|_| Error::not_found("There is no such variant."))?;
+            app.db
+                .write_tx(|tx| admin::archive_variant(tx, &who, pid, vid, now))
+        }
         ["status"] => {
             let status = f.get("status").unwrap_or("");
             app.db
