@@ -23,6 +23,8 @@ pub struct App {
     pub cache: crate::web::cache::PageCache,
     pub categories: VersionedMap<(), Vec<Category>>,
     pub facets: VersionedMap<Option<i64>, Facets>,
+    /// Every banner start and end time, sorted (see `page_generation`).
+    pub banner_times: VersionedMap<(), Vec<i64>>,
     /// Rung after a commit that queued mail, so the outbox worker sends it at once.
     pub mail_wake: Arc<MailWake>,
     /// The server's HMAC key (one-time codes), loaded from the database at start.
@@ -47,6 +49,19 @@ impl App {
             .get_or_try(&(), self.db.catalog_version(), || {
                 crate::shop::catalog::categories(&*self.db.read()?)
             })
+    }
+
+    /// What a cached page is valid for: the catalog version, plus how many banner start
+    /// and end times have passed — a scheduled banner appears or leaves at its time even
+    /// when nothing in the catalog changed meanwhile.
+    pub fn page_generation(&self) -> Result<u64> {
+        let version = self.db.catalog_version();
+        let times = self.banner_times.get_or_try(&(), version, || {
+            crate::shop::catalog::banner_times(&*self.db.read()?)
+        })?;
+        let now = crate::db::now();
+        let passed = times.partition_point(|t| *t <= now) as u64;
+        Ok((version << 20) | passed.min((1 << 20) - 1))
     }
 
     /// Option filters of a listing, recomputed only when the catalog changes.
@@ -164,6 +179,7 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
         cache: crate::web::cache::PageCache::new(),
         categories: VersionedMap::default(),
         facets: VersionedMap::default(),
+        banner_times: VersionedMap::default(),
         mail_wake: Arc::new(MailWake::default()),
         hmac,
         limits: crate::limits::Limiter::default(),

@@ -550,3 +550,37 @@ fn catalog_edits_refresh_cached_pages_facets_and_counts_but_other_writes_do_not(
         "SKUs indexed again"
     );
 }
+
+/// A scheduled banner appears at its start and leaves at its end even when nothing else
+/// changes: cached home pages are keyed on the schedule too.
+#[test]
+fn scheduled_banners_come_and_go_on_time_despite_the_page_cache() {
+    let s = Store::empty();
+    let now = boutique::db::now();
+    s.app()
+        .db
+        .write_tx(|tx| {
+            boutique::shop::catalog::create_banner(
+                tx,
+                &boutique::shop::catalog::NewBanner {
+                    title: "Diwali edit",
+                    subtitle: "Lamps and throws",
+                    link: "/",
+                    link_label: "Shop",
+                    image_id: None,
+                    position: 0,
+                    starts_at: Some(now + 2),
+                    ends_at: Some(now + 5),
+                },
+                now,
+            )
+        })
+        .unwrap();
+    assert!(!s.get("/").text().contains("Diwali edit"), "not yet");
+    // Cached now; wait past the start without touching the catalog.
+    assert!(!s.get("/").text().contains("Diwali edit"));
+    std::thread::sleep(std::time::Duration::from_millis(2600));
+    assert!(s.get("/").text().contains("Diwali edit"), "started");
+    std::thread::sleep(std::time::Duration::from_millis(2600));
+    assert!(!s.get("/").text().contains("Diwali edit"), "ended");
+}

@@ -536,6 +536,14 @@ pub fn live_banners(c: &Connection, now: i64) -> Result<Vec<Banner>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Every banner start and end time, ascending: the moments the home page changes by
+/// itself.
+pub fn banner_times(c: &Connection) -> Result<Vec<i64>> {
+    let mut st = c.prepare_cached(sql::BANNER_TIMES)?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Which stored size of an image to serve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImageSize {
@@ -970,6 +978,7 @@ pub mod sql {
     pub const IMAGES_OF: &str = "SELECT i.hash, i.width, i.height, i.alt, i.placeholder FROM product_images pi JOIN images i ON i.id = pi.image_id WHERE pi.product_id = ?1 ORDER BY pi.position, pi.image_id";
     pub const LIVE_BANNERS: &str = "SELECT b.id, b.title, b.subtitle, b.link, b.link_label, i.hash, i.width, i.height, i.alt, i.placeholder FROM banners b LEFT JOIN images i ON i.id = b.image_id \
         WHERE b.active = 1 AND (b.starts_at IS NULL OR b.starts_at <= ?1) AND (b.ends_at IS NULL OR b.ends_at > ?1) ORDER BY b.position, b.id";
+    pub const BANNER_TIMES: &str = "SELECT t FROM (SELECT starts_at AS t FROM banners WHERE starts_at IS NOT NULL UNION ALL SELECT ends_at FROM banners WHERE ends_at IS NOT NULL) ORDER BY t";
     pub const SLUG_OF_VARIANT: &str = "SELECT p.slug FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = ?1 AND v.archived = 0";
     pub const IMAGE_FULL: &str = "SELECT full FROM images WHERE hash = ?1";
     pub const IMAGE_600: &str = "SELECT w600 FROM images WHERE hash = ?1";
@@ -1007,6 +1016,7 @@ pub mod sql {
         VARIANTS_OF,
         IMAGES_OF,
         LIVE_BANNERS,
+        BANNER_TIMES,
         IMAGE_FULL,
         IMAGE_600,
         IMAGE_160,

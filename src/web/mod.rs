@@ -263,13 +263,12 @@ impl Handler for Web {
 
     fn handle(&self, req: Req) -> Resp {
         let cacheable = matches!(req.method(), "GET" | "HEAD") && storefront::cacheable(req.path());
-        let key = if cacheable {
-            Some(format!("{}?{}", req.path(), req.query()))
-        } else {
-            None
+        // Pages depend on the catalog, the banner schedule and the config only (not on
+        // sessions or mail). If the schedule cannot be read, the cache is left alone.
+        let (generation, key) = match cacheable.then(|| self.app.page_generation()) {
+            Some(Ok(g)) => (g, Some(format!("{}?{}", req.path(), req.query()))),
+            _ => (0, None),
         };
-        // Pages depend on the catalog and the config only (not on sessions or mail).
-        let generation = self.app.db.catalog_version();
         let cfg = self.app.cfg();
         if let Some(k) = &key
             && let Some(hit) = self.app.cache.get(k, generation, &cfg)
