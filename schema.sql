@@ -25,7 +25,8 @@ BEGIN SELECT RAISE(ABORT, 'categories nest one level only'); END;
 
 CREATE TRIGGER categories_one_level_update BEFORE UPDATE OF parent_id ON categories
 WHEN NEW.parent_id IS NOT NULL
- AND ((SELECT parent_id FROM categories WHERE id = NEW.parent_id) IS NOT NULL
+ AND (NEW.parent_id = NEW.id
+      OR (SELECT parent_id FROM categories WHERE id = NEW.parent_id) IS NOT NULL
       OR EXISTS (SELECT 1 FROM categories WHERE parent_id = NEW.id))
 BEGIN SELECT RAISE(ABORT, 'categories nest one level only'); END;
 

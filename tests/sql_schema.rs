@@ -156,4 +156,21 @@ fn categories_nest_one_level_only() {
         )
     });
     assert!(res.is_err(), "a grandchild category must be refused");
+    // Nor can a category be its own parent.
+    let own = db.write_tx(|tx| {
+        let a = catalog::create_category(
+            tx,
+            &catalog::NewCategory {
+                parent_id: None,
+                slug: "solo",
+                name: "Solo",
+                description: "",
+                position: 0,
+            },
+            now,
+        )?;
+        tx.execute("UPDATE categories SET parent_id = id WHERE id = ?1", [a])?;
+        Ok(())
+    });
+    assert!(own.is_err(), "a category cannot be its own parent");
 }
