@@ -179,6 +179,38 @@ fn main() {
         check.periods[2].revenue,
         check.periods[2].paid_orders
     );
+    // Where the time goes: each query alone (median of 50).
+    let m = reports::local_midnight(now, 330);
+    let since30 = m - 29 * 86_400;
+    let tod = (now + 330 * 60).rem_euclid(86_400);
+    let one = |name: &str, q: &str, p: &[i64]| {
+        let mut t: Vec<Duration> = (0..50)
+            .map(|_| {
+                let start = Instant::now();
+                let mut st = conn.prepare_cached(q).unwrap();
+                let n = st
+                    .query_map(rusqlite::params_from_iter(p.iter()), |_| Ok(()))
+                    .unwrap()
+                    .count();
+                assert!(n > 0);
+                start.elapsed()
+            })
+            .collect();
+        t.sort();
+        println!("  {name:<16} p50 {}", ms(pct(&t, 0.5)));
+    };
+    one("BUCKETS", reports::sql::BUCKETS, &[m - 59 * 86_400, tod]);
+    one("BY_STATUS", reports::sql::BY_STATUS, &[since30, now]);
+    one("WAITING", reports::sql::WAITING, &[]);
+    one("COD_DUE", reports::sql::COD_DUE, &[]);
+    one("LOW_STOCK", reports::sql::LOW_STOCK_COUNT, &[5]);
+    one(
+        "PRODUCT_REVENUE",
+        reports::sql::PRODUCT_REVENUE,
+        &[since30, now],
+    );
+    one("FUNNEL", reports::sql::FUNNEL, &[since30, now]);
+    one("LINKS_USED", reports::sql::LINKS_USED, &[since30, now]);
     drop(conn);
     drop(db);
 

@@ -110,8 +110,48 @@ pub fn local_midnight(t: i64, offset_minutes: i32) -> i64 {
     t - (t + off).rem_euclid(DAY)
 }
 
-/// Everything the dashboard shows, as of `now`.
+/// (product revenue, category name) per product, biggest first.
+type PerProduct = Vec<(ProductRevenue, Option<String>)>;
+
+/// One pass over the lines of the revenue orders placed since `since30`.
+fn product_revenue(c: &Connection, since30: i64, now: i64) -> Result<PerProduct> {
+    let mut per_product: PerProduct = Vec::new();
+    {
+        let mut st = c.prepare_cached(sql::PRODUCT_REVENUE)?;
+        let rows = st.query_map(params![since30, now], |r| {
+            Ok((
+                ProductRevenue {
+                    product_id: r.get(0)?,
+                    title: r.get(1)?,
+                    units: r.get(2)?,
+                    revenue: r.get(3)?,
+                },
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })?;
+        for row in rows {
+            per_product.push(row?);
+        }
+    }
+    Ok(per_product)
+}
+
+/// Everything the dashboard shows, as of `now`, read on one connection.
 pub fn dashboard(
+    c: &Connection,
+    now: i64,
+    offset_minutes: i32,
+    default_threshold: i64,
+) -> Result<Dashboard> {
+    let since30 = local_midnight(now, offset_minutes) - 29 * DAY;
+    let per_product = product_revenue(c, since30, now)?;
+    let mut d = figures(c, now, offset_minutes, default_threshold)?;
+    add_products(&mut d, per_product);
+    Ok(d)
+}
+
+/// Everything but the product figures.
+fn figures(
     c: &Connection,
     now: i64,
     offset_minutes: i32,
@@ -127,9 +167,9 @@ pub fn dashboard(
     let mut buckets: Vec<(i64, bool, i64, i64, i64)> = Vec::new();
     {
         let mut st = c.prepare_cached(sql::BUCKETS)?;
-        let rows = st.query_map(params![midnight - 59 * DAY, now, off, time_of_day], |r| {
+        let rows = st.query_map(params![midnight - 59 * DAY, time_of_day], |r| {
             Ok((
-                r.get::<_, i64>(0)?,
+                today - 59 + r.get::<_, i64>(0)?,
                 r.get::<_, i64>(1)? != 0,
                 r.get::<_, i64>(2)?,
                 r.get::<_, i64>(3)?,
@@ -204,38 +244,6 @@ pub fn dashboard(
         .prepare_cached(sql::LOW_STOCK_COUNT)?
         .query_row(params![default_threshold], |r| r.get(0))?;
 
-    // Product revenue per product (with its category), one pass over 30 days of lines.
-    let mut per_product: Vec<(ProductRevenue, Option<String>)> = Vec::new();
-    {
-        let mut st = c.prepare_cached(sql::PRODUCT_REVENUE)?;
-        let rows = st.query_map(params![since30, now], |r| {
-            Ok((
-                ProductRevenue {
-                    product_id: r.get(0)?,
-                    title: r.get(1)?,
-                    units: r.get(2)?,
-                    revenue: r.get(3)?,
-                },
-                r.get::<_, Option<String>>(4)?,
-            ))
-        })?;
-        for row in rows {
-            per_product.push(row?);
-        }
-    }
-    let mut cats: Vec<(String, i64)> = Vec::new();
-    for (p, cat) in &per_product {
-        let name = cat.clone().unwrap_or_else(|| "Uncategorised".into());
-        match cats.iter_mut().find(|(n, _)| *n == name) {
-            Some(e) => e.1 += p.revenue,
-            None => cats.push((name, p.revenue)),
-        }
-    }
-    cats.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    d.by_category = cats;
-    // Already ordered by revenue (then title) by the query.
-    d.top_products = per_product.into_iter().take(10).map(|(p, _)| p).collect();
-
     {
         let mut st = c.prepare_cached(sql::FUNNEL)?;
         let rows = st.query_map(params![since30, now], |r| {
@@ -258,12 +266,30 @@ pub fn dashboard(
     Ok(d)
 }
 
+/// Top products and revenue by category from the per-product sums.
+fn add_products(d: &mut Dashboard, per_product: PerProduct) {
+    let mut cats: Vec<(String, i64)> = Vec::new();
+    for (p, cat) in &per_product {
+        let name = cat.clone().unwrap_or_else(|| "Uncategorised".into());
+        match cats.iter_mut().find(|(n, _)| *n == name) {
+            Some(e) => e.1 += p.revenue,
+            None => cats.push((name, p.revenue)),
+        }
+    }
+    cats.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    d.by_category = cats;
+    // Already ordered by revenue (then title) by the query.
+    d.top_products = per_product.into_iter().take(10).map(|(p, _)| p).collect();
+}
+
 pub mod sql {
     //! SQL of the dashboard. Each reads one covering index range (see schema.sql's tail).
 
-    /// ?1 from, ?2 now, ?3 offset seconds, ?4 now's time of day: revenue, orders and paid
-    /// orders per (local day, placed at or before now's time of day).
-    pub const BUCKETS: &str = "SELECT (created_at + ?3) / 86400 AS day, ((created_at + ?3) % 86400) <= ?4 AS early, coalesce(sum(CASE WHEN payment_status <> 'unpaid' THEN total - refunded END), 0), count(*), count(CASE WHEN payment_status <> 'unpaid' THEN 1 END) FROM orders WHERE created_at >= ?1 AND created_at <= ?2 AND status <> 'cancelled' GROUP BY day, early";
+    /// ?1 the local midnight 59 days ago, ?2 now's time of day (seconds since local
+    /// midnight): revenue, orders and paid orders per (day 0..=59, placed at or before
+    /// now's time of day). Each bucket is its own range of the covering index: a GROUP BY
+    /// over an expression of `created_at` would sort every row of 60 days instead.
+    pub const BUCKETS: &str = "WITH RECURSIVE d(i, lo) AS (SELECT 0, ?1 UNION ALL SELECT i + 1, lo + 86400 FROM d WHERE i < 59), r(i, early, lo, hi) AS (SELECT i, 1, lo, lo + ?2 FROM d UNION ALL SELECT i, 0, lo + ?2 + 1, lo + 86399 FROM d) SELECT i, early, (SELECT coalesce(sum(total - refunded), 0) FROM orders WHERE created_at BETWEEN r.lo AND r.hi AND status <> 'cancelled' AND payment_status <> 'unpaid'), (SELECT count(*) FROM orders WHERE created_at BETWEEN r.lo AND r.hi AND status <> 'cancelled'), (SELECT count(*) FROM orders WHERE created_at BETWEEN r.lo AND r.hi AND status <> 'cancelled' AND payment_status <> 'unpaid') FROM r";
     pub const BY_STATUS: &str = "SELECT status, count(*) AS n FROM orders WHERE created_at >= ?1 AND created_at <= ?2 GROUP BY status ORDER BY n DESC, status";
     pub const WAITING: &str = "SELECT (SELECT count(*) FROM orders WHERE status = 'awaiting_verification'), (SELECT count(*) FROM orders WHERE status IN ('confirmed', 'processing'))";
     pub const COD_DUE: &str = "SELECT count(*), coalesce(sum(total), 0) FROM orders WHERE payment_method = 'cod' AND payment_status = 'unpaid' AND status NOT IN ('cancelled', 'returned')";
