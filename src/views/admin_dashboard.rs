@@ -36,10 +36,16 @@ pub fn dashboard(ctx: &Ctx, p: &Page) -> Markup {
             }
             h2 { "Waiting for you" }
             ul.stats.waiting {
-                li { a href="/admin/orders?status=awaiting_verification" { strong.proofs-waiting { (d.proofs_waiting) } span { "payment proofs to verify" } } }
-                li { a href="/admin/orders?unpaid_cod=1" { strong.cod-due { (m.format(d.cod_amount)) } span { "COD cash to collect (" (d.cod_count) " orders)" } } }
-                li { a href="/admin/orders?status=confirmed" { strong.to-ship { (d.to_ship) } span { "orders to ship" } } }
+                li { strong.proofs-waiting { (d.proofs_waiting) } span { "payment proofs to verify" } }
+                li { strong.cod-due { (m.format(d.cod_amount)) } span { "COD cash to collect (" (d.cod_count) " orders)" } }
+                li { strong.to-ship { (d.to_ship) } span { "orders to ship" } }
                 li { strong.low-stock-count { (d.low_stock_count) } span { "low-stock variants" } }
+            }
+            p.muted {
+                "Open: " a href="/admin/orders?status=awaiting_verification" { "proofs to verify" }
+                " · " a href="/admin/orders?unpaid_cod=1" { "COD to collect" }
+                " · " a href="/admin/orders?status=confirmed" { "confirmed" }
+                " · " a href="/admin/orders?status=processing" { "processing" }
             }
             h2 { "Revenue per day, last 30 days" }
             (daily_chart(m, p.offset, &d.daily))
@@ -164,7 +170,9 @@ fn daily_chart(m: &Money, offset: i32, days: &[(i64, i64)]) -> Markup {
                 rect x=(x) y=(h - pad_b - bh) width=((slot - 4).max(1)) height=(bh) fill=(BAR) {
                     title { (iso_date(*day, offset)) ": " (m.format(*rev)) }
                 }
-                @if i % 5 == 0 || i as i64 == n - 1 {
+                @if i as i64 == n - 1 {
+                    text x=(w) y=(h - 5) font-size="10" fill=(MUTED) text-anchor="end" { (&iso_date(*day, offset)[5..]) }
+                } @else if i % 5 == 0 && (i as i64) < n - 3 {
                     text x=(x) y=(h - 5) font-size="10" fill=(MUTED) { (&iso_date(*day, offset)[5..]) }
                 }
             }
@@ -177,7 +185,7 @@ fn hbar_chart(rows: &[(String, i64, String)], colour: &str) -> Markup {
     if rows.is_empty() {
         return html! { p.muted { "Nothing yet." } };
     }
-    let (w, row_h, label_w, text_w) = (480i64, 26i64, 150i64, 130i64);
+    let (w, row_h, label_w, text_w) = (560i64, 28i64, 170i64, 210i64);
     let h = row_h * rows.len() as i64 + 4;
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
     let bar_w = w - label_w - text_w;
@@ -186,11 +194,11 @@ fn hbar_chart(rows: &[(String, i64, String)], colour: &str) -> Markup {
             @for (i, (name, value, text)) in rows.iter().enumerate() {
                 @let y = i as i64 * row_h + 2;
                 @let bw = (value.max(&0) * bar_w / max).max(1);
-                text x="0" y=(y + 17) font-size="12" fill=(INK) { (short(name, 22)) }
+                text x="0" y=(y + 17) font-size="14" fill=(INK) { (short(name, 22)) }
                 rect x=(label_w) y=(y + 4) width=(bw) height=(row_h - 8) fill=(colour) {
                     title { (name) ": " (text) }
                 }
-                text x=(label_w + bw + 6) y=(y + 17) font-size="12" fill=(INK) { (text) }
+                text x=(label_w + bw + 6) y=(y + 17) font-size="14" fill=(INK) { (text) }
             }
         }
     }
