@@ -27,6 +27,7 @@ fn every_sql_constant_prepares_against_the_schema() {
         accounts::sql::ALL,
         boutique::db::sql::ALL,
         addresses::sql::ALL,
+        boutique::shop::csv_io::sql::ALL,
         orders::sql::ALL,
         cart::sql::ALL,
         coupons::sql::ALL,

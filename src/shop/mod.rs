@@ -11,6 +11,7 @@ pub mod catalog_admin;
 pub mod checkout;
 pub mod coupons;
 pub mod coupons_admin;
+pub mod csv_io;
 pub mod customers_admin;
 pub mod demo;
 pub mod images;

@@ -34,6 +34,7 @@ pub fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
                     a.active[active == "categories"] href="/admin/categories" { "Categories" }
                     a.active[active == "banners"] href="/admin/banners" { "Banners" }
                     a.active[active == "coupons"] href="/admin/coupons" { "Coupons" }
+                    a href="/admin/imports/products" { "Import / export" }
                     a.active[active == "emails"] href="/admin/emails" { "Emails" }
                     a.active[active == "customers"] href="/admin/customers" { "Customers" }
                     a.active[active == "audit"] href="/admin/audit" { "Audit log" }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod admin_audit;
 pub mod admin_coupons;
+pub mod admin_csv;
 pub mod admin_customers;
 pub mod admin_dashboard;
 pub mod admin_merch;

@@ -4,6 +4,7 @@
 
 use super::admin_audit;
 use super::admin_coupons;
+use super::admin_csv;
 use super::admin_customers;
 use super::admin_merch;
 use super::admin_orders;
@@ -79,6 +80,10 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
         (true, ["admin", "orders", number, action]) => {
             admin_orders::act(app, req, &s, &me, number, action)
         }
+        (false, ["admin", "exports", "products.csv"]) => admin_csv::products_csv(app),
+        (false, ["admin", "exports", "orders.csv"]) => admin_csv::orders_csv(app, req),
+        (false, ["admin", "imports", "products"]) => admin_csv::import_page(app, req, &s),
+        (true, ["admin", "imports", "products"]) => admin_csv::import(app, req, &s, &me),
         (_, ["admin", "products", rest @ ..]) => admin_products::route(app, req, &s, &me, rest),
         (_, ["admin", "stock", rest @ ..]) => admin_stock::route(app, req, &s, &me, rest),
         (_, ["admin", "categories", rest @ ..]) => admin_merch::categories(app, req, &s, &me, rest),

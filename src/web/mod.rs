@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod admin_audit;
 pub mod admin_coupons;
+pub mod admin_csv;
 pub mod admin_customers;
 pub mod admin_merch;
 pub mod admin_orders;
@@ -254,6 +255,8 @@ impl Handler for Web {
                 || head.path.starts_with("/admin/banners"));
         if upload {
             self.app.cfg().payments.proof_max_bytes + 64 * 1024
+        } else if head.method == "POST" && head.path == "/admin/imports/products" {
+            admin_csv::MAX_IMPORT + 64 * 1024
         } else if images {
             admin_products::MAX_UPLOAD + 64 * 1024
         } else {
