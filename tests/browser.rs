@@ -369,3 +369,182 @@ fn guest_pays_by_bank_transfer_and_the_owner_verifies_the_proof() {
     assert_eq!(paid, "Paid");
     shot(&tab, "order-confirmed.png");
 }
+
+/// The owner makes a product in the real admin pages (two variants from one option, an
+/// uploaded PNG), publishes it, and a shopper in another browser finds it on its page with
+/// both variants to choose from and the photo loaded.
+#[test]
+fn owner_creates_a_product_with_variants_and_an_image_and_a_shopper_sees_it() {
+    let s = common::Store::demo();
+    let db = &s.app().db;
+    let now = boutique::db::now();
+    let owner_link = db
+        .write_tx(|tx| {
+            let c = boutique::shop::accounts::find_or_create(tx, "owner@example.com", now)?;
+            boutique::shop::accounts::set_role(tx, c.id, "owner")?;
+            boutique::shop::signin::issue_link(tx, "owner@example.com", "/admin/products", now)
+        })
+        .unwrap();
+
+    // The owner signs in with the link and lands on the product list.
+    let ob = browser(1280, 1000);
+    let otab = ob.new_tab().unwrap();
+    otab.set_default_timeout(Duration::from_secs(20));
+    otab.navigate_to(&format!(
+        "{}/account/sign-in/link?token={owner_link}",
+        s.url
+    ))
+    .unwrap()
+    .wait_until_navigated()
+    .unwrap();
+    otab.wait_for_element("a[href='/admin/products/new']")
+        .unwrap()
+        .click()
+        .unwrap();
+    otab.wait_for_element("input[name=title]").unwrap();
+    for (name, value) in [
+        ("title", "Block Print Tote"),
+        ("option1_name", "Size"),
+        ("option1_values", "Small, Large"),
+        ("sku_prefix", "TOTE"),
+        ("price", "1250"),
+        ("stock", "7"),
+    ] {
+        otab.find_element(&format!("input[name={name}]"))
+            .unwrap()
+            .click()
+            .unwrap();
+        otab.type_str(value).unwrap();
+    }
+    otab.find_element("textarea[name=description]")
+        .unwrap()
+        .click()
+        .unwrap();
+    otab.type_str("Hand block-printed cotton tote.").unwrap();
+    shot(&otab, "admin-product-new.png");
+    otab.find_element("form[action='/admin/products'] button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+
+    // The edit page: two variants made from the option values, the product still a draft.
+    otab.wait_for_element("input[type=file][name=image]")
+        .unwrap();
+    let variants = otab
+        .evaluate(
+            "document.querySelectorAll('input[type=hidden][name=variant]').length",
+            false,
+        )
+        .unwrap()
+        .value
+        .unwrap();
+    assert_eq!(variants.as_i64(), Some(2), "one variant per size");
+    let slug = otab
+        .evaluate("document.querySelector('input[name=slug]').value", false)
+        .unwrap()
+        .value
+        .unwrap();
+    let slug = slug.as_str().unwrap().to_string();
+    assert_eq!(slug, "block-print-tote");
+
+    // Upload a real PNG.
+    let png = {
+        let img = image::RgbImage::from_fn(800, 1000, |x, y| {
+            image::Rgb([(x % 200) as u8 + 40, 90, (y % 200) as u8 + 40])
+        });
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tote.png");
+    std::fs::write(&file, png).unwrap();
+    otab.find_element("input[type=file][name=image]")
+        .unwrap()
+        .set_input_files(&[file.to_str().unwrap()])
+        .unwrap();
+    otab.find_element("form[enctype='multipart/form-data'] input[name=alt]")
+        .unwrap()
+        .click()
+        .unwrap();
+    otab.type_str("The tote, front").unwrap();
+    otab.find_element("form[enctype='multipart/form-data'] button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    otab.wait_for_element("input[type=hidden][name=image]")
+        .unwrap();
+
+    // Publish.
+    otab.find_element("form:has(input[name=status][value=active]) button")
+        .unwrap()
+        .click()
+        .unwrap();
+    otab.wait_for_element("input[type=hidden][name=image]")
+        .unwrap();
+    let status = otab
+        .find_element("h1 .status")
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
+    assert_eq!(status, "active");
+    let overflow = otab
+        .evaluate(
+            "document.documentElement.scrollWidth > window.innerWidth",
+            false,
+        )
+        .unwrap()
+        .value
+        .unwrap();
+    assert_eq!(
+        overflow.as_bool(),
+        Some(false),
+        "the edit page (variant table) fits the window"
+    );
+    shot(&otab, "admin-product-edit.png");
+    otab.find_element("input[name^=sku_]")
+        .unwrap()
+        .scroll_into_view()
+        .unwrap();
+    shot(&otab, "admin-product-variants.png");
+
+    // A shopper, in another browser, on the product page.
+    let b = browser(1280, 900);
+    let tab = b.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(20));
+    tab.navigate_to(&format!("{}/p/{slug}", s.url))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    tab.wait_for_element("h1").unwrap();
+    let h1 = tab.find_element("h1").unwrap().get_inner_text().unwrap();
+    assert_eq!(h1, "Block Print Tote");
+    let labels: Vec<String> = tab
+        .find_elements("label.variant")
+        .unwrap()
+        .iter()
+        .map(|l| l.get_inner_text().unwrap_or_default())
+        .collect();
+    assert_eq!(labels.len(), 2, "{labels:?}");
+    assert!(labels.iter().any(|l| l.contains("Small")), "{labels:?}");
+    assert!(labels.iter().any(|l| l.contains("Large")), "{labels:?}");
+    let loaded = tab
+        .evaluate(
+            "new Promise(r => { const i = document.querySelector('.gallery img'); if (i.complete) r(i.naturalWidth); else i.onload = () => r(i.naturalWidth); })",
+            true,
+        )
+        .unwrap()
+        .value
+        .unwrap();
+    assert!(
+        loaded.as_i64().unwrap_or(0) > 0,
+        "the photo loads on the product page: {loaded:?}"
+    );
+    let price = tab
+        .find_element(".price-line")
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
+    assert!(price.contains("1,250"), "{price}");
+    shot(&tab, "product-new-desktop.png");
+}
