@@ -19,7 +19,7 @@
 //!   before order-level discounts, shipping and COD fees.
 
 use crate::error::Result;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 pub const DAY: i64 = 86_400;
 
@@ -113,26 +113,47 @@ pub fn local_midnight(t: i64, offset_minutes: i32) -> i64 {
 /// (product revenue, category name) per product, biggest first.
 type PerProduct = Vec<(ProductRevenue, Option<String>)>;
 
-/// One pass over the lines of the revenue orders placed since `since30`.
+/// One pass over the lines of the revenue orders placed since `since30`, summed per product
+/// here (SQLite would sort every line for a GROUP BY); then one lookup per product for its
+/// title and category. Biggest revenue first, then by title.
 fn product_revenue(c: &Connection, since30: i64, now: i64) -> Result<PerProduct> {
-    let mut per_product: PerProduct = Vec::new();
+    let mut sums: std::collections::BTreeMap<Option<i64>, (i64, i64)> = Default::default();
     {
         let mut st = c.prepare_cached(sql::PRODUCT_REVENUE)?;
-        let rows = st.query_map(params![since30, now], |r| {
-            Ok((
-                ProductRevenue {
-                    product_id: r.get(0)?,
-                    title: r.get(1)?,
-                    units: r.get(2)?,
-                    revenue: r.get(3)?,
-                },
-                r.get::<_, Option<String>>(4)?,
-            ))
-        })?;
-        for row in rows {
-            per_product.push(row?);
+        let mut rows = st.query(params![since30, now])?;
+        while let Some(r) = rows.next()? {
+            let units: i64 = r.get(1)?;
+            let price: i64 = r.get(2)?;
+            let e = sums.entry(r.get(0)?).or_default();
+            e.0 += units;
+            e.1 += price * units;
         }
     }
+    let mut name = c.prepare_cached(sql::PRODUCT_NAME)?;
+    let mut per_product: PerProduct = Vec::with_capacity(sums.len());
+    for (product_id, (units, revenue)) in sums {
+        let (title, category) = match product_id {
+            Some(id) => name
+                .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?,
+            None => None,
+        }
+        .unwrap_or_else(|| ("(deleted product)".to_string(), None));
+        per_product.push((
+            ProductRevenue {
+                product_id,
+                title,
+                units,
+                revenue,
+            },
+            category,
+        ));
+    }
+    per_product.sort_by(|a, b| {
+        b.0.revenue
+            .cmp(&a.0.revenue)
+            .then_with(|| a.0.title.cmp(&b.0.title))
+    });
     Ok(per_product)
 }
 
@@ -296,9 +317,10 @@ pub mod sql {
     /// ?1 the store-wide threshold for variants without their own.
     pub const LOW_STOCK: &str = "SELECT v.id, p.id, p.title, v.sku, v.stock, coalesce(v.low_stock_threshold, ?1) AS t FROM variants v JOIN products p ON p.id = v.product_id WHERE p.status = 'active' AND v.archived = 0 AND v.stock <= coalesce(v.low_stock_threshold, ?1) ORDER BY v.stock, p.title, v.sku LIMIT 20";
     pub const LOW_STOCK_COUNT: &str = "SELECT count(*) FROM variants v JOIN products p ON p.id = v.product_id WHERE p.status = 'active' AND v.archived = 0 AND v.stock <= coalesce(v.low_stock_threshold, ?1)";
-    /// The lines are summed per product first (one covering-index pass), and only then
-    /// joined to products and categories: one lookup per product, not per line.
-    pub const PRODUCT_REVENUE: &str = "SELECT t.product_id, coalesce(p.title, '(deleted product)'), t.units, t.revenue, c.name FROM (SELECT l.product_id, sum(l.quantity - l.returned) AS units, sum(l.unit_price * (l.quantity - l.returned)) AS revenue FROM orders o JOIN order_lines l INDEXED BY order_lines_report ON l.order_id = o.id WHERE o.created_at >= ?1 AND o.created_at <= ?2 AND o.status <> 'cancelled' AND o.payment_status <> 'unpaid' GROUP BY l.product_id) t LEFT JOIN products p ON p.id = t.product_id LEFT JOIN categories c ON c.id = p.category_id ORDER BY t.revenue DESC, 2";
+    /// The lines of the revenue orders in [?1, ?2]: product, units kept, unit price
+    /// (summed per product in `product_revenue`).
+    pub const PRODUCT_REVENUE: &str = "SELECT l.product_id, l.quantity - l.returned, l.unit_price FROM orders o JOIN order_lines l INDEXED BY order_lines_report ON l.order_id = o.id WHERE o.created_at >= ?1 AND o.created_at <= ?2 AND o.status <> 'cancelled' AND o.payment_status <> 'unpaid'";
+    pub const PRODUCT_NAME: &str = "SELECT p.title, c.name FROM products p LEFT JOIN categories c ON c.id = p.category_id WHERE p.id = ?1";
     pub const FUNNEL: &str = "SELECT kind, count(*) FROM funnel_events WHERE kind IN ('checkout_started', 'order_placed', 'order_paid', 'signin_link_sent') AND at >= ?1 AND at <= ?2 GROUP BY kind";
     pub const LINKS_USED: &str = "SELECT count(DISTINCT subject) FROM funnel_events WHERE kind = 'signin_link_used' AND at >= ?1 AND at <= ?2";
     pub const ALL: &[&str] = &[
@@ -309,6 +331,7 @@ pub mod sql {
         LOW_STOCK,
         LOW_STOCK_COUNT,
         PRODUCT_REVENUE,
+        PRODUCT_NAME,
         FUNNEL,
         LINKS_USED,
     ];
