@@ -4,6 +4,7 @@
 //! revenue). Refusals are checked to have written nothing.
 
 mod common;
+use common::{count, form};
 
 use boutique::shop::accounts;
 use common::{Page, Store, csrf, post_form, sign_in};
@@ -13,35 +14,6 @@ fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
         Some(c) => s.get_with(path, &[("Cookie", c)]),
         None => s.get(path),
     }
-}
-
-fn enc(v: &str) -> String {
-    v.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-fn form(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn count(s: &Store, sql: &str) -> i64 {
-    s.app()
-        .db
-        .read()
-        .unwrap()
-        .query_row(sql, [], |r| r.get(0))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 fn owner(s: &Store) -> String {

@@ -4,21 +4,13 @@
 //! nothing and names the row; the orders export covers its date range; access rules.
 
 mod common;
+use common::count;
 
 use boutique::shop::accounts;
 use common::{Page, Store, csrf, send, sign_in};
 
 fn get(s: &Store, path: &str, cookie: &str) -> Page {
     s.get_with(path, &[("Cookie", cookie)])
-}
-
-fn count(s: &Store, sql: &str) -> i64 {
-    s.app()
-        .db
-        .read()
-        .unwrap()
-        .query_row(sql, [], |r| r.get(0))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 fn person(s: &Store, email: &str, role: &str) -> String {

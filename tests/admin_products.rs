@@ -6,6 +6,7 @@
 //! have written nothing.
 
 mod common;
+use common::form;
 
 use boutique::shop::{accounts, catalog};
 use common::{Page, Store, csrf, post_form, send, sign_in};
@@ -15,26 +16,6 @@ fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
         Some(c) => s.get_with(path, &[("Cookie", c)]),
         None => s.get(path),
     }
-}
-
-fn enc(v: &str) -> String {
-    v.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-fn form(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 fn location(p: &Page) -> String {

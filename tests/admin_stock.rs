@@ -3,6 +3,7 @@
 //! downward crossing of the threshold, for admin changes and for checkout sales alike.
 
 mod common;
+use common::{count, form};
 
 use boutique::shop::{accounts, catalog};
 use common::{Page, Store, csrf, post_form, session_cookie, sign_in};
@@ -14,37 +15,8 @@ fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
     }
 }
 
-fn enc(v: &str) -> String {
-    v.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-fn form(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 fn now() -> i64 {
     boutique::db::now()
-}
-
-fn count(s: &Store, sql: &str) -> i64 {
-    s.app()
-        .db
-        .read()
-        .unwrap()
-        .query_row(sql, [], |r| r.get(0))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 fn stock(s: &Store, vid: i64) -> i64 {

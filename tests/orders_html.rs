@@ -12,6 +12,7 @@
 //! bank-transfer order open 48 hours and reminds after 24.
 
 mod common;
+use common::form;
 
 use boutique::shop::{accounts, catalog, coupons, orders};
 use common::{Page, Store, csrf, post_form, send, session_cookie};
@@ -29,27 +30,6 @@ fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
         Some(c) => s.get_with(path, &[("Cookie", c)]),
         None => s.get(path),
     }
-}
-
-/// Percent-encodes a form value (everything but the unreserved characters).
-fn enc(v: &str) -> String {
-    v.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-fn form(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 fn location(p: &Page) -> String {

@@ -283,3 +283,35 @@ pub fn sign_in(s: &Store, email: &str) -> String {
     assert_eq!(r.status, 303, "{}", r.text());
     session_cookie(&r).expect("signed-in cookie")
 }
+
+/// Percent-encodes one form value.
+pub fn enc(v: &str) -> String {
+    v.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A url-encoded form body from pairs.
+pub fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// One integer from a query on the store's database.
+pub fn count(s: &Store, sql: &str) -> i64 {
+    s.app()
+        .db
+        .read()
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
