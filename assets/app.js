@@ -7,13 +7,15 @@
   var m = document.cookie.match(/(?:^|; )bq_cart=(\d+)/);
   var bag = document.querySelector(".cart-link");
   if (bag && m && m[1] !== "0") bag.textContent = "Bag (" + m[1] + ")";
-  // Checkout: the totals come from the server, so a change of payment method, country or
-  // region re-asks it (the same POST the "Update" buttons make without JavaScript).
+  // Checkout: the totals come from the server, so choosing a payment method re-asks it
+  // (the same POST the "Update" buttons make without JavaScript). Text fields are left
+  // alone: their change event fires when the shopper merely leaves the field, and a
+  // reload in the middle of typing an address would lose their place.
   var checkout = document.querySelector(".checkout-form");
   if (checkout) {
     checkout.addEventListener("change", function (e) {
       var name = e.target && e.target.name;
-      if (name !== "method" && name !== "country" && name !== "region") return;
+      if (name !== "method") return;
       var action = document.createElement("input");
       action.type = "hidden";
       action.name = "action";
