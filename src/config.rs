@@ -44,6 +44,16 @@ pub struct Config {
     pub cart: CartConfig,
     pub shipping: ShippingConfig,
     pub payments: PaymentsConfig,
+    pub limits: LimitsConfig,
+    pub health: HealthConfig,
+}
+
+/// `[health]`: what `/healthz` counts as unhealthy (read live, no restart).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthConfig {
+    /// Below this much free space on the data directory's filesystem, in MB, the store
+    /// reports unhealthy (0 turns the check off).
+    pub min_free_disk_mb: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +94,9 @@ pub struct ServerSection {
     pub head_timeout_secs: u64,
     pub body_timeout_secs: u64,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Connections one visitor's address may hold at once (behind a trusted proxy: requests
+    /// in flight per forwarded address). Read at start-up.
+    pub max_connections_per_client: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +136,24 @@ pub struct CartConfig {
     pub max_line_quantity: i64,
     /// Distinct lines (variants) in one cart, 1..=200.
     pub max_lines: usize,
+}
+
+/// `[limits]`: how much one visitor can order and how much mail one unproven address
+/// gets. Counted from the database (see shop::checkout and shop::outbox), so a restart
+/// does not reset them. The client address is the one `trusted_proxies` resolves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitsConfig {
+    /// Orders one client address may place in an hour, 1..=100000. Generous by default:
+    /// behind mobile carrier NAT many real shoppers share one address.
+    pub orders_per_address_per_hour: i64,
+    /// Orders placed for one email address in an hour, 1..=100000.
+    pub orders_per_email_per_hour: i64,
+    /// Units one client address may hold in orders that are not paid yet (bank transfer
+    /// or card awaiting payment, COD not yet shipped), 1..=1000000.
+    pub unpaid_units_per_address: i64,
+    /// Mails queued in an hour to one address that has never signed in (no proven
+    /// account); the rest are held and shown in the admin email log. 1..=100000.
+    pub mails_per_unproven_address_per_hour: i64,
 }
 
 /// `[shipping]`: a flat fee per order, a free-shipping threshold, and the zones shipped
@@ -263,6 +294,7 @@ impl Default for Config {
                 head_timeout_secs: 10,
                 body_timeout_secs: 10,
                 trusted_proxies: vec![],
+                max_connections_per_client: 64,
             },
             catalog: CatalogConfig {
                 low_stock_threshold: 5,
@@ -282,6 +314,12 @@ impl Default for Config {
             cart: CartConfig {
                 max_line_quantity: 10,
                 max_lines: 10,
+            },
+            limits: LimitsConfig {
+                orders_per_address_per_hour: 30,
+                orders_per_email_per_hour: 5,
+                unpaid_units_per_address: 40,
+                mails_per_unproven_address_per_hour: 10,
             },
             shipping: ShippingConfig {
                 fee: 9900,
@@ -310,6 +348,9 @@ impl Default for Config {
                 reminder_after_hours: 24,
                 proof_max_bytes: 8 * 1024 * 1024,
             },
+            health: HealthConfig {
+                min_free_disk_mb: 256,
+            },
         }
     }
 }
@@ -317,12 +358,15 @@ impl Default for Config {
 /// Keys the running server reads only once at start-up (the socket, the database and its
 /// pools, the connection cap). A reload still stores their new values in the config, but
 /// they take effect only after a restart.
-pub const RESTART_KEYS: [&str; 5] = [
+pub const RESTART_KEYS: [&str; 7] = [
     "server.listen",
     "server.data_dir",
     "server.max_connections",
     "server.synchronous",
     "server.reader_pool_size",
+    // The connection layer gets these once, when it starts (it must not read our config).
+    "server.max_connections_per_client",
+    "server.trusted_proxies",
 ];
 
 impl Config {
@@ -335,6 +379,8 @@ impl Config {
             a.max_connections != b.max_connections,
             a.synchronous != b.synchronous,
             a.reader_pool_size != b.reader_pool_size,
+            a.max_connections_per_client != b.max_connections_per_client,
+            a.trusted_proxies != b.trusted_proxies,
         ];
         RESTART_KEYS
             .iter()
@@ -429,9 +475,10 @@ fn line_of(bytes: &[u8], at: usize) -> usize {
     bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
 }
 
-const SECTIONS: [&str; 7] = [
-    "store", "server", "catalog", "email", "cart", "shipping", "payments",
+const SECTIONS: [&str; 9] = [
+    "store", "server", "catalog", "email", "cart", "shipping", "payments", "limits", "health",
 ];
+const HEALTH_KEYS: [&str; 1] = ["min_free_disk_mb"];
 const STORE_KEYS: [&str; 10] = [
     "name",
     "tagline",
@@ -444,7 +491,7 @@ const STORE_KEYS: [&str; 10] = [
     "contact_email",
     "order_prefix",
 ];
-const SERVER_KEYS: [&str; 9] = [
+const SERVER_KEYS: [&str; 10] = [
     "listen",
     "data_dir",
     "max_connections",
@@ -454,6 +501,7 @@ const SERVER_KEYS: [&str; 9] = [
     "head_timeout_secs",
     "body_timeout_secs",
     "trusted_proxies",
+    "max_connections_per_client",
 ];
 const CATALOG_KEYS: [&str; 2] = ["low_stock_threshold", "page_size"];
 const EMAIL_KEYS: [&str; 9] = [
@@ -469,6 +517,12 @@ const EMAIL_KEYS: [&str; 9] = [
 ];
 
 const CART_KEYS: [&str; 2] = ["max_line_quantity", "max_lines"];
+const LIMITS_KEYS: [&str; 4] = [
+    "orders_per_address_per_hour",
+    "orders_per_email_per_hour",
+    "unpaid_units_per_address",
+    "mails_per_unproven_address_per_hour",
+];
 const SHIPPING_KEYS: [&str; 3] = ["fee", "free_over", "zones"];
 /// The keys of one `[[shipping.zones]]` entry.
 const ZONE_KEYS: [&str; 6] = ["name", "countries", "regions", "fee", "free_over", "cod"];
@@ -499,8 +553,10 @@ fn keys_of(section: &str) -> &'static [&'static str] {
         "catalog" => &CATALOG_KEYS,
         "email" => &EMAIL_KEYS,
         "cart" => &CART_KEYS,
+        "limits" => &LIMITS_KEYS,
         "shipping" => &SHIPPING_KEYS,
         "payments" => &PAYMENTS_KEYS,
+        "health" => &HEALTH_KEYS,
         ZONE => &ZONE_KEYS,
         _ => &[],
     }
@@ -560,7 +616,9 @@ impl Checker<'_> {
                     "catalog" => self.catalog(table, &mut cfg.catalog),
                     "email" => self.email(table, &mut cfg.email),
                     "cart" => self.cart(table, &mut cfg.cart),
+                    "limits" => self.limits(table, &mut cfg.limits),
                     "shipping" => self.shipping(table, &mut cfg.shipping),
+                    "health" => self.health(table, &mut cfg.health),
                     _ => self.payments(table, &mut cfg.payments),
                 }
             } else if is_table_list(v.get_ref()) {
@@ -758,6 +816,11 @@ impl Checker<'_> {
                 "reader_pool_size" => {
                     if let Some(n) = self.int(S, k, v, 1, 64) {
                         out.reader_pool_size = n as u32;
+                    }
+                }
+                "max_connections_per_client" => {
+                    if let Some(n) = self.int(S, k, v, 1, 100_000) {
+                        out.max_connections_per_client = n as usize;
                     }
                 }
                 "idle_timeout_secs" | "head_timeout_secs" | "body_timeout_secs" => {
@@ -1050,6 +1113,20 @@ impl Checker<'_> {
         ok.then_some(out)
     }
 
+    fn health(&mut self, t: &DeTable<'_>, out: &mut HealthConfig) {
+        const S: &str = "health";
+        for (k, v) in t {
+            match k.get_ref().as_ref() {
+                "min_free_disk_mb" => {
+                    if let Some(n) = self.int(S, k, v, 0, 1_000_000_000) {
+                        out.min_free_disk_mb = n as u64;
+                    }
+                }
+                _ => self.unknown_key(S, k),
+            }
+        }
+    }
+
     fn cart(&mut self, t: &DeTable<'_>, out: &mut CartConfig) {
         const S: &str = "cart";
         for (k, v) in t {
@@ -1066,6 +1143,28 @@ impl Checker<'_> {
                     }
                 }
                 _ => self.unknown_key(S, k),
+            }
+        }
+    }
+
+    fn limits(&mut self, t: &DeTable<'_>, out: &mut LimitsConfig) {
+        const S: &str = "limits";
+        for (k, v) in t {
+            let key: &str = k.get_ref();
+            let slot = match key {
+                "orders_per_address_per_hour" => (&mut out.orders_per_address_per_hour, 100_000),
+                "orders_per_email_per_hour" => (&mut out.orders_per_email_per_hour, 100_000),
+                "unpaid_units_per_address" => (&mut out.unpaid_units_per_address, 1_000_000),
+                "mails_per_unproven_address_per_hour" => {
+                    (&mut out.mails_per_unproven_address_per_hour, 100_000)
+                }
+                _ => {
+                    self.unknown_key(S, k);
+                    continue;
+                }
+            };
+            if let Some(n) = self.int(S, k, v, 1, slot.1) {
+                *slot.0 = n;
             }
         }
     }
@@ -2044,6 +2143,7 @@ currency_digits = 0
 synchronous = "NORMAL"
 trusted_proxies = ["127.0.0.1", "::1"]
 max_connections = 10
+max_connections_per_client = 8
 [catalog]
 page_size = 200
 low_stock_threshold = 0
@@ -2058,6 +2158,7 @@ from = "shop@example.com"
         assert_eq!(cfg.server.synchronous, "normal");
         assert_eq!(cfg.server.trusted_proxies.len(), 2);
         assert_eq!(cfg.server.max_connections, 10);
+        assert_eq!(cfg.server.max_connections_per_client, 8);
         assert_eq!(cfg.catalog.page_size, 200);
         assert_eq!(cfg.catalog.low_stock_threshold, 0);
         assert_eq!(cfg.email.from, "shop@example.com");
@@ -2171,6 +2272,10 @@ from = "shop@example.com"
             (
                 "[server]\nreader_pool_size = 65\n",
                 "store.toml:2: [server] reader_pool_size must be between 1 and 64 (got 65)",
+            ),
+            (
+                "[server]\nmax_connections_per_client = 0\n",
+                "store.toml:2: [server] max_connections_per_client must be between 1 and 100000 (got 0)",
             ),
             (
                 "[server]\nidle_timeout_secs = 3601\n",

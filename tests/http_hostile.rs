@@ -101,11 +101,11 @@ fn transfer_encoding_other_than_chunked_is_400() {
     );
     expect_400_close(
         a,
-        b"POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
     );
     expect_400_close(
         a,
-        b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     );
     assert_serves(a);
 }
@@ -116,7 +116,7 @@ fn transfer_encoding_with_content_length_is_400() {
     let h = start(test_config());
     expect_400_close(
         h.local_addr(),
-        b"POST /echo HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n",
     );
     assert_serves(h.local_addr());
 }
@@ -128,17 +128,20 @@ fn duplicate_or_bad_content_length_is_400() {
     let a = h.local_addr();
     expect_400_close(
         a,
-        b"POST /echo HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhelloGET /smuggled HTTP/1.1\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhelloGET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n",
     );
     expect_400_close(
         a,
-        b"POST /echo HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 30\r\n\r\nhello",
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nContent-Length: 30\r\n\r\nhello",
     );
     expect_400_close(
         a,
-        b"POST /echo HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\nhello",
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5, 5\r\n\r\nhello",
     );
-    expect_400_close(a, b"POST /echo HTTP/1.1\r\nContent-Length: -1\r\n\r\n");
+    expect_400_close(
+        a,
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: -1\r\n\r\n",
+    );
     expect_400_close(a, b"GARBAGE\r\n\r\n");
     assert_serves(a);
 }
@@ -219,7 +222,7 @@ fn stalled_body_gets_408() {
     let h = start(test_config());
     let mut c = Client::connect(h.local_addr());
     let t = Instant::now();
-    c.send(b"POST /echo HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
+    c.send(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc");
     assert_eq!(c.response().expect("408 answered").status, 408);
     assert!(c.closed());
     let took = t.elapsed();
@@ -242,6 +245,8 @@ fn idle_connections_are_capped_and_expire() {
     let before = thread_count();
     let h = start(ServerConfig {
         max_connections: 100,
+        // This test is about the global cap: one address may hold all of it here.
+        max_connections_per_client: 1000,
         ..test_config()
     });
     let addr = h.local_addr();
@@ -284,7 +289,7 @@ fn slow_header_trickle_is_cut_off() {
     let h = start(test_config());
     let mut c = Client::connect(h.local_addr());
     let t = Instant::now();
-    c.send(b"GET / HTTP/1.1\r\n");
+    c.send(b"GET / HTTP/1.1\r\nHost: t\r\n");
     let mut cut = false;
     for _ in 0..40 {
         thread::sleep(Duration::from_millis(100));
@@ -321,13 +326,16 @@ fn slow_header_trickle_is_cut_off() {
 fn oversized_heads_are_431() {
     shared!();
     let h = start(test_config());
-    let long = format!("GET / HTTP/1.1\r\nX-Long: {}\r\n\r\n", "a".repeat(10_000));
-    let mut many = String::from("GET / HTTP/1.1\r\n");
+    let long = format!(
+        "GET / HTTP/1.1\r\nHost: t\r\nX-Long: {}\r\n\r\n",
+        "a".repeat(10_000)
+    );
+    let mut many = String::from("GET / HTTP/1.1\r\nHost: t\r\n");
     for i in 0..100 {
         many.push_str(&format!("X-H{i}: v\r\n"));
     }
     many.push_str("\r\n");
-    let mut block = String::from("GET / HTTP/1.1\r\n");
+    let mut block = String::from("GET / HTTP/1.1\r\nHost: t\r\n");
     for i in 0..60 {
         block.push_str(&format!("X-H{i}: {}\r\n", "b".repeat(1000)));
     }
@@ -341,7 +349,7 @@ fn oversized_heads_are_431() {
     }
     // A large body in the same packet as a small head is not a "long line": 200, not 431.
     let mut c = Client::connect(h.local_addr());
-    let mut req = b"POST /upload HTTP/1.1\r\nContent-Length: 200000\r\n\r\n".to_vec();
+    let mut req = b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 200000\r\n\r\n".to_vec();
     req.extend(vec![b'z'; 200_000]);
     c.send(&req);
     assert_eq!(c.response().unwrap().body, b"200000");
@@ -381,11 +389,11 @@ fn keep_alive_and_pipelining() {
 
     let mut c = Client::connect(h.local_addr());
     let mut all = get("/");
-    all.extend_from_slice(b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc");
+    all.extend_from_slice(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc");
     all.extend_from_slice(
-        b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n",
     );
-    all.extend_from_slice(b"GET /nope HTTP/1.1\r\nConnection: close\r\n\r\n");
+    all.extend_from_slice(b"GET /nope HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     c.send(&all);
     assert_eq!(c.response().unwrap().status, 200);
     assert_eq!(c.response().unwrap().body, b"3");
@@ -424,7 +432,7 @@ fn head_has_length_and_no_body() {
     shared!();
     let h = start(test_config());
     let mut c = Client::connect(h.local_addr());
-    c.send(b"HEAD / HTTP/1.1\r\n\r\n");
+    c.send(b"HEAD / HTTP/1.1\r\nHost: t\r\n\r\n");
     let r = c.response_for(true).unwrap();
     assert_eq!(r.status, 200);
     assert_eq!(
@@ -445,7 +453,7 @@ fn expect_100_continue() {
     shared!();
     let h = start(test_config());
     let mut c = Client::connect(h.local_addr());
-    c.send(b"POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+    c.send(b"POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
     assert_eq!(c.head().expect("interim response").status, 100);
     c.send(b"hello");
     assert_eq!(c.response().unwrap().body, b"5");
@@ -457,17 +465,17 @@ fn chunked_body_is_decoded() {
     shared!();
     let h = start(test_config());
     let mut c = Client::connect(h.local_addr());
-    c.send(b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+    c.send(b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
     thread::sleep(Duration::from_millis(50));
     c.send(b"6;ext=1\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n");
     assert_eq!(c.response().unwrap().body, b"11");
     // Malformed → 400; over the cap → 413 (1 MiB on /echo).
     expect_400_close(
         h.local_addr(),
-        b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
     );
     let mut c = Client::connect(h.local_addr());
-    c.send(b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n200000\r\n");
+    c.send(b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n200000\r\n");
     assert_eq!(c.response().unwrap().status, 413);
     assert_serves(h.local_addr());
 }

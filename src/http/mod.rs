@@ -5,7 +5,7 @@
 //! `multipart` parses upload bodies.
 
 pub mod assets;
-mod chunked;
+pub mod chunked;
 pub mod multipart;
 pub mod query;
 pub mod server;

@@ -1,6 +1,8 @@
 //! multipart/form-data bodies (the payment-proof upload), parsed by multer over the body
 //! already read into memory under the handler's size cap. multer is async; the stream here
 //! is one ready chunk, so polling with a no-op waker always completes without blocking.
+//! Text parts (no file name) get their line endings normalised like form fields
+//! (`query::newlines`); file parts are kept byte for byte.
 
 use crate::error::{Error, Kind, Result};
 use std::convert::Infallible;
@@ -58,7 +60,11 @@ pub fn parse(content_type: &str, body: Vec<u8>, allowed: &[&str], max: u64) -> R
         while let Some(field) = mp.next_field().await.map_err(bad)? {
             let name = field.name().unwrap_or("").to_string();
             let file_name = field.file_name().map(str::to_string);
-            let data = field.bytes().await.map_err(bad)?.to_vec();
+            let mut data = field.bytes().await.map_err(bad)?.to_vec();
+            if file_name.is_none() && data.contains(&b'\r') {
+                // Only CR bytes change, so valid UTF-8 stays valid and invalid stays lossy.
+                data = newline_bytes(&data);
+            }
             parts.push(Part {
                 name,
                 file_name,
@@ -67,6 +73,24 @@ pub fn parse(content_type: &str, body: Vec<u8>, allowed: &[&str], max: u64) -> R
         }
         Ok(parts)
     })
+}
+
+/// CRLF and lone CR → LF over raw bytes (a text part is not yet known to be UTF-8).
+fn newline_bytes(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\r' {
+            out.push(b'\n');
+            if b.get(i + 1) == Some(&b'\n') {
+                i += 1;
+            }
+        } else {
+            out.push(b[i]);
+        }
+        i += 1;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -101,6 +125,17 @@ mod tests {
                 .status(),
             415
         );
+        // A text part's CRLF becomes LF; a file part keeps its bytes.
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\na\r\nb\rc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"proof\"; filename=\"p.png\"\r\n\r\nx\r\ny\r\n--XyZ--\r\n".to_vec();
+        let parts = parse(
+            "multipart/form-data; boundary=XyZ",
+            body,
+            &["alt", "proof"],
+            1 << 20,
+        )
+        .unwrap();
+        assert_eq!(parts[0].data, b"a\nb\nc");
+        assert_eq!(parts[1].data, b"x\r\ny");
         // Garbage never panics: either no parts or a 400.
         match parse(
             "multipart/form-data; boundary=XyZ",

@@ -10,13 +10,14 @@
 //! SIGTERM/SIGINT once in-flight requests finished. TLS belongs to a reverse proxy in front.
 
 use super::chunked::{ChunkError, ChunkedDecoder};
-use super::types::{Handler, Head, Req, Resp};
+use super::types::{Handler, Head, Req, Resp, forwarded_client};
+use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -43,6 +44,13 @@ pub struct ServerConfig {
     pub min_body_rate: u64,
     /// How long `shutdown`/`wait` let in-flight requests finish.
     pub shutdown_grace: Duration,
+    /// Connections one client address may hold at once (idle ones included); one more gets
+    /// a fast 429 and is closed, so one address cannot fill `max_connections`.
+    pub max_connections_per_client: usize,
+    /// Reverse proxies whose X-Forwarded-For is believed. Their own address is not limited
+    /// per client; each request through them counts, while it runs, against the forwarded
+    /// client ([`forwarded_client`]).
+    pub trusted_proxies: Vec<IpAddr>,
     /// Stack of each connection thread. Handlers keep big data on the heap; an idle
     /// connection then costs ~35 KB RSS, so size `max_connections` with this in mind.
     pub thread_stack_size: usize,
@@ -63,6 +71,8 @@ impl Default for ServerConfig {
             min_body_rate: 16 * 1024,
             shutdown_grace: Duration::from_secs(5),
             thread_stack_size: 256 * 1024,
+            max_connections_per_client: 64,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -133,9 +143,32 @@ struct Shared {
     cfg: ServerConfig,
     stop: AtomicBool,
     active: AtomicUsize,
+    /// Connections (or, behind a proxy, requests in flight) held per client address.
+    per_client: Mutex<HashMap<IpAddr, usize>>,
 }
 
 impl Shared {
+    /// Takes one of `ip`'s slots; false when it already holds its share.
+    fn take_slot(&self, ip: IpAddr) -> bool {
+        let mut map = self.per_client.lock().unwrap_or_else(|e| e.into_inner());
+        let n = map.entry(ip).or_insert(0);
+        if *n >= self.cfg.max_connections_per_client {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    fn give_slot(&self, ip: IpAddr) {
+        let mut map = self.per_client.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = map.get_mut(&ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(&ip);
+            }
+        }
+    }
+
     fn stopping(&self) -> bool {
         self.stop.load(Ordering::Relaxed) || SIGNALLED.load(Ordering::Relaxed)
     }
@@ -208,6 +241,7 @@ pub fn serve(
         cfg,
         stop: AtomicBool::new(false),
         active: AtomicUsize::new(0),
+        per_client: Mutex::new(HashMap::new()),
     });
     let s = shared.clone();
     let accept = thread::Builder::new()
@@ -264,7 +298,15 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 
 fn dispatch(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
     if shared.active.load(Ordering::SeqCst) >= shared.cfg.max_connections {
-        reject_busy(stream, shared);
+        reject_fast(stream, shared, 503, "Server busy, try again shortly");
+        return;
+    }
+    let ip = peer.ip().to_canonical();
+    // A trusted proxy carries many visitors: its requests are counted per forwarded
+    // client once their heads are read, never its connections here.
+    let direct = !shared.cfg.trusted_proxies.contains(&ip);
+    if direct && !shared.take_slot(ip) {
+        reject_fast(stream, shared, 429, TOO_MANY_CONNECTIONS);
         return;
     }
     shared.active.fetch_add(1, Ordering::SeqCst);
@@ -274,30 +316,72 @@ fn dispatch(stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
         .stack_size(shared.cfg.thread_stack_size.max(64 * 1024))
         .spawn(move || {
             let _guard = ActiveGuard(&s.active);
-            Conn::new(stream, peer.ip().to_canonical(), &s).run();
+            let _slot = direct.then(|| SlotGuard(&s, ip));
+            Conn::new(stream, ip, &s).run();
         });
     if let Err(e) = spawned {
-        // The closure (with its guard) was never run: undo the count ourselves.
+        // The closure (with its guards) was never run: undo the counts ourselves.
         shared.active.fetch_sub(1, Ordering::SeqCst);
+        if direct {
+            shared.give_slot(ip);
+        }
         eprintln!("http: cannot spawn connection thread: {e}");
     }
 }
 
-/// Over the cap: answer 503 from the accept thread without ever blocking it. No thread is
-/// spent on such a peer, so the 503 is best effort: a request arriving after our one read can
-/// turn the close into a RST that hides it.
-fn reject_busy(mut stream: TcpStream, shared: &Shared) {
+const TOO_MANY_CONNECTIONS: &str = "Too many connections from your address, try again shortly";
+/// Seconds a client over its connection share is told to wait.
+const RETRY_AFTER_SECS: &str = "5";
+
+/// Over a cap: answer `status` from the accept thread without ever blocking it. No thread is
+/// spent on such a peer, so the answer is best effort: a request arriving after our one read
+/// can turn the close into a RST that hides it.
+fn reject_fast(mut stream: TcpStream, shared: &Shared, status: u16, msg: &str) {
     let id = request_id();
     let _ = stream.set_nonblocking(true);
     let _ = stream.set_nodelay(true);
-    // Read whatever already arrived so close() does not turn into a RST that eats the 503.
+    // Read whatever already arrived so close() does not turn into a RST that eats the answer;
+    // its request line, if complete, tells an `/api/` caller apart (JSON error).
     let mut scratch = [0u8; 4096];
-    let _ = stream.read(&mut scratch);
-    let resp = error_resp(&*shared.handler, 503, "Server busy, try again shortly", &id);
+    let n = stream.read(&mut scratch).unwrap_or(0);
+    let path = request_line_path(&scratch[..n]);
+    let mut resp = error_resp(&*shared.handler, status, msg, &id, path.as_deref());
+    if status == 429 {
+        resp.replace_header("Retry-After", RETRY_AFTER_SECS);
+    }
     let _ = stream.write_all(&encode(resp, &id, false, Some("close")));
     let _ = stream.shutdown(Shutdown::Write);
     if shared.cfg.access_log {
-        eprintln!("- - 503 0 {id}");
+        eprintln!("- - {status} 0 {id}");
+    }
+}
+
+/// Gives a client's slot back when its connection (or proxied request) ends.
+struct SlotGuard<'a>(&'a Shared, IpAddr);
+
+impl Drop for SlotGuard<'_> {
+    fn drop(&mut self) {
+        self.0.give_slot(self.1);
+    }
+}
+
+/// The path of a request line at the start of `buf`, if a whole, plausible one is there
+/// (origin- or absolute-form). Used for errors raised before the head parsed (431, 408, a
+/// malformed header), so `/api/` callers still get the JSON envelope.
+fn request_line_path(buf: &[u8]) -> Option<String> {
+    let end = buf.iter().position(|&b| b == b'\n')?;
+    let line = std::str::from_utf8(&buf[..end])
+        .ok()?
+        .trim_end_matches('\r');
+    let mut parts = line.split(' ');
+    let (_method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
+    if !version.starts_with("HTTP/") || !target.bytes().all(|b| b.is_ascii_graphic()) {
+        return None;
+    }
+    let (path, _) = split_target(target)?;
+    match path.split('?').next() {
+        Some("") | None => Some("/".to_string()),
+        Some(p) => Some(p.to_string()),
     }
 }
 
@@ -326,7 +410,8 @@ impl From<io::Error> for Fail {
 /// What the access log line needs; filled in as the request is read.
 struct LogLine {
     method: String,
-    path: String,
+    /// None until the head is parsed.
+    path: Option<String>,
     /// First byte of the request (idle keep-alive time is not the request's).
     started: Instant,
 }
@@ -367,7 +452,7 @@ impl<'a> Conn<'a> {
             let id = request_id();
             let mut log = LogLine {
                 method: "-".into(),
-                path: "-".into(),
+                path: None,
                 started: Instant::now(),
             };
             match self.one_request(&id, &mut log) {
@@ -375,7 +460,12 @@ impl<'a> Conn<'a> {
                 Ok(false) => return,
                 Err(Fail::Close) => return,
                 Err(Fail::Status(status, msg)) => {
-                    let resp = error_resp(&*self.shared.handler, status, msg, &id);
+                    let path = log.path.clone().or_else(|| request_line_path(&self.buf));
+                    let mut resp =
+                        error_resp(&*self.shared.handler, status, msg, &id, path.as_deref());
+                    if status == 429 {
+                        resp.replace_header("Retry-After", RETRY_AFTER_SECS);
+                    }
                     let _ = self.send(&encode(resp, &id, false, Some("close")));
                     self.access_log(&log, status, &id);
                     self.linger();
@@ -410,7 +500,19 @@ impl<'a> Conn<'a> {
         self.buf.drain(..head_len);
         // Path without the query: query strings may carry tokens that must not be logged.
         log.method.clone_from(&head.method);
-        log.path.clone_from(&head.path);
+        log.path = Some(head.path.clone());
+        // Behind a trusted proxy, the forwarded visitor holds one of its slots while this
+        // request runs (until the response is written), so it cannot take every thread
+        // through the proxy either. Direct peers were counted at accept.
+        let client = forwarded_client(self.remote, &head, &cfg.trusted_proxies);
+        let _slot = if client != self.remote {
+            if !shared.take_slot(client) {
+                return Err(Fail::Status(429, TOO_MANY_CONNECTIONS));
+            }
+            Some(SlotGuard(shared, client))
+        } else {
+            None
+        };
 
         let framing = framing(&head, version)?;
         let limit = catch_unwind(AssertUnwindSafe(|| self.shared.handler.body_limit(&head)))
@@ -440,6 +542,7 @@ impl<'a> Conn<'a> {
             head,
             body,
             remote: self.remote,
+            client,
             request_id: id.to_string(),
         };
         let handler = &*self.shared.handler;
@@ -447,7 +550,8 @@ impl<'a> Conn<'a> {
             Ok(r) => r,
             Err(_) => {
                 eprintln!("http: handler panicked (request {id})");
-                error_resp(handler, 500, "Internal Server Error", id)
+                let path = log.path.as_deref();
+                error_resp(handler, 500, "Internal Server Error", id, path)
             }
         };
         if self.shared.stopping() {
@@ -614,7 +718,8 @@ impl<'a> Conn<'a> {
     fn access_log(&self, log: &LogLine, status: u16, id: &str) {
         if self.shared.cfg.access_log {
             let ms = log.started.elapsed().as_millis();
-            eprintln!("{} {} {status} {ms} {id}", log.method, redact(&log.path));
+            let path = log.path.as_deref().map_or_else(|| "-".to_string(), redact);
+            eprintln!("{} {path} {status} {ms} {id}", log.method);
         }
     }
 }
@@ -649,11 +754,14 @@ fn to_head(req: &httparse::Request) -> Result<Head, Fail> {
     let bad = || Fail::Status(400, "Malformed request head");
     let method = req.method.ok_or_else(bad)?.to_string();
     let target = req.path.ok_or_else(bad)?;
-    if !(target.starts_with('/') || (target == "*" && method == "OPTIONS")) {
-        return Err(bad());
-    }
+    let (target, authority) = if target == "*" && method == "OPTIONS" {
+        (target, None)
+    } else {
+        split_target(target).ok_or_else(bad)?
+    };
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let headers = req
+    let path = if path.is_empty() { "/" } else { path };
+    let mut headers: Vec<(String, String)> = req
         .headers
         .iter()
         .map(|h| {
@@ -663,12 +771,62 @@ fn to_head(req: &httparse::Request) -> Result<Head, Fail> {
             )
         })
         .collect();
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host, or any request with two, or with
+    // a Host that is not a host[:port], is a 400 (two hosts are two ideas of the target).
+    let hosts: Vec<&str> = headers
+        .iter()
+        .filter(|(n, _)| n == "host")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    match hosts.as_slice() {
+        [] if req.version == Some(1) => return Err(Fail::Status(400, "Missing Host header")),
+        [] => {}
+        [h] if valid_host(h.trim()) => {}
+        [_] => return Err(Fail::Status(400, "Invalid Host header")),
+        _ => return Err(Fail::Status(400, "More than one Host header")),
+    }
+    // §3.2.2: with an absolute-form target the authority in it is the host; Host is ignored.
+    if let Some(authority) = authority {
+        headers.retain(|(n, _)| n != "host");
+        headers.push(("host".into(), authority.to_string()));
+    }
     Ok(Head {
         method,
         path: path.to_string(),
         query: query.to_string(),
         headers,
     })
+}
+
+/// Origin-form (`/p/x?q`) as is, or absolute-form (`http://shop.test/p/x?q`, RFC 9112
+/// §3.2.2) as its path+query and authority. None for anything else.
+fn split_target(target: &str) -> Option<(&str, Option<&str>)> {
+    if target.starts_with('/') {
+        return Some((target, None));
+    }
+    let scheme_end = target.find("://")?;
+    let scheme = &target[..scheme_end];
+    if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
+        return None;
+    }
+    let rest = &target[scheme_end + 3..];
+    let cut = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(cut);
+    if authority.is_empty() || !valid_host(authority) {
+        return None;
+    }
+    match tail.as_bytes().first() {
+        None => Some(("/", Some(authority))),
+        // `http://shop.test?q=1`: the caller reads the empty path before `?` as `/`.
+        _ => Some((tail, Some(authority))),
+    }
+}
+
+/// A Host value (or absolute-form authority): reg-name / IPv4 / [IPv6] and an optional port;
+/// no userinfo (`@`), path, spaces or other bytes a host cannot contain.
+fn valid_host(h: &str) -> bool {
+    h.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=:[]".contains(&b))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -722,10 +880,12 @@ fn wants_keep_alive(head: &Head, version: u8) -> bool {
     }
 }
 
-fn error_resp(handler: &dyn Handler, status: u16, msg: &str, id: &str) -> Resp {
+fn error_resp(handler: &dyn Handler, status: u16, msg: &str, id: &str, path: Option<&str>) -> Resp {
     // The app's error page must not be able to take the server down either.
-    catch_unwind(AssertUnwindSafe(|| handler.error_page(status, msg, id)))
-        .unwrap_or_else(|_| Resp::text(status, format!("{msg}\nRequest id: {id}\n")))
+    catch_unwind(AssertUnwindSafe(|| {
+        handler.error_page(status, msg, id, path)
+    }))
+    .unwrap_or_else(|_| Resp::text(status, format!("{msg}\nRequest id: {id}\n")))
 }
 
 /// Serialises a response into one buffer (one write): status line, the handler's headers
@@ -858,6 +1018,46 @@ fn request_id() -> String {
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 31;
     format!("{:012x}", z & 0xFFFF_FFFF_FFFF)
+}
+
+/// The request-head path of [`Conn::read_head`] and the framing decision on one buffer, with
+/// `cfg`'s limits, for the fuzz target (fuzz/fuzz_targets/http_head.rs) and tests.
+/// `Ok(None)`: the head is incomplete. `Ok(Some((head, head_len, body)))`: `body` is
+/// `Some(content_length)` or `None` for chunked. `Err(status)`: what the server answers.
+pub fn parse_request_head(
+    buf: &[u8],
+    cfg: &ServerConfig,
+) -> Result<Option<(Head, usize, Option<u64>)>, u16> {
+    let mut headers = vec![httparse::EMPTY_HEADER; cfg.max_headers];
+    let mut req = httparse::Request::new(&mut headers);
+    let parsed = req.parse(buf);
+    let head_bytes = match parsed {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => buf.len(),
+        Err(httparse::Error::TooManyHeaders) => return Err(431),
+        Err(_) => return Err(400),
+    };
+    let longest = buf[..head_bytes]
+        .split(|&b| b == b'\n')
+        .map(<[u8]>::len)
+        .max()
+        .unwrap_or(0);
+    if head_bytes > cfg.max_head_bytes || longest > cfg.max_header_line {
+        return Err(431);
+    }
+    let httparse::Status::Complete(n) = parsed.map_err(|_| 400u16)? else {
+        return Ok(None);
+    };
+    let status = |f: Fail| match f {
+        Fail::Status(s, _) => s,
+        Fail::Close => 400,
+    };
+    let head = to_head(&req).map_err(status)?;
+    let body = match framing(&head, req.version.unwrap_or(1)).map_err(status)? {
+        Framing::Length(len) => Some(len),
+        Framing::Chunked => None,
+    };
+    Ok(Some((head, n, body)))
 }
 
 #[cfg(test)]

@@ -34,6 +34,9 @@ pub struct Req {
     pub body: Vec<u8>,
     /// Peer address (the reverse proxy's address when behind one).
     pub remote: IpAddr,
+    /// The visitor's address: `remote`, or behind a trusted proxy the right-most
+    /// X-Forwarded-For entry that is not itself a trusted proxy ([`forwarded_client`]).
+    pub client: IpAddr,
     /// Short random id, echoed in `X-Request-Id`, error pages and the access log.
     pub request_id: String,
 }
@@ -170,10 +173,93 @@ impl Resp {
             .body(value.to_string())
     }
 
-    /// 303 See Other to `location` (a local path or absolute URL built by the server).
+    /// 303 See Other to `location`, which must be a local path ([`local_target`]); anything
+    /// else is replaced by `/` so no redirect of ours can ever send a visitor off-site.
     pub fn redirect(location: &str) -> Resp {
-        Resp::new(303).header("Location", location)
+        Resp::redirect_with(303, location)
     }
+
+    /// A redirect with another status (308 for canonical addresses), same local-only rule.
+    pub fn redirect_with(status: u16, location: &str) -> Resp {
+        let target = if local_target(location) {
+            location
+        } else {
+            eprintln!("refused off-site redirect target {location:?}");
+            "/"
+        };
+        Resp::new(status).header("Location", target)
+    }
+}
+
+/// The one rule for what a `Location` (or a sign-in `next`) may point at: a local path,
+/// i.e. exactly one leading `/` not followed by `/` or `\`, in the path as sent and after
+/// every round of percent-decoding (a proxy or browser may decode `%2F`/`%5C`), with no
+/// backslash or control character (browsers drop tabs and newlines, turning `/\t/x` into
+/// `//x`). Only the path part is judged this way; the query just has to be header-safe.
+pub fn local_target(target: &str) -> bool {
+    if !header_safe(target) {
+        return false;
+    }
+    let path = target.split(['?', '#']).next().unwrap_or("");
+    let mut cur = path.as_bytes().to_vec();
+    // Bounded: each round shrinks the string or stops; 4 rounds cover any sane encoding.
+    for _ in 0..4 {
+        let ok = cur.first() == Some(&b'/')
+            && !matches!(cur.get(1), Some(b'/' | b'\\'))
+            && !cur.iter().any(|&b| b == b'\\' || b.is_ascii_control());
+        if !ok {
+            return false;
+        }
+        let next = percent_decode(&cur);
+        if next == cur {
+            return true;
+        }
+        cur = next;
+    }
+    // Still changing after 4 decodings: nobody legitimate encodes that deep.
+    false
+}
+
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                s.get(i + 1).copied().and_then(hex),
+                s.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(h << 4 | l);
+            i += 3;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The visitor behind `peer`: the peer itself unless it is a trusted proxy, then the
+/// right-most X-Forwarded-For entry that is not a trusted proxy (entries to its left were
+/// written by the client and may be forged). Falls back to the peer.
+pub fn forwarded_client(peer: IpAddr, head: &Head, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    head.headers
+        .iter()
+        .filter(|(n, _)| n == "x-forwarded-for")
+        .map(|(_, v)| v.as_str())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .flat_map(|v| v.rsplit(','))
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .map(|ip| ip.to_canonical())
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
 }
 
 /// The application side of the server. `body_limit` is asked before any body byte is read,
@@ -183,9 +269,11 @@ pub trait Handler: Send + Sync + 'static {
     fn body_limit(&self, head: &Head) -> u64;
     /// Produces the response. Panics are caught by the server and become a 500 page.
     fn handle(&self, req: Req) -> Resp;
-    /// The page shown when the server itself must answer with an error (400, 408, 413, 431,
-    /// 500, 503). Default: plain text with the request id.
-    fn error_page(&self, status: u16, message: &str, request_id: &str) -> Resp {
+    /// The page shown when the server itself must answer with an error (400, 408, 413, 429,
+    /// 431, 500, 503). `path` is the request's path when the server got that far (so `/api/`
+    /// callers can get JSON). Default: plain text with the request id.
+    fn error_page(&self, status: u16, message: &str, request_id: &str, path: Option<&str>) -> Resp {
+        let _ = path;
         Resp::text(status, format!("{message}\nRequest id: {request_id}\n"))
     }
 }

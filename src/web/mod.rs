@@ -100,89 +100,157 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
+/// A routed request, not yet run: the router decides existence and methods without
+/// side effects, so the same table answers "which methods does this path have" (405 Allow).
+type Action<'a> = Box<dyn FnOnce(&App, &Req) -> Outcome + 'a>;
+
+fn act<'a>(f: impl FnOnce(&App, &Req) -> Outcome + 'a) -> Option<Action<'a>> {
+    Some(Box::new(f))
+}
+
+/// Methods a path may be asked with, in the order `Allow` lists them.
+const METHODS: [&str; 6] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+
+/// The route table: the one place that says which (method, path) pairs exist.
+fn resolve<'a>(method: &str, seg: &[&'a str]) -> Option<Action<'a>> {
+    let get = matches!(method, "GET" | "HEAD");
+    // The admin area has its own table behind its gate (it only takes GET and POST forms).
+    if seg.first() == Some(&"admin") {
+        return (get || method == "POST").then(|| -> Action<'a> {
+            let seg = seg.to_vec();
+            Box::new(move |app, req| admin::route(app, req, &seg))
+        });
+    }
+    if !get && seg.starts_with(&["api", "v1"]) {
+        let writes = matches!(
+            (method, &seg[2..]),
+            ("POST", ["carts"])
+                | ("POST", ["carts", _, "items"])
+                | ("PATCH" | "DELETE", ["carts", _, "items", _])
+                | ("POST", ["carts", _, "checkout"])
+                | ("POST", ["orders", _, "payment-proof"])
+        );
+        return writes.then(|| -> Action<'a> {
+            let seg = seg.to_vec();
+            Box::new(move |app, req| api_orders::route_write(app, req, &seg[2..]))
+        });
+    }
+    if method == "POST" {
+        return match *seg {
+            ["account", "sign-in"] => act(account::sign_in_submit),
+            ["account", "sign-in", "code"] => act(account::code_submit),
+            ["account", "sign-out"] => act(account::sign_out),
+            ["account", "profile"] => act(account::profile),
+            ["account", "email"] => act(account::change_email),
+            ["account", "addresses"] => {
+                act(|app, req| account::address_action(app, req, None, None))
+            }
+            ["account", "addresses", id] => {
+                act(move |app, req| account::address_action(app, req, Some(id), None))
+            }
+            ["account", "addresses", id, action] => {
+                act(move |app, req| account::address_action(app, req, Some(id), Some(action)))
+            }
+            ["account", "sign-out-everywhere"] => act(account::sign_out_everywhere),
+            ["cart", what @ ("add" | "update" | "remove")] => {
+                act(move |app, req| cart::change(app, req, what))
+            }
+            ["checkout"] => act(checkout::submit),
+            ["orders", number, "proof"] => {
+                act(move |app, req| orders::upload_proof(app, req, number))
+            }
+            _ => None,
+        };
+    }
+    if !get {
+        return None;
+    }
+    match *seg {
+        [""] => act(storefront::home),
+        ["c", slug] => act(move |app, req| storefront::category(app, req, slug)),
+        ["p", slug] => act(move |app, req| storefront::product(app, req, slug)),
+        ["search"] => act(storefront::search),
+        ["cart"] => act(cart::page),
+        ["cart", "token"] => act(cart::token),
+        ["checkout"] => act(checkout::page),
+        ["orders", number] => act(move |app, req| orders::page(app, req, number)),
+        ["orders", number, "proofs", proof] => {
+            act(move |app, req| orders::proof_file(app, req, number, proof))
+        }
+        ["account", "orders", number] => act(move |app, req| orders::page(app, req, number)),
+        ["img", file] => act(move |app, req| storefront::image(app, req, file)),
+        ["assets", name] => act(move |app, req| {
+            app.assets
+                .respond(name, req.header("if-none-match"))
+                .ok_or_else(|| Error::not_found("No such file."))
+        }),
+        ["account"] => act(account::overview),
+        ["account", "orders"] => act(account::orders),
+        ["account", "addresses"] => act(account::address_book),
+        ["account", "addresses", id] => {
+            act(move |app, req| account::address_edit_form(app, req, id))
+        }
+        ["account", "sign-in"] => act(account::sign_in_form),
+        ["account", "sign-in", "link"] => act(account::link),
+        ["healthz"] => act(|app, _| storefront::healthz(app)),
+        ["robots.txt"] => act(|app, _| storefront::robots(app)),
+        ["sitemap.xml"] => act(|app, _| storefront::sitemap(app)),
+        ["api", "v1", "products"] => act(api::products),
+        ["api", "v1", "products", slug] => act(move |app, _| api::product(app, slug)),
+        ["api", "v1", "categories"] => act(|app, _| api::categories(app)),
+        ["api", "v1", "openapi.json"] => act(|app, _| api::openapi(app)),
+        ["api", "v1", "carts", token] => act(move |app, _| api_orders::get_cart(app, token)),
+        ["api", "v1", "orders", number] => {
+            act(move |app, req| api_orders::get_order(app, req, number))
+        }
+        _ => None,
+    }
+}
+
+/// The methods the route table has for this path (empty: no such address).
+fn allowed(seg: &[&str]) -> Vec<&'static str> {
+    METHODS
+        .into_iter()
+        .filter(|m| resolve(m, seg).is_some())
+        .collect()
+}
+
+fn segments(path: &str) -> Vec<&str> {
+    path.trim_start_matches('/').split('/').collect()
+}
+
 impl Web {
     fn route(&self, req: &Req) -> Outcome {
         let app = &*self.app;
         let path = req.path();
         let get = matches!(req.method(), "GET" | "HEAD");
-        let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        if seg.first() == Some(&"admin") {
-            return admin::route(app, req, &seg);
-        }
-        if !get && seg.starts_with(&["api", "v1"]) {
-            return api_orders::route_write(app, req, &seg[2..]);
-        }
-        if req.method() == "POST" {
-            return match seg.as_slice() {
-                ["account", "sign-in"] => account::sign_in_submit(app, req),
-                ["account", "sign-in", "code"] => account::code_submit(app, req),
-                ["account", "sign-out"] => account::sign_out(app, req),
-                ["account", "profile"] => account::profile(app, req),
-                ["account", "email"] => account::change_email(app, req),
-                ["account", "addresses"] => account::address_action(app, req, None, None),
-                ["account", "addresses", id] => account::address_action(app, req, Some(id), None),
-                ["account", "addresses", id, action] => {
-                    account::address_action(app, req, Some(id), Some(action))
-                }
-                ["account", "sign-out-everywhere"] => account::sign_out_everywhere(app, req),
-                ["cart", what @ ("add" | "update" | "remove")] => cart::change(app, req, what),
-                ["checkout"] => checkout::submit(app, req),
-                ["orders", number, "proof"] => orders::upload_proof(app, req, number),
-                _ => Err(Error::new(
-                    Kind::MethodNotAllowed,
-                    "This address only answers GET requests.",
-                )),
-            };
-        }
-        if !get {
-            return Err(Error::new(
-                Kind::MethodNotAllowed,
-                "This address only answers GET requests.",
-            ));
-        }
-        if path.len() > 1 && path.ends_with('/') && !path.starts_with("/api/") {
+        let seg = segments(path);
+        if get && path.len() > 1 && path.ends_with('/') && !path.starts_with("/api/") {
             // One canonical address per page; the target is our own path, still encoded.
+            // `//evil.example/` must not become `Location: //evil.example` (off-site):
+            // a target that is not plainly local is no page of ours.
             let target = path.trim_end_matches('/');
             let target = if target.is_empty() { "/" } else { target };
+            if !crate::http::types::local_target(target) {
+                return Err(Error::not_found("There is no page at this address."));
+            }
             let q = if req.query().is_empty() {
                 String::new()
             } else {
                 format!("?{}", req.query())
             };
-            return Ok(Resp::new(308).header("Location", format!("{target}{q}")));
+            return Ok(Resp::redirect_with(308, &format!("{target}{q}")));
         }
-        match seg.as_slice() {
-            [""] => storefront::home(app, req),
-            ["c", slug] => storefront::category(app, req, slug),
-            ["p", slug] => storefront::product(app, req, slug),
-            ["search"] => storefront::search(app, req),
-            ["cart"] => cart::page(app, req),
-            ["cart", "token"] => cart::token(app, req),
-            ["checkout"] => checkout::page(app, req),
-            ["orders", number] => orders::page(app, req, number),
-            ["orders", number, "proofs", proof] => orders::proof_file(app, req, number, proof),
-            ["account", "orders", number] => orders::page(app, req, number),
-            ["img", file] => storefront::image(app, req, file),
-            ["assets", name] => app
-                .assets
-                .respond(name, req.header("if-none-match"))
-                .ok_or_else(|| Error::not_found("No such file.")),
-            ["account"] => account::overview(app, req),
-            ["account", "orders"] => account::orders(app, req),
-            ["account", "addresses"] => account::address_book(app, req),
-            ["account", "addresses", id] => account::address_edit_form(app, req, id),
-            ["account", "sign-in"] => account::sign_in_form(app, req),
-            ["account", "sign-in", "link"] => account::link(app, req),
-            ["healthz"] => storefront::healthz(app),
-            ["robots.txt"] => storefront::robots(app),
-            ["sitemap.xml"] => storefront::sitemap(app),
-            ["api", "v1", "products"] => api::products(app, req),
-            ["api", "v1", "products", slug] => api::product(app, slug),
-            ["api", "v1", "categories"] => api::categories(app),
-            ["api", "v1", "openapi.json"] => api::openapi(app),
-            ["api", "v1", "carts", token] => api_orders::get_cart(app, token),
-            ["api", "v1", "orders", number] => api_orders::get_order(app, req, number),
-            _ => Err(Error::not_found("There is no page at this address.")),
+        match resolve(req.method(), &seg) {
+            Some(action) => action(app, req),
+            None if !allowed(&seg).is_empty() => Err(Error::new(
+                Kind::MethodNotAllowed,
+                "This address does not answer this kind of request.",
+            )),
+            None if is_api(path) => Err(Error::not_found(
+                "There is no API endpoint at this address.",
+            )),
+            None => Err(Error::not_found("There is no page at this address.")),
         }
     }
 
@@ -206,11 +274,22 @@ impl Web {
                 html_page(status, layout::error_page(ctx, status, &err.public))
             }) {
                 Ok(page) => page,
-                Err(_) => self.error_page(status, &err.public, &req.request_id),
+                Err(_) => self.error_page(status, &err.public, &req.request_id, None),
             }
         };
         if status == 405 {
-            resp.set_header("Allow", "GET, HEAD");
+            // From the route table; a handler that refused this very method (an admin page
+            // that takes no form) has told us it is not among them.
+            let methods: Vec<&str> = allowed(&segments(req.path()))
+                .into_iter()
+                .filter(|m| *m != req.method())
+                .collect();
+            let methods = if methods.is_empty() {
+                vec!["GET", "HEAD"]
+            } else {
+                methods
+            };
+            resp.set_header("Allow", methods.join(", "));
         }
         if status == 401 {
             resp.set_header("WWW-Authenticate", "Bearer");
@@ -297,12 +376,35 @@ impl Handler for Web {
         resp
     }
 
-    fn error_page(&self, status: u16, message: &str, request_id: &str) -> Resp {
+    fn error_page(&self, status: u16, message: &str, request_id: &str, path: Option<&str>) -> Resp {
+        // API callers get the JSON envelope for server-made errors too (413, 431, 408…).
+        if path.is_some_and(is_api) {
+            let body = serde_json::json!({"error": {
+                "code": server_error_code(status),
+                "message": message,
+                "request_id": request_id,
+            }});
+            return finish(Resp::json(status, &body), false);
+        }
         // Server-made errors (and panics) must not depend on the database being healthy:
         // render the frame without category navigation.
         let cfg = self.app.cfg();
         let ctx = make_ctx(&self.app, &cfg, &[], request_id, "");
         let resp = html_page(status, layout::error_page(&ctx, status, message));
         finish(resp, true)
+    }
+}
+
+/// The envelope's `code` for errors the HTTP layer raises itself (same words as
+/// `Kind::code` where a kind exists).
+fn server_error_code(status: u16) -> &'static str {
+    match status {
+        400 => Kind::BadRequest.code(),
+        408 => "request_timeout",
+        413 => Kind::PayloadTooLarge.code(),
+        429 => Kind::TooManyRequests.code(),
+        431 => "header_fields_too_large",
+        503 => Kind::Unavailable.code(),
+        _ => Kind::Internal.code(),
     }
 }

@@ -189,9 +189,20 @@ pub fn image(app: &App, req: &Req, file: &str) -> Outcome {
 }
 
 pub fn healthz(app: &App) -> Outcome {
-    let conn = app.db.read()?;
-    conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?;
-    Ok(Resp::text(200, "ok").header("Cache-Control", "no-store"))
+    // First line for machines (`ok`, or what is wrong), then one line per check.
+    let h = crate::shop::ops::health(
+        &app.db,
+        &app.data_dir,
+        app.cfg().health.min_free_disk_mb,
+        crate::db::now(),
+    );
+    let first = if h.ok {
+        "ok".to_string()
+    } else {
+        format!("unhealthy: {}", h.problems.join(", "))
+    };
+    let body = format!("{first}\n{}\n", h.lines.join("\n"));
+    Ok(Resp::text(if h.ok { 200 } else { 503 }, body).header("Cache-Control", "no-store"))
 }
 
 pub fn robots(app: &App) -> Outcome {

@@ -44,6 +44,16 @@ url = "http://shop.test"
 listen = "127.0.0.1:0"
 data_dir = "data"
 synchronous = "normal"
+# Every test client is 127.0.0.1; the race tests open 200 connections at once.
+max_connections_per_client = 1024
+
+# Tests place many orders from 127.0.0.1, often for one email: the abuse limits are
+# tested on their own (tests/abuse_limits.rs, with its own config).
+[limits]
+orders_per_address_per_hour = 100000
+orders_per_email_per_hour = 100000
+unpaid_units_per_address = 1000000
+mails_per_unproven_address_per_hour = 100000
 "#;
 
 impl Store {

@@ -65,6 +65,8 @@ impl Handler for TestHandler {
                 Resp::text(200, "hdr").header("X-Echo", v)
             }
             "/remote" => Resp::text(200, req.remote.to_string()),
+            "/client" => Resp::text(200, req.client.to_string()),
+            "/host" => Resp::text(200, req.header("host").unwrap_or("-").to_string()),
             _ => Resp::text(404, "not found"),
         }
     }
@@ -81,6 +83,9 @@ pub fn test_config() -> ServerConfig {
         access_log: false,
         min_body_rate: 64 * 1024,
         shutdown_grace: Duration::from_secs(2),
+        // Every probe comes from 127.0.0.1 (64 at once in the burst test): the per-client
+        // share is tested on its own in http_edge.rs.
+        max_connections_per_client: 1024,
         ..ServerConfig::default()
     }
 }
@@ -116,6 +121,11 @@ impl Client {
     pub fn connect(addr: SocketAddr) -> Client {
         let s = TcpStream::connect(addr).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        Client { s, buf: Vec::new() }
+    }
+
+    /// A client on an already connected stream (e.g. one bound to another local address).
+    pub fn from_stream(s: TcpStream) -> Client {
         Client { s, buf: Vec::new() }
     }
 
