@@ -12,6 +12,7 @@ use image::imageops::FilterType;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage};
 
+use super::decode_gate::{self, Permit};
 use crate::error::{Error, Kind};
 
 /// Longest side of the stored `full` image; larger uploads are scaled down, never up.
@@ -25,10 +26,11 @@ pub const PLACEHOLDER_WIDTH: u32 = 24;
 pub const QUALITY: f32 = 80.0;
 pub const PLACEHOLDER_QUALITY: f32 = 40.0;
 
-/// Decode limits. 8000 px covers any phone or camera photo; the allocation cap bounds the
-/// memory a single upload can claim (an 8000×8000 RGBA buffer is 244 MiB).
-pub const MAX_DECODE_SIDE: u32 = 8000;
-pub const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
+/// Decode limits, from the shared gate (see `decode_gate` for why these numbers): the side
+/// and pixel count are judged from the header before decoding; the allocation cap is the
+/// decoder's own second fence.
+pub const MAX_DECODE_SIDE: u32 = decode_gate::MAX_SIDE;
+pub const MAX_DECODE_ALLOC: u64 = decode_gate::MAX_ALLOC;
 
 /// libwebp refuses anything larger than this on either side.
 const WEBP_MAX_DIMENSION: u32 = 16383;
@@ -78,7 +80,9 @@ pub fn process(bytes: &[u8]) -> Result<ImageSet, Error> {
     if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
         return Err(truncated());
     }
-    let img = decode(bytes, format)?;
+    // The permit is held through resizing and encoding too: the decoded picture (and its
+    // RGB copy) stay in memory until then.
+    let (img, _permit) = decode(bytes, format)?;
     process_image(img)
 }
 
@@ -99,8 +103,11 @@ pub fn verify(bytes: &[u8]) -> Result<(), Error> {
 }
 
 /// Decode with limits applied *before* any pixel buffer is allocated, then apply the EXIF
-/// orientation so portrait phone photos are not shown sideways.
-fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, Error> {
+/// orientation so portrait phone photos are not shown sideways. The header's dimensions are
+/// judged first (a bomb is refused without waiting for, or taking, a decode permit); then
+/// the decode waits for one of the shared permits, returned with the picture so the caller
+/// holds it while the pixels are in memory.
+fn decode(bytes: &[u8], format: ImageFormat) -> Result<(DynamicImage, Permit<'static>), Error> {
     // The format comes from our own sniffing rather than `with_guessed_format`, so the
     // decoder is always the one the magic bytes promised.
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
@@ -109,12 +116,16 @@ fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, Error> {
     limits.max_image_height = Some(MAX_DECODE_SIDE);
     limits.max_alloc = Some(MAX_DECODE_ALLOC);
     reader.limits(limits);
+    // Building the decoder reads only the header (this is what `into_dimensions` does).
     let mut decoder = reader.into_decoder().map_err(decode_error)?;
+    let (width, height) = decoder.dimensions();
+    decode_gate::check_size(width, height)?;
+    let permit = decode_gate::DECODES.acquire()?;
     // A broken EXIF block should not cost the shopkeeper the whole upload.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
     img.apply_orientation(orientation);
-    Ok(img)
+    Ok((img, permit))
 }
 
 /// The JPEG decoder happily fills a cut-off file with grey, so check that the end-of-image
@@ -142,7 +153,9 @@ fn decode_error(e: ImageError) -> Error {
         ImageError::Limits(_) => Error::new(
             Kind::PayloadTooLarge,
             format!(
-                "This image is too large. The limit is {MAX_DECODE_SIDE}×{MAX_DECODE_SIDE} pixels."
+                "This picture is too large to process. The largest we accept is {} megapixels \
+                 and {MAX_DECODE_SIDE} pixels on a side; please send a smaller screenshot or photo.",
+                decode_gate::MAX_PIXELS / 1_000_000
             ),
         ),
         ImageError::Unsupported(_) => Error::new(Kind::UnsupportedMedia, UNSUPPORTED),
@@ -470,6 +483,31 @@ mod tests {
         // damaged file.
         let e = process(&png_bomb(4000, 3000)).unwrap_err();
         assert!((400..500).contains(&e.status()), "{e}");
+    }
+
+    /// Issue 9: an 8000×8000 picture is within the side limit but is 64 megapixels (the
+    /// 249 KB PNG that cost ~300 MB per upload). Every caller that decodes an upload goes
+    /// through `decode`: `process` (product images, banners) and `verify` (payment proofs);
+    /// both refuse it from the header with its size in the message, and a 12 MP phone
+    /// photo's header gets through to the decoder (here: a damaged body, so 400).
+    #[test]
+    fn pixel_count_bomb_is_refused_from_the_header_by_every_caller() {
+        let bomb = png_bomb(8000, 8000);
+        for (who, e) in [
+            ("process", process(&bomb).unwrap_err()),
+            ("verify", verify(&bomb).unwrap_err()),
+        ] {
+            assert_eq!(e.status(), 413, "{who}: {e}");
+            assert!(
+                e.public.contains("8000 × 8000 pixels") && e.public.contains("40 megapixels"),
+                "{who}: {}",
+                e.public
+            );
+        }
+        for (w, h) in [(4032, 3024), (3024, 4032)] {
+            let e = verify(&png_bomb(w, h)).unwrap_err();
+            assert_eq!(e.status(), 400, "{w}×{h}: {e}");
+        }
     }
 
     #[test]

@@ -57,7 +57,7 @@ fn hides_markup(bytes: &[u8]) -> bool {
 /// fonts and pictures. (Any script action also needs `/S /JavaScript`, checked over the
 /// whole file.)
 fn pdf_uses_name(bytes: &[u8], name: &[u8]) -> bool {
-    const ENDS: &[u8] = b"\0\t\n\x0c\r ()<>[]{}/%";
+    const ENDS: &[u8] = PDF_ENDS;
     // The `stream` keyword (not `endstream`) and its end of line open a body.
     let opens = |hay: &[u8], i: usize| {
         (hay[i..].starts_with(b"stream\n") || hay[i..].starts_with(b"stream\r"))
@@ -77,6 +77,45 @@ fn pdf_uses_name(bytes: &[u8], name: &[u8]) -> bool {
             None => return false,
         }
     }
+}
+
+/// PDF white space and delimiters (PDF 32000-1 §7.2.2): they end a name.
+const PDF_ENDS: &[u8] = b"\0\t\n\x0c\r ()<>[]{}/%";
+
+/// The file with every name's `#xx` escapes decoded (PDF 32000-1 §7.3.5: `/#4A#61vaScript`
+/// *is* `/JavaScript`, `/#4Caunch` is `/Launch`), so names are judged as a PDF reader reads
+/// them. Only inside names (after `/`, up to white space or a delimiter), and only escapes
+/// that decode to a regular character: an escaped delimiter (`/A#2FJS`) is part of a name
+/// that cannot equal any name we look for, and decoding it would split one name in two.
+fn pdf_decode_names(bytes: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut in_name = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'/' {
+            in_name = true;
+        } else if PDF_ENDS.contains(&b) {
+            in_name = false;
+        } else if in_name && b == b'#' {
+            let pair = (
+                bytes.get(i + 1).and_then(|&h| hex(h)),
+                bytes.get(i + 2).and_then(|&l| hex(l)),
+            );
+            if let (Some(h), Some(l)) = pair {
+                let c = h * 16 + l;
+                if !PDF_ENDS.contains(&c) && c != b'#' {
+                    out.push(c);
+                    i += 3;
+                    continue;
+                }
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
 }
 
 /// Bytes after the format's own end: where a polyglot keeps its second file.
@@ -129,7 +168,10 @@ pub fn judge(bytes: &[u8], max_bytes: u64) -> Result<&'static str> {
                 "This PDF could not be read. It may be damaged or incomplete.",
             ));
         }
-        if has(bytes, b"/JavaScript") || pdf_uses_name(bytes, b"/JS") || has(bytes, b"/Launch") {
+        // Judged on the decoded names: hex escapes are how a script hides from a plain
+        // byte search while every PDF reader still runs it.
+        let names = pdf_decode_names(bytes);
+        if has(&names, b"/JavaScript") || pdf_uses_name(&names, b"/JS") || has(&names, b"/Launch") {
             return Err(refuse(
                 "This PDF contains scripts, which we do not accept. Please upload a screenshot instead.",
             ));
@@ -238,6 +280,54 @@ mod tests {
         assert_eq!(judge(b"%PDF-1.4 cut", 1 << 20).unwrap_err().status(), 400);
         let js = b"%PDF-1.4\n<</S/JavaScript/JS(app.alert(1))>>\nstartxref\n0\n%%EOF\n";
         assert_eq!(judge(js, 1 << 20).unwrap_err().status(), 415);
+    }
+
+    fn pdf(body: &str) -> Vec<u8> {
+        format!("%PDF-1.4\n1 0 obj\n{body}\nendobj\nstartxref\n0\n%%EOF\n").into_bytes()
+    }
+
+    /// Issue 9: names spelled with `#xx` escapes are the same names to a PDF reader, so
+    /// every refused name is refused in every spelling (upper- and lower-case hex, one
+    /// escaped letter or all of them), and a plain spelling is still refused.
+    #[test]
+    fn hex_escaped_script_names_are_refused() {
+        let spellings = [
+            // /JavaScript
+            "<</S/JavaScript/JS(x)>>",
+            "<</S/#4A#61vaScript>>",
+            "<</S/#4a#61#76#61#53#63#72#69#70#74>>",
+            "<</S /Java#53cript>>",
+            "<</S/JavaScrip#74>>",
+            // /JS
+            "<</Type/Action/#4AS(app.alert(1))>>",
+            "<</Type/Action/J#53 (app.alert(1))>>",
+            "<</Type/Action/#4a#53<616c657274>>>",
+            // /Launch
+            "<</S/#4Caunch/F(cmd.exe)>>",
+            "<</S/L#61#75#6E#63#68/F(cmd.exe)>>",
+            "<</S/#4c#41#55#4e#43#48>>/Launc#68",
+        ];
+        for body in spellings {
+            let e = judge(&pdf(body), 1 << 20).unwrap_err();
+            assert_eq!(e.status(), 415, "{body}: {e}");
+            assert!(e.public.contains("scripts"), "{body}: {}", e.public);
+        }
+        // What decodes to something else stays allowed: an escaped delimiter, `#` in a
+        // string (not a name), and an ordinary escaped name.
+        for body in [
+            "<</S/Java#2FScript>>",
+            "<</Title(#4A#53 #4Caunch)>>",
+            "<</Author/Anna#20Rao/Name/A#23JS>>",
+            "<</Type/Catalog/Pages 2 0 R>>",
+        ] {
+            assert_eq!(
+                judge(&pdf(body), 1 << 20).unwrap(),
+                "application/pdf",
+                "{body}"
+            );
+        }
+        assert_eq!(pdf_decode_names(b"/#4A#61vaScript"), b"/JavaScript");
+        assert_eq!(pdf_decode_names(b"(#4A) /#4"), b"(#4A) /#4");
     }
 
     #[test]
