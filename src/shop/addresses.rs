@@ -36,16 +36,25 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Address> {
 }
 
 fn text(field: &str, v: &str, required: bool, max: usize) -> Result<String> {
+    super::text::single_line(&capitalised(field), v)?;
     let v = v.trim();
     if required && v.is_empty() {
         return Err(Error::bad_request(format!("Please fill in {field}.")));
     }
-    if v.chars().count() > max || v.chars().any(|c| c.is_control()) {
+    if v.chars().count() > max {
         return Err(Error::bad_request(format!(
             "{field} is too long (at most {max} characters)."
         )));
     }
     Ok(v.to_string())
+}
+
+/// "the city" → "The city", for the start of an error message.
+fn capitalised(field: &str) -> String {
+    let mut c = field.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// Checks every field and returns the cleaned address (country upper-cased ISO code).

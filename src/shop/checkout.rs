@@ -5,6 +5,11 @@
 //! with payment instructions, owner notification) and the funnel event. Nothing the
 //! client says about money is read. The idempotency key makes a replay return the same
 //! order; the same key with a different request is refused (422).
+//!
+//! The abuse limits of `[limits]` are checked here, inside the same transaction, so
+//! racing requests cannot slip past them and a restart does not reset them (they are
+//! counted from the orders table): orders per client address and per email in the last
+//! hour, and the units one client address holds in orders nobody has paid yet.
 
 use super::cart::{self, Issue};
 use super::lifecycle::{Method, Status};
@@ -112,8 +117,58 @@ pub enum Buyer {
     Guest,
 }
 
-/// Places the order of `cart_id`. See the module doc for everything it does; on any
-/// refusal nothing is written (the caller's transaction rolls back).
+/// Refuses (429) an order from `client_ip` for `email` of `units` more units when it
+/// would pass one of the `[limits]`; the wait is until the oldest counted order leaves
+/// the hour (or, for held units, until the first unpaid order's payment window ends).
+fn check_limits(
+    tx: &Tx,
+    cfg: &Config,
+    client_ip: &str,
+    email: &str,
+    units: i64,
+    now: i64,
+) -> Result<()> {
+    let l = &cfg.limits;
+    let since = now - 3600;
+    let (n, first): (i64, Option<i64>) = tx
+        .prepare_cached(sql::COUNT_BY_IP)?
+        .query_row(params![client_ip, since], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if n >= l.orders_per_address_per_hour {
+        return Err(Error::rate_limited(
+            first.unwrap_or(now) + 3600 - now,
+            "Too many orders were placed from your network in the last hour.",
+        ));
+    }
+    let (n, first): (i64, Option<i64>) = tx
+        .prepare_cached(sql::COUNT_BY_EMAIL)?
+        .query_row(params![email, since], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if n >= l.orders_per_email_per_hour {
+        return Err(Error::rate_limited(
+            first.unwrap_or(now) + 3600 - now,
+            "Too many orders were placed for this email address in the last hour.",
+        ));
+    }
+    let (held, first_pay_by): (i64, Option<i64>) = tx
+        .prepare_cached(sql::UNPAID_UNITS_BY_IP)?
+        .query_row([client_ip], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if held + units > l.unpaid_units_per_address {
+        // Held units free up as unpaid orders are paid, expire or are cancelled; COD ones
+        // only when shipped, so without a payment deadline ask for an hour.
+        let wait = first_pay_by.map_or(3600, |t| t - now).clamp(60, 3600);
+        return Err(Error::rate_limited(
+            wait,
+            &format!(
+                "Orders from your network already hold {held} unpaid item(s); the most is {}. Pay for or cancel an earlier order first.",
+                l.unpaid_units_per_address
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Places the order of `cart_id` for a visitor at `client_ip` (the trusted-proxy-aware
+/// address, `web::session::client_ip`). See the module doc for everything it does; on
+/// any refusal nothing is written (the caller's transaction rolls back).
 #[allow(clippy::too_many_arguments)]
 pub fn place(
     tx: &Tx,
@@ -122,6 +177,7 @@ pub fn place(
     cart_id: i64,
     buyer: Buyer,
     input: &Input,
+    client_ip: &str,
     now: i64,
 ) -> Result<Placed> {
     check_key(&input.idempotency_key)?;
@@ -147,9 +203,11 @@ pub fn place(
         });
     }
 
+    super::text::single_line("Email", &input.email)?;
+    super::text::single_line("Name", &input.name)?;
     let email = signin::normalize_email(&input.email)?;
     let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 80 || name.chars().any(|c| c.is_control()) {
+    if name.is_empty() || name.chars().count() > 80 {
         return Err(Error::bad_request(
             "Please enter the name to deliver to (up to 80 characters).",
         ));
@@ -199,6 +257,10 @@ pub fn place(
         now,
     )?;
     pricing::check_placeable(&quote, method, &addr.country)?;
+    // After every check a shopper can fix (a typo should not cost them a slot), before
+    // anything is taken or written.
+    let units: i64 = cart.lines.iter().map(|l| l.quantity).sum();
+    check_limits(tx, cfg, client_ip, &email, units, now)?;
 
     let id: i64 = tx.query_row(sql::NEXT_ID, [], |r| r.get(0))?;
     let number = format!("{}-{}", cfg.store.order_prefix, 10_000 + id);
@@ -293,7 +355,8 @@ pub fn place(
         quote.coupon.as_ref().map(|k| k.code.clone()),
         note,
         pay_by,
-        now
+        now,
+        client_ip
     ])?;
     for l in &cart.lines {
         tx.prepare_cached(sql::INSERT_LINE)?.execute(params![
@@ -335,7 +398,23 @@ pub mod sql {
     pub const BY_KEY: &str =
         "SELECT id, number, request_hash FROM orders WHERE idempotency_key = ?1";
     pub const NEXT_ID: &str = "SELECT coalesce(max(id), 0) + 1 FROM orders";
-    pub const INSERT: &str = "INSERT INTO orders (id, number, access_hash, idempotency_key, request_hash, customer_id, email, name, phone, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, shipping_zone, status, payment_method, currency, subtotal, discount, shipping_fee, cod_fee, total, coupon_code, note, pay_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?28)";
+    pub const INSERT: &str = "INSERT INTO orders (id, number, access_hash, idempotency_key, request_hash, customer_id, email, name, phone, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, shipping_zone, status, payment_method, currency, subtotal, discount, shipping_fee, cod_fee, total, coupon_code, note, pay_by, created_at, updated_at, client_ip) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?28, ?29)";
     pub const INSERT_LINE: &str = "INSERT INTO order_lines (order_id, variant_id, product_id, title, options, sku, unit_price, quantity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-    pub const ALL: &[&str] = &[BY_KEY, NEXT_ID, INSERT, INSERT_LINE];
+    pub const COUNT_BY_IP: &str =
+        "SELECT count(*), min(created_at) FROM orders WHERE client_ip = ?1 AND created_at > ?2";
+    pub const COUNT_BY_EMAIL: &str =
+        "SELECT count(*), min(created_at) FROM orders WHERE email = ?1 AND created_at > ?2";
+    /// Units held by an address's orders nobody has paid: awaiting payment or proof
+    /// review, and COD orders not shipped yet (they hold stock as surely, and an abuser
+    /// would simply pick COD if it did not count). Shipped ones are the owner's decision.
+    pub const UNPAID_UNITS_BY_IP: &str = "SELECT coalesce(sum(l.quantity), 0), min(o.pay_by) FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.client_ip = ?1 AND o.payment_status = 'unpaid' AND o.status IN ('pending_payment', 'awaiting_verification', 'confirmed', 'processing')";
+    pub const ALL: &[&str] = &[
+        BY_KEY,
+        NEXT_ID,
+        INSERT,
+        INSERT_LINE,
+        COUNT_BY_IP,
+        COUNT_BY_EMAIL,
+        UNPAID_UNITS_BY_IP,
+    ];
 }

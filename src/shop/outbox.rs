@@ -172,6 +172,79 @@ pub fn enqueue_email(tx: &Tx, msg: &NewEmail, now: i64) -> Result<i64> {
     Ok(id)
 }
 
+/// The per-address mail cap (`[limits] mails_per_unproven_address_per_hour`): an address
+/// that has never proven itself (no used sign-in link or code, not staff) gets at most
+/// `per_hour` mails in any hour, whatever their kind, so the store cannot be made to
+/// flood a stranger. Mail to the store's own address is never capped.
+#[derive(Debug, Clone, Copy)]
+pub struct MailCap<'a> {
+    pub per_hour: i64,
+    pub store_address: &'a str,
+}
+
+/// Where a capped enqueue put the mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queued {
+    /// Queued for sending (or already queued under the same key): the row id.
+    Pending(i64),
+    /// Over the cap: recorded as a `failed` row whose error says it was held (the admin
+    /// sees it in the email log and may re-send it), and the seconds until the cap has
+    /// room again.
+    Held { id: i64, wait: i64 },
+}
+
+/// The prefix of `last_error` on held rows; held rows do not count towards the cap.
+pub const HELD: &str = "Held back:";
+
+/// Like [`enqueue_email`], under `cap` (see [`MailCap`]). Never fails because of the cap:
+/// the caller's change (an order, a status update) is still written.
+pub fn enqueue_email_capped(tx: &Tx, msg: &NewEmail, cap: &MailCap, now: i64) -> Result<Queued> {
+    let to = msg.to.trim();
+    if let Some(k) = &msg.idempotency_key
+        && let Some(id) = tx
+            .prepare_cached(sql::ID_BY_KEY)?
+            .query_row([k], |r| r.get::<_, i64>(0))
+            .optional()?
+    {
+        return Ok(Queued::Pending(id));
+    }
+    let exempt = to.eq_ignore_ascii_case(cap.store_address.trim())
+        || tx
+            .prepare_cached(sql::PROVEN)?
+            .query_row([to], |r| r.get::<_, bool>(0))?;
+    if !exempt {
+        let (n, first): (i64, Option<i64>) = tx
+            .prepare_cached(sql::SENT_TO_SINCE)?
+            .query_row(params![to, now - 3600], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        if n >= cap.per_hour {
+            let wait = (first.unwrap_or(now) + 3600 - now).max(1);
+            let key = match &msg.idempotency_key {
+                Some(k) if !k.is_empty() && k.len() <= 200 => k.clone(),
+                _ => random_key()?,
+            };
+            let why = format!(
+                "{HELD} {} mails in the last hour to an address that has never signed in (limit {}).",
+                n, cap.per_hour
+            );
+            tx.prepare_cached(sql::INSERT_HELD)?.execute(params![
+                key,
+                to,
+                msg.subject,
+                msg.template,
+                msg.text,
+                msg.html,
+                now,
+                why
+            ])?;
+            return Ok(Queued::Held {
+                id: tx.last_insert_rowid(),
+                wait,
+            });
+        }
+    }
+    enqueue_email(tx, msg, now).map(Queued::Pending)
+}
+
 fn random_key() -> Result<String> {
     let mut b = [0u8; 16];
     SystemRandom::new()
@@ -508,6 +581,12 @@ pub mod sql {
 
     pub const INSERT: &str = "INSERT INTO outbox (kind, idempotency_key, recipient, subject, template, body_text, body_html, status, next_attempt_at, created_at) VALUES ('email', ?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7) ON CONFLICT (idempotency_key) DO NOTHING";
     pub const ID_BY_KEY: &str = "SELECT id FROM outbox WHERE idempotency_key = ?1";
+    /// Whether an address has proven itself: a sign-in link or code of it was used, or it
+    /// is a staff account.
+    pub const PROVEN: &str = "SELECT EXISTS (SELECT 1 FROM sign_in_requests WHERE email = ?1 AND used_at IS NOT NULL) OR EXISTS (SELECT 1 FROM customers WHERE email = ?1 AND role IN ('staff', 'owner'))";
+    /// Mails queued to an address since ?2 (held ones excluded) and the oldest's time.
+    pub const SENT_TO_SINCE: &str = "SELECT count(*), min(created_at) FROM outbox WHERE recipient = ?1 AND created_at > ?2 AND NOT (status = 'failed' AND last_error LIKE 'Held back:%')";
+    pub const INSERT_HELD: &str = "INSERT INTO outbox (kind, idempotency_key, recipient, subject, template, body_text, body_html, status, next_attempt_at, created_at, last_error) VALUES ('email', ?1, ?2, ?3, ?4, ?5, ?6, 'failed', ?7, ?7, ?8)";
     pub const DUE: &str = "SELECT id, kind, idempotency_key, recipient, subject, template, body_text, body_html, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2";
     pub const ANY_DUE: &str =
         "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1)";
@@ -526,6 +605,9 @@ pub mod sql {
 
     pub const ALL: &[&str] = &[
         INSERT,
+        PROVEN,
+        SENT_TO_SINCE,
+        INSERT_HELD,
         COUNT,
         ID_BY_KEY,
         ANY_DUE,

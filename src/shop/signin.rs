@@ -46,11 +46,9 @@ pub fn normalize_email(raw: &str) -> Result<String> {
 
 /// Only local paths are allowed after sign-in ("/account", never "//evil" or "https://…").
 pub fn safe_next(next: &str) -> String {
-    let ok = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.starts_with("/\\")
-        && !next.chars().any(|c| c.is_control() || c == '\\')
-        && next.len() <= 300;
+    // The same rule as every redirect the server makes (one leading `/`, also after
+    // percent-decoding), so a `next` can never send the shopper off-site.
+    let ok = crate::http::types::local_target(next) && next.len() <= 300;
     if ok {
         next.to_string()
     } else {

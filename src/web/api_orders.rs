@@ -60,12 +60,25 @@ fn body_json(req: &Req) -> Result<Value> {
             "Send the body as application/json.",
         ));
     }
-    let v: Value = serde_json::from_slice(&req.body)
+    let mut v: Value = serde_json::from_slice(&req.body)
         .map_err(|e| Error::bad_request(format!("The body is not valid JSON: {e}")))?;
+    newlines_in(&mut v);
     if !v.is_object() {
         return Err(Error::bad_request("The body must be a JSON object."));
     }
     Ok(v)
+}
+
+/// Every string in the body gets the same line endings as a form field (CRLF, CR → LF).
+fn newlines_in(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains('\r') => {
+            *s = crate::http::query::newlines(std::mem::take(s));
+        }
+        Value::Array(a) => a.iter_mut().for_each(newlines_in),
+        Value::Object(o) => o.values_mut().for_each(newlines_in),
+        _ => {}
+    }
 }
 
 fn int_field(v: &Value, name: &str) -> Result<i64> {
@@ -207,9 +220,10 @@ fn checkout(app: &App, req: &Req, token: &str) -> Outcome {
     super::checkout::limit_checkout(app, &format!("c{id}"))?;
     let cfg = app.cfg();
     let now = crate::db::now();
+    let ip = super::session::client_ip(app, req).to_string();
     let placed = app
         .db
-        .write_tx(|tx| checkout::place(tx, &cfg, &app.hmac, id, Buyer::Guest, &input, now))?;
+        .write_tx(|tx| checkout::place(tx, &cfg, &app.hmac, id, Buyer::Guest, &input, &ip, now))?;
     if !placed.replay {
         app.mail_wake().notify();
     }

@@ -185,10 +185,11 @@ pub fn submit(app: &App, req: &Req) -> Outcome {
         Some(c) => Buyer::Customer(c),
         None => Buyer::Guest,
     };
+    let ip = session::client_ip(app, req).to_string();
     let result = limit_checkout(app, &format!("s{}", s.id)).and_then(|()| {
         app.db.write_tx(|tx| {
             let cart_id = cart::ensure(tx, &owner(&s), now)?;
-            checkout::place(tx, &cfg, &app.hmac, cart_id, buyer, &input, now)
+            checkout::place(tx, &cfg, &app.hmac, cart_id, buyer, &input, &ip, now)
         })
     });
     match result {
@@ -208,6 +209,15 @@ pub fn submit(app: &App, req: &Req) -> Outcome {
             ) =>
         {
             render(app, req, &s, &f, e.status(), Some(&e.public))
+        }
+        // A limit ([limits], or too many attempts): the form stays filled in, with the
+        // wait named on the page and in Retry-After.
+        Err(e) if e.kind == Kind::TooManyRequests => {
+            let mut resp = render(app, req, &s, &f, e.status(), Some(&e.public))?;
+            if let Some(wait) = e.retry_after {
+                resp.set_header("Retry-After", wait.to_string());
+            }
+            Ok(resp)
         }
         Err(e) => Err(e),
     }

@@ -227,7 +227,14 @@ fn cart_and_order_paths(err: &Value) -> Vec<(String, Value)> {
                     "404": err,
                     "409": {"description": "Not enough stock (`error.details.short` names every short variant), an item no longer sold, or the coupon was just used up", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ShortStockError"}}}},
                     "415": err,
-                    "422": because("This Idempotency-Key was already used with a different body")
+                    "422": because("This Idempotency-Key was already used with a different body"),
+                    // The [limits] of store.toml (orders per address and per email in an
+                    // hour, unpaid units per address) and the per-cart attempt limit.
+                    "429": {
+                        "description": "Too many orders from this client address or for this email in the last hour, too many unpaid units held by this address, or too many checkout attempts on this cart; nothing was written. Retry after the `Retry-After` seconds.",
+                        "headers": {"Retry-After": {"required": true, "schema": {"type": "integer", "minimum": 1},
+                            "description": "Seconds to wait before trying again."}},
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
                 }
             }}),
         ),
