@@ -127,6 +127,9 @@ pub struct Running {
     mail: WorkerHandle,
     _sweeper: crate::shop::orders::Sweeper,
     _watcher: Option<config::ConfigWatcher>,
+    /// Held while serving: `restore` and `migrate` refuse to run under us, and so does a
+    /// second `serve` on the same data directory. Dropped last (after the server).
+    _lock: crate::shop::ops::DataLock,
 }
 
 impl Running {
@@ -140,6 +143,15 @@ impl Running {
 
 pub fn start(opts: Options) -> std::result::Result<Running, String> {
     let (mut cfg, path) = load_config(opts.config_path.as_deref())?;
+    // Before the database is opened (and perhaps migrated): one process per data dir.
+    let lock = crate::shop::ops::lock_data_dir(&cfg.server.data_dir).map_err(|f| match f {
+        crate::shop::ops::LockFailure::Held { pid } => format!(
+            "Another boutique{} is already serving from {}. Stop it first, or give this store its own [server] data_dir.",
+            pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+            cfg.server.data_dir.display()
+        ),
+        crate::shop::ops::LockFailure::Io(e) => e.to_string(),
+    })?;
     let db = open_db(&cfg).map_err(|e| e.to_string())?;
     if opts.demo {
         crate::shop::demo::load_if_empty(&db).map_err(|e| e.to_string())?;
@@ -168,6 +180,8 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
         head_timeout: Duration::from_secs(cfg.server.head_timeout_secs),
         body_read_timeout: Duration::from_secs(cfg.server.body_timeout_secs),
         access_log: opts.access_log,
+        max_connections_per_client: cfg.server.max_connections_per_client,
+        trusted_proxies: cfg.server.trusted_proxies.clone(),
         ..ServerConfig::default()
     });
     let handle_cfg = ConfigHandle::new(cfg.clone());
@@ -208,5 +222,6 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
         mail,
         _sweeper: sweeper,
         _watcher: watcher,
+        _lock: lock,
     })
 }

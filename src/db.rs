@@ -15,12 +15,16 @@ use crate::error::{Error, Result};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// Migration n (1-based) is `MIGRATIONS[n-1]`; `user_version` records the last applied.
-pub const MIGRATIONS: &[&str] = &[include_str!("../schema.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../schema.sql"),
+    include_str!("migrations/0002_abuse_limits.sql"),
+    include_str!("migrations/0003_line_endings.sql"),
+];
 
 pub type Reader = r2d2::PooledConnection<SqliteConnectionManager>;
 
@@ -68,6 +72,18 @@ pub struct Db {
     /// Mirror of the `catalog_version` row, refreshed after every commit: caches of
     /// rendered pages and catalog reads key on it.
     catalog_version: AtomicU64,
+    /// Write health for /healthz: when a write last failed for a database reason (disk
+    /// full, I/O error, read-only file, lock timeout), in unix seconds (0 = never), and
+    /// how many such failures since start. Business refusals do not count.
+    write_failed_at: AtomicI64,
+    write_failures: AtomicU64,
+}
+
+/// What /healthz reports about the writer.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteHealth {
+    pub last_failure_at: Option<i64>,
+    pub failures: u64,
 }
 
 /// How hard SQLite syncs: FULL survives a power cut after every commit (the default: an
@@ -149,6 +165,8 @@ impl Db {
             readers,
             generation: AtomicU64::new(1),
             catalog_version: AtomicU64::new(0),
+            write_failed_at: AtomicI64::new(0),
+            write_failures: AtomicU64::new(0),
         };
         db.refresh_catalog_version()?;
         Ok(db)
@@ -177,6 +195,31 @@ impl Db {
         self.generation.load(Ordering::Acquire)
     }
 
+    pub fn write_health(&self) -> WriteHealth {
+        let at = self.write_failed_at.load(Ordering::Acquire);
+        WriteHealth {
+            last_failure_at: (at > 0).then_some(at),
+            failures: self.write_failures.load(Ordering::Relaxed),
+        }
+    }
+
+    fn note_write_failure(&self) {
+        self.write_failures.fetch_add(1, Ordering::Relaxed);
+        self.write_failed_at.store(now(), Ordering::Release);
+    }
+
+    /// Test-only door: caps the writer connection's database size at its current page
+    /// count (`Some`) or lifts the cap (`None`), so a test can make real writes fail with
+    /// SQLITE_FULL exactly as a full disk does, without root or a tiny filesystem.
+    #[doc(hidden)]
+    pub fn limit_writer_pages_for_tests(&self, limit: bool) -> Result<i64> {
+        let w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        // SQLite never sets the cap below the current size, so 1 means "as it is now".
+        let n: i64 = if limit { 1 } else { 4_294_967_294 };
+        Ok(w.conn
+            .query_row(&format!("PRAGMA max_page_count = {n}"), [], |r| r.get(0))?)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -196,7 +239,10 @@ impl Db {
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         if w.open.is_none() {
-            w.conn.execute_batch("BEGIN IMMEDIATE")?;
+            if let Err(e) = w.conn.execute_batch("BEGIN IMMEDIATE") {
+                self.note_write_failure();
+                return Err(e.into());
+            }
             w.last_group += 1;
             w.open = Some(w.last_group);
             w.members = 0;
@@ -205,9 +251,17 @@ impl Db {
         let group = w.last_group;
         w.members += 1;
         let out = match w.conn.execute_batch("SAVEPOINT write_tx") {
-            Err(e) => Err(e.into()),
+            Err(e) => {
+                self.note_write_failure();
+                Err(e.into())
+            }
             Ok(()) => {
                 let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&w.conn)));
+                if matches!(&run, Ok(Err(e)) if e.kind == crate::error::Kind::Internal)
+                    && storage_error(&w.conn)
+                {
+                    self.note_write_failure();
+                }
                 let finish = match &run {
                     Ok(Ok(_)) => w.conn.execute_batch("RELEASE write_tx"),
                     // Statement errors leave the transaction open: undo just this part.
@@ -227,6 +281,7 @@ impl Db {
             }
         };
         if w.conn.is_autocommit() {
+            self.note_write_failure();
             // SQLite rolled the whole transaction back (I/O error, disk full): the group
             // is lost; every member hears so.
             w.open = None;
@@ -260,6 +315,9 @@ impl Db {
             return Ok(());
         }
         let result = w.conn.execute_batch("COMMIT");
+        if result.is_err() {
+            self.note_write_failure();
+        }
         if result.is_err() && !w.conn.is_autocommit() {
             let _ = w.conn.execute_batch("ROLLBACK");
         }
@@ -333,6 +391,27 @@ impl Db {
         c.execute("VACUUM INTO ?1", [t])?;
         Ok(())
     }
+}
+
+/// True when the connection's last error is about storage rather than the statement
+/// (full disk, I/O, read-only file, corruption, lock timeout): the writer is unhealthy.
+/// Our `Error` keeps only the message of a SQLite error, so the code is read back from
+/// the connection, where it stays until the next call.
+fn storage_error(c: &Connection) -> bool {
+    // SAFETY: the handle belongs to `c`, borrowed for the call; errcode only reads it.
+    let code = unsafe { rusqlite::ffi::sqlite3_errcode(c.handle()) } & 0xff;
+    use rusqlite::ffi as f;
+    [
+        f::SQLITE_FULL,
+        f::SQLITE_IOERR,
+        f::SQLITE_READONLY,
+        f::SQLITE_CORRUPT,
+        f::SQLITE_NOTADB,
+        f::SQLITE_CANTOPEN,
+        f::SQLITE_BUSY,
+        f::SQLITE_NOMEM,
+    ]
+    .contains(&code)
 }
 
 /// Applies each missing migration in its own IMMEDIATE transaction together with the

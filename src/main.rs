@@ -137,7 +137,23 @@ fn db_path(cfg: &boutique::config::Config) -> PathBuf {
     cfg.server.data_dir.join("store.db")
 }
 
+/// Takes the data directory's lock for an offline command, or explains who holds it.
+fn lock_offline(
+    cfg: &boutique::config::Config,
+    command: &str,
+) -> Result<ops::DataLock, (u8, String)> {
+    ops::lock_data_dir(&cfg.server.data_dir).map_err(|f| match f {
+        ops::LockFailure::Held { pid } => (
+            1,
+            ops::running_store_message(&cfg.server.data_dir, pid, command),
+        ),
+        ops::LockFailure::Io(e) => (1, e.to_string()),
+    })
+}
+
 fn migrate(_: &Args, cfg: &boutique::config::Config) -> CmdResult {
+    // Migrating rewrites the schema: never under a live server.
+    let _lock = lock_offline(cfg, "migrate")?;
     let db = app::open_db(cfg).map_err(|e| (1, e.to_string()))?;
     let conn = db.read().map_err(|e| (1, e.to_string()))?;
     let v: i64 = conn
@@ -200,6 +216,10 @@ fn restore(args: &Args, cfg: &boutique::config::Config) -> CmdResult {
     if !file.is_file() {
         return Err((1, format!("{} does not exist", file.display())));
     }
+    // Held until the restore is done: no server may run on a database being replaced.
+    let _lock = lock_offline(cfg, "restore")?;
+    // Say what the file is not before touching anything else.
+    ops::inspect_backup(file).map_err(|e| (1, e.public))?;
     let path = db_path(cfg);
     let newer = ops::newer_than_backup(&path, file).map_err(|e| (1, e.to_string()))?;
     if path.exists() {

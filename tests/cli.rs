@@ -84,7 +84,7 @@ fn serve_prints_url_first_and_stops_on_sigterm() {
     let cfg = write_config(dir.path(), "");
     let (child, url) = serve(&cfg, &["--no-demo"]);
     let (status, body) = get(&format!("{url}/healthz"));
-    assert_eq!((status, body.as_str()), (200, "ok"));
+    assert_eq!((status, body.lines().next()), (200, Some("ok")), "{body}");
     let (status, body) = get(&format!("{url}/"));
     assert_eq!(status, 200);
     assert!(body.contains("CLI Shop"));
@@ -250,4 +250,134 @@ fn backup_while_serving_and_writing_then_restore_round_trip() {
     std::fs::write(&junk, b"not a database at all, definitely not").unwrap();
     let (code, _, err) = run(&["restore", junk.to_str().unwrap(), "--force", "--config", &c]);
     assert_eq!(code, 1, "{err}");
+}
+
+fn inode(p: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).unwrap().ino()
+}
+
+#[test]
+fn restore_and_migrate_refuse_while_a_server_holds_the_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), "");
+    let c = cfg.to_str().unwrap().to_string();
+    let (child, url) = serve(&cfg, &[]);
+    let bak = dir.path().join("b.boutique");
+    let (code, out, err) = run(&["backup", bak.to_str().unwrap(), "--config", &c]);
+    assert_eq!(code, 0, "{out}{err}");
+    let db = dir.path().join("data/store.db");
+    let before = inode(&db);
+    let pid = child.id();
+    let (code, out, err) = run(&["restore", bak.to_str().unwrap(), "--force", "--config", &c]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains(&format!("running (pid {pid})")), "{err}");
+    assert!(err.contains("Stop it first"), "{err}");
+    assert_eq!(inode(&db), before, "database file untouched");
+    let (code, _, err) = run(&["migrate", "--config", &c]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!("pid {pid}")) && err.contains("migrate"),
+        "{err}"
+    );
+    // A second server on the same data dir is refused too.
+    let (code, _, err) = run(&["serve", "--config", &c, "--listen", "127.0.0.1:0"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("already serving"), "{err}");
+    assert_eq!(
+        get(&format!("{url}/healthz")).0,
+        200,
+        "first server unharmed"
+    );
+    assert_eq!(sigterm_and_wait(child), 0);
+    // Stopped: the lock is free and restore works.
+    let (code, out, err) = run(&["restore", bak.to_str().unwrap(), "--force", "--config", &c]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_ne!(inode(&db), before);
+}
+
+#[test]
+fn a_stale_lock_file_from_a_killed_server_blocks_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), "");
+    let c = cfg.to_str().unwrap().to_string();
+    let (mut child, _) = serve(&cfg, &["--no-demo"]);
+    let pid = child.id();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let lock = dir.path().join("data/boutique.lock");
+    assert_eq!(
+        std::fs::read_to_string(&lock).unwrap().trim(),
+        pid.to_string()
+    );
+    let (code, out, err) = run(&["migrate", "--config", &c]);
+    assert_eq!(code, 0, "{out}{err}");
+    // A hand-made file naming a pid that does not exist does not block either.
+    std::fs::write(&lock, "999999\n").unwrap();
+    let (child, _) = serve(&cfg, &["--no-demo"]);
+    assert_eq!(
+        std::fs::read_to_string(&lock).unwrap().trim(),
+        child.id().to_string()
+    );
+    assert_eq!(sigterm_and_wait(child), 0);
+}
+
+#[test]
+fn restore_says_what_a_file_that_is_not_a_backup_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), "");
+    let c = cfg.to_str().unwrap().to_string();
+    let (code, _, err) = run(&["migrate", "--config", &c]);
+    assert_eq!(code, 0, "{err}");
+    let db = dir.path().join("data/store.db");
+    let try_restore = |f: &Path| {
+        let (code, out, err) = run(&["restore", f.to_str().unwrap(), "--force", "--config", &c]);
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(
+            !err.contains("internal") && !err.contains("went wrong"),
+            "{err}"
+        );
+        err
+    };
+    let junk = dir.path().join("junk");
+    std::fs::write(&junk, b"not a database at all, definitely not").unwrap();
+    assert!(try_restore(&junk).contains("not a SQLite database file at all"));
+    std::fs::write(&junk, b"").unwrap();
+    assert!(try_restore(&junk).contains("is empty"));
+    let other = dir.path().join("other.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('x');")
+        .unwrap();
+    assert!(try_restore(&other).contains("a SQLite database but not a boutique backup"));
+    let copy = dir.path().join("store-copy.db");
+    // A consistent copy of the live database (what `sqlite3 .backup` would make).
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
+        .unwrap();
+    assert!(
+        try_restore(&copy).contains("a boutique store database (a copy of store.db), not a backup")
+    );
+    let bak = dir.path().join("b.boutique");
+    let (code, _, err) = run(&["backup", bak.to_str().unwrap(), "--config", &c]);
+    assert_eq!(code, 0, "{err}");
+    let newer = dir.path().join("newer.boutique");
+    std::fs::copy(&bak, &newer).unwrap();
+    rusqlite::Connection::open(&newer)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 999;")
+        .unwrap();
+    assert!(try_restore(&newer).contains("from a newer version of boutique (schema version 999"));
+    let cut = dir.path().join("cut.boutique");
+    let bytes = std::fs::read(&bak).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let err = try_restore(&cut);
+    assert!(
+        err.contains("damaged or was not copied completely"),
+        "{err}"
+    );
+    // The real backup still restores.
+    let (code, out, err) = run(&["restore", bak.to_str().unwrap(), "--force", "--config", &c]);
+    assert_eq!(code, 0, "{out}{err}");
 }
