@@ -63,6 +63,63 @@ fn snapshot(s: &Store) -> (i64, i64, i64, i64) {
 fn export_then_import_is_a_no_op() {
     let s = Store::demo();
     let me = person(&s, "owner@example.com", "owner");
+    // Text a spreadsheet would run as a formula (OWASP's list) or that starts with the
+    // guard itself, in titles, option names and values: guarded out, restored in.
+    let tricky = [
+        "=HYPERLINK(\"http://x\")",
+        "+91 shirt",
+        "-Red",
+        "@home",
+        "'=already quoted",
+    ];
+    {
+        let c = s.app().db.read().unwrap();
+        let ids: Vec<i64> = c
+            .prepare("SELECT id FROM products ORDER BY id LIMIT 5")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        drop(c);
+        assert_eq!(ids.len(), 5);
+        s.app()
+            .db
+            .write_tx(|tx| {
+                for (id, t) in ids.iter().zip(tricky) {
+                    tx.execute("UPDATE products SET title = ?1 WHERE id = ?2", rusqlite::params![t, id])?;
+                }
+                tx.execute(
+                    "UPDATE products SET option1_name = '-Size' WHERE option1_name IS NOT NULL AND id = (SELECT min(id) FROM products WHERE option1_name IS NOT NULL)",
+                    [],
+                )?;
+                tx.execute(
+                    "UPDATE variants SET option1 = '@' || option1 WHERE option1 IS NOT NULL AND product_id = (SELECT min(id) FROM products WHERE option1_name IS NOT NULL)",
+                    [],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+    }
+    let titles = |s: &Store| -> String {
+        let c = s.app().db.read().unwrap();
+        c.query_row(
+            "SELECT group_concat(title || '|' || coalesce(option1_name, ''), '/') FROM (SELECT title, option1_name FROM products ORDER BY id)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let options = |s: &Store| -> String {
+        let c = s.app().db.read().unwrap();
+        c.query_row(
+            "SELECT group_concat(coalesce(option1, ''), '/') FROM (SELECT option1 FROM variants ORDER BY id)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let (titles_before, options_before) = (titles(&s), options(&s));
     let p = get(&s, "/admin/exports/products.csv", &me);
     assert_eq!(p.status, 200);
     assert!(p.header("content-type").unwrap().starts_with("text/csv"));
@@ -94,6 +151,44 @@ fn export_then_import_is_a_no_op() {
     assert_eq!(done.status, 200, "{}", done.text());
     assert!(done.text().contains("Imported."));
     assert_eq!(snapshot(&s), before, "the round trip changed nothing");
+    assert_eq!(
+        titles(&s),
+        titles_before,
+        "guarded titles came back as they were"
+    );
+    assert_eq!(
+        options(&s),
+        options_before,
+        "guarded option values came back as they were"
+    );
+    for t in tricky {
+        assert!(
+            !text.contains(&format!(",{t},")),
+            "{t} left unguarded: {text}"
+        );
+    }
+    assert!(
+        text.contains(",'-Red,")
+            && text.contains(",'@home,")
+            && text.contains(",''=already quoted,"),
+        "{text}"
+    );
+    // A leading TAB or CR (stored before control characters were refused) is guarded too.
+    s.app()
+        .db
+        .write_tx(|tx| {
+            tx.execute(
+                "UPDATE products SET title = '\t=1+1' WHERE id = (SELECT min(id) FROM products)",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let again = get(&s, "/admin/exports/products.csv", &me).text();
+    assert!(
+        again.contains(",'\t=1+1,") || again.contains(",\"'\t=1+1\","),
+        "{again}"
+    );
     assert_eq!(
         count(&s, "SELECT count(*) FROM audit_log WHERE action = 'import'"),
         1

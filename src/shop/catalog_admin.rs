@@ -7,6 +7,7 @@
 use super::audit::{self, Actor};
 use super::catalog::{self, NewProduct, NewVariant};
 use super::images::ImageSet;
+use super::text;
 use crate::config::Config;
 use crate::db::Tx;
 use crate::error::{Error, Result};
@@ -264,6 +265,8 @@ pub fn editable(c: &Connection, id: i64) -> Result<Option<Editable>> {
 }
 
 fn check_fields(f: &ProductFields) -> Result<()> {
+    text::single_line("Title", &f.title)?;
+    text::single_line("SEO title", &f.seo_title)?;
     let title = f.title.trim();
     if title.is_empty() || title.chars().count() > 200 {
         return Err(Error::bad_request(
@@ -301,6 +304,13 @@ pub fn create(tx: &Tx, actor: &Actor, f: &ProductFields, m: &Matrix, now: i64) -
         .collect();
     if options.len() > 3 {
         return Err(Error::bad_request("A product has at most three options."));
+    }
+    text::single_line("SKU prefix", &m.sku_prefix)?;
+    for (name, values) in &options {
+        text::single_line("Option name", name)?;
+        for v in values {
+            text::single_line("Option value", v)?;
+        }
     }
     if let Some((name, _)) = options.iter().find(|(_, v)| v.is_empty()) {
         return Err(Error::bad_request(format!(
@@ -521,6 +531,7 @@ pub fn update_variants(
 ) -> Result<()> {
     let (slug, _) = head_of(tx, product_id)?;
     for e in edits {
+        text::single_line("SKU", &e.sku)?;
         if e.sku.trim().is_empty() || e.sku.len() > 64 {
             return Err(Error::bad_request(
                 "Every variant needs a SKU (up to 64 characters).",
@@ -639,6 +650,10 @@ pub fn add_variant(
 ) -> Result<i64> {
     let (slug, _) = head_of(tx, product_id)?;
     let names: i64 = tx.query_row(sql::OPTION_COUNT, [product_id], |r| r.get(0))?;
+    for o in &v.options {
+        text::single_line("Option value", o)?;
+    }
+    text::single_line("SKU", &v.sku)?;
     let options: Vec<&str> = v.options.iter().map(|o| o.trim()).collect();
     if options.len() as i64 != names || options.iter().any(|o| o.is_empty()) {
         return Err(Error::bad_request(

@@ -2,8 +2,9 @@
 //! orders (one row per order in a date range) out; products in, first as a dry run that
 //! says per row what would happen (create, update, unchanged, or the error), then applied
 //! in ONE transaction that re-checks every row and writes nothing if any row is wrong.
-//! Exported text cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) get a
-//! leading `'`, which the import takes off again, so export → import is a no-op.
+//! Exported text cells that a spreadsheet would run as a formula (OWASP's list: `=`, `+`,
+//! `-`, `@`, TAB, CR) get a leading `'`, which the import takes off again, so export →
+//! import is a no-op. Every user-written text cell is guarded, category and coupon too.
 
 use super::audit::{self, Actor};
 use super::catalog::{self, NewProduct, NewVariant};
@@ -32,8 +33,13 @@ pub const PRODUCT_COLUMNS: [&str; 14] = [
     "stock",
 ];
 
+/// The first characters that make a spreadsheet read a cell as a formula.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell that already starts with `'` gets one more, so a title like `'=x` comes back
+/// as itself and not as `=x`.
 fn guard(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) {
+    if s.starts_with(FORMULA_START) || s.starts_with('\'') {
         format!("'{s}")
     } else {
         s.to_string()
@@ -43,7 +49,7 @@ fn guard(s: &str) -> String {
 fn unguard(s: &str) -> String {
     let t = s.trim();
     match t.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_string(),
+        Some(rest) if rest.starts_with(FORMULA_START) || rest.starts_with('\'') => rest.to_string(),
         _ => t.to_string(),
     }
 }
@@ -67,7 +73,7 @@ pub fn export_products(c: &Connection, money: &Money) -> Result<Vec<u8>> {
             r.get::<_, String>(0)?,
             guard(&r.get::<_, String>(1)?),
             r.get::<_, String>(2)?,
-            r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            opt(3)?,
             opt(4)?,
             opt(5)?,
             opt(6)?,
@@ -131,7 +137,7 @@ pub fn export_orders(c: &Connection, money: &Money, from: i64, to: i64) -> Resul
             m(12)?,
             m(13)?,
             m(14)?,
-            r.get::<_, Option<String>>(15)?.unwrap_or_default(),
+            guard(&r.get::<_, Option<String>>(15)?.unwrap_or_default()),
             guard(&r.get::<_, String>(16)?),
             guard(&r.get::<_, String>(17)?),
             guard(&r.get::<_, String>(18)?),
@@ -272,6 +278,17 @@ fn parse(bytes: &[u8], money: &Money) -> Result<Vec<std::result::Result<Incoming
                 .ok_or_else(|| format!("{c} \"{v}\" is not an amount like 1299 or 1299.50"))
         };
         let row = (|| -> std::result::Result<Incoming, String> {
+            // Single-line columns: no control characters (a CR or NUL in a title is never
+            // meant, and breaks the next export). Checked on the cell as read, before trim.
+            for c in PRODUCT_COLUMNS {
+                let raw = rec.get(idx[c]).unwrap_or("");
+                // (Whitespace at either end is trimmed away, as for every cell.)
+                if super::text::has_control(&unguard(raw)) {
+                    return Err(format!(
+                        "{c} must be one line of text, without line breaks, tabs or other control characters"
+                    ));
+                }
+            }
             let price = amount("price")?.ok_or("price is empty")?;
             let stock_text = get("stock");
             let stock: i64 = stock_text
@@ -612,4 +629,22 @@ pub mod sql {
         UPDATE_PRODUCT,
         UPDATE_VARIANT,
     ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_guard_covers_owasps_list_and_round_trips() {
+        for s in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "'=x", "'abc"] {
+            let g = guard(s);
+            assert!(g.starts_with('\''), "{s:?} → {g:?}");
+            assert_eq!(unguard(&g), s, "{s:?}");
+        }
+        for s in ["Linen shirt", "50% off", "a=b", ""] {
+            assert_eq!(guard(s), s);
+            assert_eq!(unguard(&guard(s)), s);
+        }
+    }
 }

@@ -65,6 +65,7 @@ fn db_error(e: rusqlite::Error, taken: &str) -> Error {
 }
 
 fn check_category(f: &CategoryFields) -> Result<()> {
+    super::text::single_line("Name", &f.name)?;
     let n = f.name.trim().chars().count();
     if n == 0 || n > 80 {
         return Err(Error::bad_request(
@@ -196,6 +197,9 @@ pub fn move_category(tx: &Tx, actor: &Actor, id: i64, step: i64, now: i64) -> Re
 
 /// A banner link is a path on this site or an http(s) address.
 fn check_banner(f: &BannerFields) -> Result<()> {
+    super::text::single_line("Title", &f.title)?;
+    super::text::single_line("Link", &f.link)?;
+    super::text::single_line("Button label", &f.link_label)?;
     let t = f.title.trim().chars().count();
     if t == 0 || t > 120 {
         return Err(Error::bad_request(

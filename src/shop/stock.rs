@@ -133,6 +133,7 @@ pub fn alert_if_crossed(
     let ledger_id: i64 = tx.query_row(sql::LAST_LEDGER_ID, [variant_id], |r| r.get(0))?;
     super::notices::queue(
         tx,
+        cfg,
         &cfg.store.contact_email,
         format!("Low stock: {} {state}", it.sku),
         "low-stock",
