@@ -2162,3 +2162,218 @@ fn proofs_are_judged_by_what_they_are_not_by_bytes_that_turn_up_by_chance() {
         "the newer upload replaces the undecided one, the old one is kept"
     );
 }
+
+/// Issue 9 item 7: cancelling a bank-transfer order with a proof waiting closes the proof
+/// (no verify/reject left to answer 409), the mail says what happens to the money, and a
+/// decision afterwards is refused.
+#[test]
+fn cancelling_an_order_with_a_waiting_proof_closes_it() {
+    let s = Store::empty();
+    let admin = owner(&s, "boss@example.com");
+    let (_, v) = product(&s, "silk-saree", "Silk Saree", 120_000, 3);
+    let sh = shopper(&s);
+    assert_eq!(sh.add(&s, v, 1).status, 303);
+    let o = placed(&checkout(
+        &s,
+        &sh,
+        &address(SHOPPER, "9876543210", "bank_transfer"),
+    ));
+    let r = upload_through_page(&s, &sh, &o, &png(200));
+    assert_eq!(r.status, 303, "{}", r.text());
+    let before = get(&s, &format!("/admin/orders/{}", o.number), Some(&admin)).text();
+    assert!(before.contains("Payment received — verify"));
+
+    act_ok(
+        &s,
+        &admin,
+        &o.number,
+        "cancel",
+        &[("reason", "Out of stock")],
+    );
+    let after = get(&s, &format!("/admin/orders/{}", o.number), Some(&admin)).text();
+    assert!(!after.contains("Payment received — verify"), "verify left");
+    assert!(!after.contains("Reject proof"), "reject left");
+    assert!(after.contains("closed with the cancellation"));
+    let proofs = proof_ids(&s, &o.number);
+    assert_eq!(proofs.len(), 1);
+    assert_ne!(proofs[0].1, "pending");
+
+    let mail = wait_mail(&s, "cancellation", |m| {
+        m.to == SHOPPER && m.subject.contains("was cancelled")
+    });
+    assert!(
+        mail.body.contains("if it reached us, send the money back"),
+        "{}",
+        mail.body
+    );
+
+    // The shopper's page shows the proof as closed with the cancellation, not rejected.
+    let page = get(&s, &o.link, None).text();
+    assert!(page.contains("closed with the cancellation"), "{page}");
+    assert!(!page.contains("not accepted"), "{page}");
+
+    let r = act(&s, &admin, &o.number, "verify", &[]);
+    assert_eq!(r.status, 409);
+    assert_eq!(state(&s, &o.number).0, "cancelled");
+
+    // The transfer did arrive: the owner records that it came in and went back.
+    assert!(after.contains("Record transfer sent back"), "{after}");
+    let q = format!(
+        "SELECT count(*) FROM refunds r JOIN orders o ON o.id = r.order_id WHERE o.number = '{}'",
+        o.number
+    );
+    // More than the order asked for, no note, no amount: 400, nothing written.
+    for fields in [
+        vec![("amount", "1299.01"), ("note", "NEFT back")],
+        vec![("amount", "1200"), ("note", "  ")],
+        vec![("amount", "0"), ("note", "NEFT back")],
+        vec![("amount", "lots"), ("note", "NEFT back")],
+    ] {
+        let r = act(&s, &admin, &o.number, "return-transfer", &fields);
+        assert_eq!(r.status, 400, "{fields:?}: {}", r.text());
+        assert_eq!(count(&s, &q), 0, "{fields:?}");
+        assert_eq!(state(&s, &o.number), ("cancelled".into(), "unpaid".into()));
+    }
+    act_ok(
+        &s,
+        &admin,
+        &o.number,
+        "return-transfer",
+        &[("amount", "1299"), ("note", "NEFT back, UTR 123")],
+    );
+    assert_eq!(
+        state(&s, &o.number),
+        ("cancelled".into(), "refunded".into())
+    );
+    assert_eq!(count(&s, &q), 1);
+    let kinds: Vec<String> = {
+        let db = s.app().db.read().unwrap();
+        let mut st = db
+            .prepare("SELECT e.kind FROM order_events e JOIN orders o ON o.id = e.order_id WHERE o.number = ?1 ORDER BY e.id")
+            .unwrap();
+        st.query_map([&o.number], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert!(
+        kinds.ends_with(&["transfer_received".into(), "transfer_returned".into()]),
+        "{kinds:?}"
+    );
+    let audited: i64 = scalar(
+        &s,
+        "SELECT count(*) FROM audit_log WHERE action = 'transfer_returned' AND target = ?1",
+        [&o.number],
+    );
+    assert_eq!(audited, 1);
+    let refunded: i64 = scalar(
+        &s,
+        "SELECT refunded FROM orders WHERE number = ?1",
+        [&o.number],
+    );
+    assert_eq!(
+        refunded, 129_900,
+        "the order total: ₹1,200.00 + ₹99.00 shipping"
+    );
+    // Once recorded, the form is gone and a second one is refused.
+    let page = get(&s, &format!("/admin/orders/{}", o.number), Some(&admin)).text();
+    assert!(!page.contains("Record transfer sent back"));
+    let r = act(
+        &s,
+        &admin,
+        &o.number,
+        "return-transfer",
+        &[("amount", "1"), ("note", "again")],
+    );
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert_eq!(count(&s, &q), 1);
+    wait_mail(&s, "transfer sent back", |m| {
+        m.to == SHOPPER && m.subject.contains("was sent back")
+    });
+
+    // A cancelled cash-on-delivery order has no transfer to send back.
+    let c = order(&s, v, 1, SHOPPER, "9876543210", "cod");
+    act_ok(&s, &admin, &c.number, "cancel", &[]);
+    let page = get(&s, &format!("/admin/orders/{}", c.number), Some(&admin)).text();
+    assert!(!page.contains("Record transfer sent back"));
+    let r = act(
+        &s,
+        &admin,
+        &c.number,
+        "return-transfer",
+        &[("amount", "100"), ("note", "x")],
+    );
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert_eq!(state(&s, &c.number), ("cancelled".into(), "unpaid".into()));
+}
+
+/// Issue 9 item 8: with COD closed by `cod_max_order` the checkout total never carries the
+/// COD fee — not on the first page (whose form starts on COD), not after choosing bank
+/// transfer, not when a posted form still names COD.
+#[test]
+fn checkout_total_has_no_cod_fee_when_cod_is_closed() {
+    let s = Store::with_config(
+        &format!(
+            "{}\n[payments]\ncod_max_order = 1000\n",
+            common::BASE_CONFIG
+        ),
+        false,
+    );
+    // ₹1,200.00 is over the ₹1,000.00 COD limit; shipping ₹99.00 (free only over ₹1,499.00).
+    let (_, v) = product(&s, "silk-saree", "Silk Saree", 120_000, 3);
+    let sh = shopper(&s);
+    assert_eq!(sh.add(&s, v, 1).status, 303);
+
+    let p = sh.get(&s, "/checkout").text();
+    assert!(!p.contains("id=\"t-cod\""), "a COD fee line");
+    assert!(
+        text_of(&p, "t-total").contains("1,299.00"),
+        "{}",
+        text_of(&p, "t-total")
+    );
+    assert!(
+        text_of(&p, "t-method-note").contains("Choose a payment method"),
+        "{p}"
+    );
+
+    let key = idempotency_key(&p);
+    let mut f = address(SHOPPER, "9876543210", "bank_transfer");
+    f.push(("idempotency_key", &key));
+    f.push(("action", "update"));
+    let r = sh.post(&s, "/checkout", &f);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let t = r.text();
+    assert!(!t.contains("id=\"t-cod\""));
+    assert!(text_of(&t, "t-total").contains("1,299.00"));
+    assert!(
+        !t.contains("id=\"t-method-note\""),
+        "bank transfer is chosen"
+    );
+
+    let mut f = address(SHOPPER, "9876543210", "cod");
+    f.push(("idempotency_key", &key));
+    f.push(("action", "update"));
+    let r = sh.post(&s, "/checkout", &f);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let t = r.text();
+    assert!(!t.contains("id=\"t-cod\""), "COD fee for a closed COD");
+    assert!(
+        text_of(&t, "t-total").contains("1,299.00"),
+        "{}",
+        text_of(&t, "t-total")
+    );
+    assert!(t.contains("id=\"t-method-note\""));
+
+    // Under the limit COD is open and its fee is in the total (the fee shows when chosen).
+    let small = Store::empty();
+    let (_, v2) = product(&small, "scarf", "Scarf", 50_000, 3);
+    let sh2 = shopper(&small);
+    assert_eq!(sh2.add(&small, v2, 1).status, 303);
+    let p = sh2.get(&small, "/checkout").text();
+    assert!(text_of(&p, "t-cod").contains("49.00"));
+    assert!(
+        text_of(&p, "t-total").contains("648.00"),
+        "{}",
+        text_of(&p, "t-total")
+    );
+}

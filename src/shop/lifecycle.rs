@@ -59,6 +59,10 @@ pub enum Action {
     },
     /// Goods came back (some or all lines).
     AcceptReturn,
+    /// A transfer arrived for a cancelled, never-confirmed bank-transfer order and the
+    /// owner sent it back: the order records the money in and out (payment `refunded`;
+    /// the dashboard leaves cancelled orders out of revenue, so it stays 0).
+    ReturnTransfer,
 }
 
 impl Status {
@@ -235,6 +239,15 @@ pub fn next(
             S::Delivered | S::Returned => Ok((S::Returned, pay)),
             _ => refuse("Only a delivered order can be returned."),
         },
+        A::ReturnTransfer => match (method, status, pay) {
+            (Method::BankTransfer, S::Cancelled, P::Unpaid) => Ok((S::Cancelled, P::Refunded)),
+            (Method::BankTransfer, S::Cancelled, _) => {
+                refuse("This order's payment is already recorded: record a refund of it instead.")
+            }
+            _ => refuse(
+                "A returned transfer is recorded only on a cancelled, unpaid bank-transfer order.",
+            ),
+        },
     }
 }
 
@@ -251,7 +264,7 @@ mod tests {
     use Payment as P;
     use Status as S;
 
-    const ACTIONS: [Action; 13] = [
+    const ACTIONS: [Action; 14] = [
         A::UploadProof,
         A::VerifyProof,
         A::RejectProof,
@@ -265,6 +278,7 @@ mod tests {
         A::Refund { full: true },
         A::Refund { full: false },
         A::AcceptReturn,
+        A::ReturnTransfer,
     ];
 
     /// The legal moves, written out by hand from DESIGN.md §4. Every (status, payment,
@@ -349,6 +363,16 @@ mod tests {
                     }
                 }
             }
+            if m == Method::BankTransfer {
+                v.push((
+                    S::Cancelled,
+                    P::Unpaid,
+                    m,
+                    A::ReturnTransfer,
+                    S::Cancelled,
+                    P::Refunded,
+                ));
+            }
             if m == Method::Cod {
                 for s in [S::Shipped, S::Delivered] {
                     v.push((s, P::Unpaid, m, A::CollectCash, s, P::Paid));
@@ -384,7 +408,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 8 * 4 * 4 * 13);
+        assert_eq!(checked, 8 * 4 * 4 * 14);
     }
 
     #[test]

@@ -51,6 +51,15 @@ pub struct Proof {
     pub decided_by: Option<String>,
 }
 
+impl Proof {
+    /// Whether this proof was still waiting when its order was cancelled (stored as
+    /// `rejected` with the fixed reason `PROOF_CLOSED`): shown as closed, never as a
+    /// rejection the shopper should act on.
+    pub fn closed_with_cancellation(&self) -> bool {
+        self.status == "rejected" && self.reason == PROOF_CLOSED
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refund {
     pub amount: i64,
@@ -292,6 +301,10 @@ pub fn funnel_once(tx: &Tx, kind: &str, subject: &str, now: i64) -> Result<()> {
     Ok(())
 }
 
+/// The reason written on a proof that was still waiting when its order was cancelled
+/// (the schema's proof states predate this rule; views show it as "closed").
+pub const PROOF_CLOSED: &str = "Closed unchecked: the order was cancelled.";
+
 /// What the owner (or the system) does to an order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
@@ -321,6 +334,12 @@ pub enum Op {
         lines: Vec<(i64, i64)>,
         note: String,
     },
+    /// A transfer reached the account after the order was cancelled unpaid, and the owner
+    /// sent it back: `amount` in minor units (at most the order total), `note` says how.
+    ReturnTransfer {
+        amount: i64,
+        note: String,
+    },
 }
 
 impl Op {
@@ -337,6 +356,7 @@ impl Op {
             Op::Expire => "expired",
             Op::Refund { .. } => "refunded",
             Op::Return { .. } => "returned",
+            Op::ReturnTransfer { .. } => "transfer_returned",
         }
     }
 }
@@ -381,6 +401,7 @@ pub fn apply(
             full: o.refunded + amount >= o.total,
         },
         Op::Return { .. } => Action::AcceptReturn,
+        Op::ReturnTransfer { .. } => Action::ReturnTransfer,
     };
     let (status, payment) = lifecycle::next(o.status, o.payment, o.method, action)?;
     let mut note = String::new();
@@ -434,6 +455,15 @@ pub fn apply(
         }
         Op::Cancel { reason } => {
             note = short_text("the reason", reason, false, 300)?;
+            // A proof still waiting is closed with the order: no decision can follow (the
+            // table refuses verify/reject on a cancelled order), and its history says why.
+            tx.prepare_cached(sql::DECIDE_PROOF)?.execute(params![
+                "rejected",
+                PROOF_CLOSED,
+                now,
+                actor.name,
+                id
+            ])?;
         }
         Op::Refund { amount, note: n } => {
             let left = o.total - o.refunded;
@@ -447,6 +477,33 @@ pub fn apply(
                 .execute(params![id, amount, n, actor.name, now])?;
             tx.prepare_cached(sql::ADD_REFUNDED)?
                 .execute(params![amount, id])?;
+            note = n;
+        }
+        Op::ReturnTransfer { amount, note: n } => {
+            // The money came in and went out again: bounded by what the order asked for
+            // (a larger transfer is not this order's money to record).
+            if *amount <= 0 || *amount > o.total {
+                return Err(Error::bad_request(format!(
+                    "The returned transfer must be more than zero and at most the order total ({} in minor units).",
+                    o.total
+                )));
+            }
+            let n = short_text("a note on how the money was sent back", n, true, 300)?;
+            tx.prepare_cached(sql::INSERT_REFUND)?
+                .execute(params![id, amount, n, actor.name, now])?;
+            tx.prepare_cached(sql::ADD_REFUNDED)?
+                .execute(params![amount, id])?;
+            // Two events, so the timeline says both halves: it arrived, it was sent back.
+            event(
+                tx,
+                id,
+                &actor.name,
+                "transfer_received",
+                Some(o.status),
+                Some(o.status),
+                &n,
+                now,
+            )?;
             note = n;
         }
         Op::Return { lines, note: n } => {

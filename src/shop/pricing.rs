@@ -24,7 +24,14 @@ pub struct Quote {
     pub discount: i64,
     pub shipping_fee: i64,
     pub cod_fee: i64,
+    /// The total of `method`: with no method, the total before any method's fee.
     pub total: i64,
+    /// The method this quote is the price of: the one asked for if it can be used now,
+    /// else None (an unavailable method's fee must never be added to the total).
+    pub method: Option<Method>,
+    /// The COD fee the store charges when cash on delivery can be chosen (so a page with
+    /// no method chosen yet can say a method fee may apply); 0 when it cannot.
+    pub cod_fee_if_chosen: i64,
     /// The shipping zone's name; None when the store does not ship there.
     pub zone: Option<String>,
     /// The coupon applied, if any and usable.
@@ -110,7 +117,18 @@ pub fn quote(c: &Connection, cfg: &Config, ask: &Ask, now: i64) -> Result<Quote>
             unavailable: bank_reason,
         },
     ];
-    let cod_fee = if ask.method == Some(Method::Cod) {
+    // The total is that of the method that will be used: the one asked for only if it is
+    // open now (COD can close when the cart grows past `cod_max_order`, while the page or
+    // the form still names it).
+    let method = ask.method.filter(|m| {
+        choices
+            .iter()
+            .any(|c| c.method == *m && c.unavailable.is_none())
+    });
+    let cod_open = choices
+        .iter()
+        .any(|c| c.method == Method::Cod && c.unavailable.is_none());
+    let cod_fee = if method == Some(Method::Cod) {
         p.cod_fee
     } else {
         0
@@ -121,6 +139,8 @@ pub fn quote(c: &Connection, cfg: &Config, ask: &Ask, now: i64) -> Result<Quote>
         shipping_fee,
         cod_fee,
         total: before_cod + cod_fee,
+        method,
+        cod_fee_if_chosen: if cod_open { p.cod_fee } else { 0 },
         zone: zone.map(|z| z.name.clone()),
         coupon,
         coupon_error,

@@ -106,7 +106,9 @@ pub fn detail(ctx: &Ctx, o: &Order, csrf: &str, offset: i32, error: Option<&str>
                 div {
                     h2 { "Actions" }
                     .actions.stack {
-                        @if let Some(p) = o.pending_proof() {
+                        // Only what the state machine allows: a proof left pending is
+                        // never offered for a decision the table would refuse.
+                        @if let Some(p) = o.pending_proof().filter(|_| allowed(o, Action::VerifyProof)) {
                             .proof-review {
                                 p { "Payment proof uploaded " (when(p.uploaded_at, offset)) ". Check it against your bank statement for " strong { (ctx.money.format(o.total)) } " with reference " (o.number) "." }
                                 @if p.content_type.starts_with("image/") {
@@ -163,6 +165,14 @@ pub fn detail(ctx: &Ctx, o: &Order, csrf: &str, offset: i32, error: Option<&str>
                                 button.button.ghost type="submit" { "Record refund" }
                             }))
                         }
+                        @if allowed(o, Action::ReturnTransfer) {
+                            (post_form(&act("return-transfer"), csrf, "stack", html! {
+                                p { "A transfer reached your account after this order was cancelled? Record that you sent it back (up to " (ctx.money.format(o.total)) "):" }
+                                label.field { span { "Amount sent back" } input type="text" name="amount" required inputmode="decimal" placeholder=(ctx.money.plain(o.total)); }
+                                label.field { span { "Note (how and when you sent it back)" } input type="text" name="note" required maxlength="300"; }
+                                button.button.ghost #return-transfer type="submit" { "Record transfer sent back" }
+                            }))
+                        }
                         @if allowed(o, Action::Cancel) {
                             (post_form(&act("cancel"), csrf, "stack", html! {
                                 label.field { span { "Reason for cancelling (the shopper reads this)" } input type="text" name="reason" maxlength="300"; }
@@ -181,7 +191,7 @@ pub fn detail(ctx: &Ctx, o: &Order, csrf: &str, offset: i32, error: Option<&str>
                     @for p in &o.proofs {
                         li {
                             a href={ (base) "/proofs/" (p.id) } target="_blank" { "Uploaded " (when(p.uploaded_at, offset)) }
-                            " · " (p.status) " · " (p.content_type) " · " (p.size / 1024) " KB"
+                            " · " (if p.closed_with_cancellation() { "closed with the cancellation" } else { p.status.as_str() }) " · " (p.content_type) " · " (p.size / 1024) " KB"
                             @if !p.reason.is_empty() { " · “" (p.reason) "”" }
                             @if let Some(by) = &p.decided_by { small.muted { " · " (by) } }
                         }

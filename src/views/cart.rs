@@ -245,6 +245,14 @@ pub fn checkout(ctx: &Ctx, c: &CheckoutPage) -> Markup {
                                 @if q.cod_fee > 0 { dt { "Cash-on-delivery fee" } dd #t-cod { (m.format(q.cod_fee)) } }
                                 dt.total { "Total" } dd.total #t-total { (m.format(q.total)) }
                             }
+                            // With no usable method chosen the total carries no method fee;
+                            // say so rather than let a fee appear or vanish at placing.
+                            @if q.method.is_none() {
+                                p.muted.small #t-method-note {
+                                    "Choose a payment method to see the final total."
+                                    @if q.cod_fee_if_chosen > 0 { " Cash on delivery adds " (m.format(q.cod_fee_if_chosen)) "." }
+                                }
+                            }
                             @if q.zone.is_none() && !f.country.is_empty() { p.issue { "We do not deliver to " (f.country) " yet." } }
                             button.button.primary.wide #place name="action" value="place" type="submit" { "Place order" }
                             p.muted.small { "Prices, shipping and totals are checked again when you place the order." }

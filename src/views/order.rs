@@ -58,6 +58,8 @@ fn event_label(kind: &str) -> &'static str {
         "cancelled" => "Cancelled",
         "expired" => "Cancelled: no payment received in time",
         "refunded" => "Refund sent",
+        "transfer_received" => "Transfer received after cancelling",
+        "transfer_returned" => "Transfer sent back",
         "returned" => "Return received",
         "reminder_sent" => "Payment reminder sent",
         _ => "Update",
@@ -158,7 +160,7 @@ pub fn order_page(ctx: &Ctx, o: &Order, a: &Access) -> Markup {
                             p { "Transfer " strong { (ctx.money.format(o.total)) } " to:" }
                             ul.bank { @for b in &a.bank { li { (b) } } }
                             @if let Some(by) = o.pay_by { p.muted { "Please pay by " (iso_date(by, a.offset_minutes)) "; unpaid orders are cancelled after that." } }
-                            @if let Some(r) = o.proofs.iter().find(|p| p.status == "rejected") {
+                            @if let Some(r) = o.proofs.iter().find(|p| p.status == "rejected" && !p.closed_with_cancellation()) {
                                 p.notice.error { "Your last proof was not accepted: " (r.reason) }
                             }
                         }
@@ -181,7 +183,7 @@ pub fn order_page(ctx: &Ctx, o: &Order, a: &Access) -> Markup {
                         @for p in &o.proofs {
                             li {
                                 a href={ "/orders/" (o.number) "/proofs/" (p.id) (suffix) } { "Uploaded " (iso_date(p.uploaded_at, a.offset_minutes)) }
-                                " · " (match p.status.as_str() { "pending" => "being checked", "accepted" => "accepted", "rejected" => "not accepted", _ => "replaced" })
+                                " · " (if p.closed_with_cancellation() { "closed with the cancellation" } else { match p.status.as_str() { "pending" => "being checked", "accepted" => "accepted", "rejected" => "not accepted", _ => "replaced" } })
                             }
                         }
                     }

@@ -111,6 +111,16 @@ fn op_of(app: &App, action: &str, f: &Params) -> Result<Op, Error> {
                 note: g("note"),
             }
         }
+        "return-transfer" => {
+            let money = crate::views::format::Money::of(&app.cfg().store);
+            let amount = money.parse(&g("amount")).ok_or_else(|| {
+                Error::bad_request("Please enter the amount sent back, like 499 or 499.50.")
+            })?;
+            Op::ReturnTransfer {
+                amount,
+                note: g("note"),
+            }
+        }
         "return" => {
             let mut lines = Vec::new();
             for (k, v) in &f.0 {

@@ -163,7 +163,7 @@ pub fn upload_proof(app: &App, req: &Req, number: &str) -> Outcome {
         }
         Err(e) if e.kind != Kind::Internal => {
             let csrf = s.as_ref().map(|s| s.csrf.as_str());
-            render(
+            let mut page = render(
                 app,
                 req,
                 id,
@@ -172,7 +172,12 @@ pub fn upload_proof(app: &App, req: &Req, number: &str) -> Outcome {
                 e.status(),
                 Some(&e.public),
                 None,
-            )
+            )?;
+            // A busy decode gate (503) says when to come back, as the API does.
+            if let Some(wait) = e.retry_after {
+                page.set_header("Retry-After", wait.to_string());
+            }
+            Ok(page)
         }
         Err(e) => Err(e),
     }
