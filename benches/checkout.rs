@@ -123,7 +123,7 @@ fn main() {
     };
     std::fs::write(
         &config,
-        format!("[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\ndata_dir = \"data\"\nsynchronous = \"{sync}\"\n{mail}"),
+        format!("[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\ndata_dir = \"data\"\nsynchronous = \"{sync}\"\n{mail}\n[limits]\norders_per_address_per_hour = 100000\norders_per_email_per_hour = 100000\nunpaid_units_per_address = 1000000\nmails_per_unproven_address_per_hour = 100000\n"),
     )
     .unwrap();
     let running = app::start(Options {
