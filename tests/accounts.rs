@@ -435,12 +435,23 @@ fn email_change_needs_proof_of_the_new_address() {
     let page = get(&s, "/account?changed=email", Some(&me)).text();
     assert!(page.contains("Your account now uses"));
     assert!(page.contains("new@example.com"));
-    // The old address hears about it (the notice has no link; read the raw files).
-    let notice = std::fs::read_dir(s.data_dir().join("mail"))
-        .unwrap()
-        .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
-        .find(|m| m.contains("To: old@example.com") && m.contains("was changed"))
-        .expect("notice to the old address");
+    // The old address hears about it (the notice has no link; read the raw files). The
+    // mail worker writes it after the request commits, so wait for it.
+    let start = std::time::Instant::now();
+    let notice = loop {
+        let found = std::fs::read_dir(s.data_dir().join("mail"))
+            .unwrap()
+            .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+            .find(|m| m.contains("To: old@example.com") && m.contains("was changed"));
+        if let Some(m) = found {
+            break m;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(15),
+            "no notice to the old address"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
     assert!(notice.contains("new@example.com"));
     // Used once only.
     assert_eq!(get(&s, &link, None).status, 400);

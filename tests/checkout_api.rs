@@ -1369,3 +1369,134 @@ fn checkout_attempts_and_uploads_are_rate_limited_and_keys_stay_with_their_cart(
         "the refused upload stored nothing"
     );
 }
+
+/// The limits written in the OpenAPI are the ones the server enforces: each constraint is
+/// read from the document and a value just past it is sent; the server refuses it with the
+/// envelope and nothing changes. And what the document says a missing line answers (404)
+/// is what PATCH and DELETE of a line the cart does not hold answer.
+#[test]
+fn openapi_constraints_are_the_limits_the_server_enforces() {
+    let s = Store::empty();
+    let tee = product(&s, "tee", 59_900, 50);
+    let other = product(&s, "other", 10_000, 50);
+    let doc = s.get("/api/v1/openapi.json").json();
+    let paths = &doc["paths"];
+    let schemas = &doc["components"]["schemas"];
+
+    // The per-line cap is store.toml's [cart] max_line_quantity (10), in both bodies.
+    let add_q = &paths["/carts/{token}/items"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"]["properties"]["quantity"];
+    let set_q = &paths["/carts/{token}/items/{variant_id}"]["patch"]["requestBody"]["content"]["application/json"]
+        ["schema"]["properties"]["quantity"];
+    assert_eq!(add_q["maximum"], 10);
+    assert_eq!(set_q["maximum"], 10);
+    let cart = new_cart(&s);
+    let max = add_q["maximum"].as_i64().unwrap();
+    assert_error(&add(&s, &cart, tee, max + 1), 400, "bad_request");
+    assert_eq!(add(&s, &cart, tee, max).status, 200);
+    let p = api(
+        &s,
+        "PATCH",
+        &format!("/carts/{cart}/items/{tee}"),
+        Some(&json!({"quantity": max + 1})),
+    );
+    assert_error(&p, 400, "bad_request");
+
+    // PATCH and DELETE reach only a line the cart holds: 404, and no line is made.
+    let p = api(
+        &s,
+        "PATCH",
+        &format!("/carts/{cart}/items/{other}"),
+        Some(&json!({"quantity": 2})),
+    );
+    assert_error(&p, 404, "not_found");
+    let line = &paths["/carts/{token}/items/{variant_id}"];
+    assert!(
+        line["patch"]["responses"]["404"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("holds no line")
+    );
+    assert_eq!(
+        api(&s, "DELETE", &format!("/carts/{cart}/items/{tee}"), None).status,
+        200
+    );
+    let p = api(&s, "DELETE", &format!("/carts/{cart}/items/{tee}"), None);
+    assert_error(&p, 404, "not_found");
+    assert_eq!(get_cart(&s, &cart)["lines"], json!([]));
+
+    // Search: `q` longer than maxLength is a 400, at maxLength it is a search.
+    let q = &paths["/products"]["get"]["parameters"][0];
+    assert_eq!(q["name"], "q");
+    let n = q["schema"]["maxLength"].as_u64().unwrap() as usize;
+    let p = s.get(&format!("/api/v1/products?q={}", "a".repeat(n + 1)));
+    assert_error(&p, 400, "bad_request");
+    assert_eq!(
+        s.get(&format!("/api/v1/products?q={}", "a".repeat(n)))
+            .status,
+        200
+    );
+    // in_stock takes only the values of its enum.
+    let in_stock = &paths["/products"]["get"]["parameters"][3];
+    assert_eq!(in_stock["name"], "in_stock");
+    for v in in_stock["schema"]["enum"].as_array().unwrap() {
+        let p = s.get(&format!(
+            "/api/v1/products?in_stock={}",
+            v.as_str().unwrap()
+        ));
+        assert_eq!(p.status, 200, "in_stock={v}");
+    }
+    assert_error(
+        &s.get("/api/v1/products?in_stock=maybe"),
+        400,
+        "bad_request",
+    );
+
+    // Checkout fields: one past maxLength, blank where minLength/pattern say "not blank".
+    let req = &schemas["CheckoutRequest"]["properties"];
+    assert_eq!(req["name"]["maxLength"], 80);
+    assert_eq!(req["name"]["minLength"], 1);
+    assert_eq!(req["email"]["maxLength"], 254);
+    let cart = cart_with(&s, tee, 1);
+    let long = |field: &str| "a".repeat(req[field]["maxLength"].as_u64().unwrap() as usize + 1);
+    let mut bad = Vec::new();
+    for (field, value) in [
+        ("name", json!(long("name"))),
+        ("name", json!("   ")),
+        ("phone", json!(long("phone"))),
+        ("email", json!(format!("{}@shop.test", long("email")))),
+        ("note", json!(long("note"))),
+    ] {
+        let mut b = buyer("limits@shop.test", "cod");
+        b[field] = value;
+        bad.push(b);
+    }
+    let addr = &schemas["Address"]["properties"];
+    for (field, value) in [
+        (
+            "line1",
+            "a".repeat(addr["line1"]["maxLength"].as_u64().unwrap() as usize + 1),
+        ),
+        ("city", " ".to_string()),
+        (
+            "postal_code",
+            "1".repeat(addr["postal_code"]["maxLength"].as_u64().unwrap() as usize + 1),
+        ),
+        ("country", "IND".to_string()),
+    ] {
+        let mut b = buyer("limits@shop.test", "cod");
+        b["address"][field] = json!(value);
+        bad.push(b);
+    }
+    for (i, b) in bad.iter().enumerate() {
+        let p = checkout(&s, &cart, &format!("limits-{i}"), b);
+        assert_error(&p, 400, "bad_request");
+    }
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM orders"), 0);
+
+    // 429 and its Retry-After are written where they can happen.
+    let co = &paths["/carts/{token}/checkout"]["post"]["responses"]["429"];
+    assert_eq!(co["headers"]["Retry-After"]["required"], true);
+    let up = &paths["/orders/{number}/payment-proof"]["post"]["responses"]["503"];
+    assert_eq!(up["headers"]["Retry-After"]["required"], true);
+}

@@ -786,9 +786,13 @@ fn to_head(req: &httparse::Request) -> Result<Head, Fail> {
         _ => return Err(Fail::Status(400, "More than one Host header")),
     }
     // §3.2.2: with an absolute-form target the authority in it is the host; Host is ignored.
+    // The Host is replaced in place; only an HTTP/1.0 request without one gains an entry,
+    // so a head holds at most `max_headers` sent headers plus that one.
     if let Some(authority) = authority {
-        headers.retain(|(n, _)| n != "host");
-        headers.push(("host".into(), authority.to_string()));
+        match headers.iter_mut().find(|(n, _)| n == "host") {
+            Some(h) => h.1 = authority.to_string(),
+            None => headers.push(("host".into(), authority.to_string())),
+        }
     }
     Ok(Head {
         method,
@@ -1103,6 +1107,32 @@ mod tests {
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect(),
         }
+    }
+
+    /// Found by the http_head fuzz target: an HTTP/1.0 absolute-form request with the
+    /// most headers and no Host gained a 65th header (the authority); the property is that
+    /// only that one entry is ever added, and a sent Host is replaced, not duplicated.
+    #[test]
+    fn absolute_form_adds_at_most_the_authority_as_host() {
+        let cfg = ServerConfig::default();
+        let mut raw = b"GET http://shop.test/p/x HTTP/1.0\r\n".to_vec();
+        for i in 0..cfg.max_headers {
+            raw.extend_from_slice(format!("x-h{i}: v\r\n").as_bytes());
+        }
+        raw.extend_from_slice(b"\r\n");
+        let (head, _, _) = parse_request_head(&raw, &cfg).unwrap().unwrap();
+        assert_eq!(head.headers.len(), cfg.max_headers + 1);
+        assert_eq!(head.path, "/p/x");
+        let host: Vec<_> = head.headers.iter().filter(|(n, _)| n == "host").collect();
+        assert_eq!(host, [&("host".to_string(), "shop.test".to_string())]);
+
+        let raw = b"GET http://shop.test/ HTTP/1.1\r\nHost: other.test\r\nA: b\r\n\r\n";
+        let (head, _, _) = parse_request_head(raw, &cfg).unwrap().unwrap();
+        assert_eq!(head.headers.len(), 2);
+        assert_eq!(
+            head.headers[0],
+            ("host".to_string(), "shop.test".to_string())
+        );
     }
 
     #[test]

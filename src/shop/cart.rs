@@ -149,6 +149,9 @@ pub enum Mode {
     Add,
     /// Set the line to exactly this (the cart page's field); 0 removes the line.
     Set,
+    /// Like `Set`, but only for a line the cart already holds (the API's PATCH and
+    /// DELETE of `/items/{variant}`): a line that is not there is a 404, not a new line.
+    Update,
 }
 
 /// Adds or sets a line. Refuses, with a message for the shopper and nothing written: an
@@ -172,9 +175,12 @@ pub fn put(
         .query_row(params![cart_id, variant_id], |r| r.get(0))
         .optional()?
         .unwrap_or(0);
+    if mode == Mode::Update && current == 0 {
+        return Err(Error::not_found("This cart holds no such line."));
+    }
     let wanted = match mode {
         Mode::Add => current + quantity,
-        Mode::Set => quantity,
+        Mode::Set | Mode::Update => quantity,
     };
     if wanted == 0 {
         remove(tx, cart_id, variant_id)?;

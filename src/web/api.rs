@@ -87,11 +87,14 @@ fn product_json(base: &str, currency: &str, p: &Product) -> Value {
     })
 }
 
+/// The longest search the API takes (written as `maxLength` of `q` in the OpenAPI).
+pub const SEARCH_MAX_CHARS: usize = 100;
+
 pub fn products(app: &App, req: &Req) -> Outcome {
     let cfg = app.cfg();
     let params = Params::parse(req.query());
     let limit = match params.get("limit") {
-        None | Some("") => cfg.catalog.page_size,
+        None => cfg.catalog.page_size,
         Some(s) => s
             .parse::<usize>()
             .ok()
@@ -100,8 +103,18 @@ pub fn products(app: &App, req: &Req) -> Outcome {
     };
     let (base, cur) = (&cfg.store.url, &cfg.store.currency);
     let conn = app.db.read()?;
-    let q = params.get("q").unwrap_or("").trim();
+    let q = params.get("q").unwrap_or("");
+    // Judged before trimming, as the schema's maxLength is.
+    if q.chars().count() > SEARCH_MAX_CHARS {
+        return Err(Error::bad_request(format!(
+            "q is longer than {SEARCH_MAX_CHARS} characters."
+        )));
+    }
+    let q = q.trim();
     if !q.is_empty() {
+        // Search is ranked by relevance over the whole catalog; the listing's filters are
+        // still checked so a bad one is a 400, as on the listing.
+        crate::web::storefront::filters(&params)?;
         // Search results are ranked, so their cursor is an offset into the ranking.
         let offset = match params.get("cursor") {
             None | Some("") => 0,
@@ -175,5 +188,6 @@ pub fn openapi(app: &App) -> Outcome {
         .body(crate::web::openapi::document(
             &cfg.store.url,
             &cfg.store.name,
+            cfg.cart.max_line_quantity,
         )))
 }

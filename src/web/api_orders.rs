@@ -281,11 +281,11 @@ pub fn route_write(app: &App, req: &Req, seg: &[&str]) -> Outcome {
                 token,
                 variant_of(variant)?,
                 int_field(&b, "quantity")?,
-                Mode::Set,
+                Mode::Update,
             )
         }
         ("DELETE", ["carts", token, "items", variant]) => {
-            change(app, token, variant_of(variant)?, 0, Mode::Set)
+            change(app, token, variant_of(variant)?, 0, Mode::Update)
         }
         ("POST", ["carts", token, "checkout"]) => checkout(app, req, token),
         ("POST", ["orders", number, "payment-proof"]) => upload(app, req, number),

@@ -5,14 +5,18 @@
 
 use serde_json::{Value, json};
 
-pub fn document(base_url: &str, store_name: &str) -> String {
+/// A required text field: at least one character that is not a space.
+const NOT_BLANK: &str = "\\S";
+
+/// `max_quantity` is `[cart] max_line_quantity`, written as the quantity fields' maximum.
+pub fn document(base_url: &str, store_name: &str, max_quantity: i64) -> String {
     let err = json!({"$ref": "#/components/responses/Error"});
     let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": format!("{store_name} API"),
             "version": "1",
-            "description": "API of a boutique store: catalog, carts, checkout and orders. Money is an integer in minor units of `currency` (e.g. paise for INR); every price and total is computed by the server, and money fields sent by a client are ignored. Errors are `{\"error\": {\"code\", \"message\", \"request_id\", \"details\"?}}` with a 4xx/5xx status."
+            "description": "API of a boutique store: catalog, carts, checkout and orders. Money is an integer in minor units of `currency` (e.g. paise for INR); every price and total is computed by the server, and money fields sent by a client are ignored. Errors are `{\"error\": {\"code\", \"message\", \"request_id\", \"details\"?}}` with a 4xx/5xx status. Any request may be answered 429 (with `Retry-After`) when one client address holds more than its share of connections, 413 when its body is over the size limit, 431 when its headers are, and 405 (with `Allow`) for a method the path does not take."
         },
         "servers": [{"url": format!("{base_url}/api/v1")}],
         "paths": {
@@ -20,10 +24,10 @@ pub fn document(base_url: &str, store_name: &str) -> String {
                 "operationId": "listProducts",
                 "summary": "Active products, newest first, or search results when q is given",
                 "parameters": [
-                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100}, "description": "Full-text search over title, description and SKU (prefix matching)."},
+                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": super::api::SEARCH_MAX_CHARS}, "description": "Full-text search over title, description and SKU (prefix matching). Results are ranked by relevance: sort, in_stock and opt are checked but not applied, category is not used, and cursor is the offset from the previous page."},
                     {"name": "category", "in": "query", "schema": {"type": "string"}, "description": "Category slug; includes its subcategories."},
-                    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["newest", "price_asc", "price_desc"]}},
-                    {"name": "in_stock", "in": "query", "schema": {"type": "string", "enum": ["1"]}},
+                    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["newest", "price_asc", "price_desc", ""]}, "description": "Empty is newest."},
+                    {"name": "in_stock", "in": "query", "schema": {"type": "string", "enum": ["1", "true", "on", "0", "false", ""]}, "description": "1, true or on: only products with stock."},
                     {"name": "opt", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": true, "description": "Option filter like Size:M (repeatable)."},
                     {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "next_cursor of the previous page."},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}
@@ -111,7 +115,7 @@ pub fn document(base_url: &str, store_name: &str) -> String {
     // The cart and order parts are built apart (one json! of it all is past the macro's
     // recursion limit) and merged in.
     if let Some(p) = doc["paths"].as_object_mut() {
-        p.extend(cart_and_order_paths(&err));
+        p.extend(cart_and_order_paths(&err, max_quantity));
     }
     if let Some(c) = doc["components"]["schemas"].as_object_mut() {
         c.extend(cart_and_order_schemas());
@@ -120,7 +124,7 @@ pub fn document(base_url: &str, store_name: &str) -> String {
 }
 
 /// The paths of API carts, checkout and orders (DESIGN §7).
-fn cart_and_order_paths(err: &Value) -> Vec<(String, Value)> {
+fn cart_and_order_paths(err: &Value, max_quantity: i64) -> Vec<(String, Value)> {
     let cart_ok = |what: &str| {
         json!({"description": what, "content": {"application/json": {"schema": {
             "$ref": "#/components/schemas/Cart"}}}})
@@ -174,12 +178,14 @@ fn cart_and_order_paths(err: &Value) -> Vec<(String, Value)> {
                     "type": "object", "required": ["variant_id"],
                     "properties": {
                         "variant_id": {"type": "integer"},
-                        "quantity": {"type": "integer", "minimum": 1, "default": 1}}}}}},
+                        "quantity": {"type": "integer", "minimum": 1, "maximum": max_quantity, "default": 1,
+                            "description": "At most `maximum` of one item per cart, counting what it already holds."}}}}}},
                 "responses": {
                     "200": cart_ok("The cart after the change"),
                     "400": because("Not a JSON object, wrong types, a quantity over the per-line cap, or more distinct lines than a cart holds"),
-                    "404": err,
+                    "404": because("No cart with this token, or no such variant"),
                     "409": because("More than the stock (details: variant_id, available), or the item is no longer sold"),
+                    "413": err,
                     "415": err
                 }
             }}),
@@ -189,18 +195,21 @@ fn cart_and_order_paths(err: &Value) -> Vec<(String, Value)> {
             json!({
                 "patch": {
                     "operationId": "setCartItem",
-                    "summary": "Sets the line to exactly this quantity; 0 removes it",
+                    "summary": "Sets a line the cart holds to exactly this quantity; 0 removes it",
                     "parameters": [token, variant],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {
                         "type": "object", "required": ["quantity"],
-                        "properties": {"quantity": {"type": "integer", "minimum": 0}}}}}},
-                    "responses": {"200": cart_ok("The cart after the change"), "400": err, "404": err, "409": err, "415": err}
+                        "properties": {"quantity": {"type": "integer", "minimum": 0, "maximum": max_quantity}}}}}},
+                    "responses": {"200": cart_ok("The cart after the change"), "400": err,
+                        "404": because("No cart with this token, or the cart holds no line of this variant"),
+                        "409": err, "413": err, "415": err}
                 },
                 "delete": {
                     "operationId": "removeCartItem",
-                    "summary": "Removes the line (a no-op when the cart does not hold it)",
+                    "summary": "Removes the line",
                     "parameters": [token, variant],
-                    "responses": {"200": cart_ok("The cart after the change"), "404": err}
+                    "responses": {"200": cart_ok("The cart after the change"),
+                        "404": because("No cart with this token, or the cart holds no line of this variant")}
                 }
             }),
         ),
@@ -211,8 +220,8 @@ fn cart_and_order_paths(err: &Value) -> Vec<(String, Value)> {
                 "summary": "Places the cart as an order, in one transaction: prices, stock, coupon, order",
                 "description": "The same Idempotency-Key with the same body returns the same order (with `Idempotent-Replayed: true`), never a second one; with a different body it is refused (422). Any short line rolls the whole order back.",
                 "parameters": [token, {"name": "Idempotency-Key", "in": "header", "required": true,
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
-                    "description": "A fresh random value per order attempt; resend it on retry."}],
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x20-\\x7e]*[\\x21-\\x7e][\\x20-\\x7e]*$"},
+                    "description": "A fresh random value per order attempt (printable ASCII); resend it on retry."}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {
                     "$ref": "#/components/schemas/CheckoutRequest"}}}},
                 "responses": {
@@ -226,6 +235,7 @@ fn cart_and_order_paths(err: &Value) -> Vec<(String, Value)> {
                     "400": because("Missing Idempotency-Key, invalid fields, empty cart, an address no zone ships to, a coupon that does not apply, a payment method not open for this order (with the reason)"),
                     "404": err,
                     "409": {"description": "Not enough stock (`error.details.short` names every short variant), an item no longer sold, or the coupon was just used up", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ShortStockError"}}}},
+                    "413": err,
                     "415": err,
                     "422": because("This Idempotency-Key was already used with a different body"),
                     // The [limits] of store.toml (orders per address and per email in an
@@ -269,8 +279,12 @@ fn cart_and_order_paths(err: &Value) -> Vec<(String, Value)> {
                     "401": err,
                     "404": err,
                     "409": because("The order takes no proof in its state (e.g. cash on delivery, already paid)"),
-                    "413": because("Larger than [payments] proof_max_mb"),
-                    "415": because("Not a JPEG, PNG, WebP or PDF by its bytes, or carrying markup, scripts or a second payload")
+                    "413": because("Larger than [payments] proof_max_mb, or a picture of more pixels than a proof may have"),
+                    "415": because("Not a JPEG, PNG, WebP or PDF by its bytes, or carrying markup, scripts or a second payload"),
+                    "503": {
+                        "description": "Too many pictures are being checked at this moment; nothing was written. Retry after the `Retry-After` seconds.",
+                        "headers": {"Retry-After": {"required": true, "schema": {"type": "integer", "minimum": 1}}},
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
                 }
             }}),
         ),
@@ -316,21 +330,24 @@ fn cart_and_order_schemas() -> Vec<(String, Value)> {
         (
             "Address",
             json!({"type": "object", "required": ["line1", "city", "postal_code", "country"], "properties": {
-            "line1": {"type": "string", "maxLength": 120}, "line2": {"type": "string", "maxLength": 120},
-            "city": {"type": "string", "maxLength": 80}, "region": {"type": "string", "maxLength": 80},
-            "postal_code": {"type": "string", "maxLength": 12},
-            "country": {"type": "string", "minLength": 2, "maxLength": 2, "description": "ISO 3166-1 alpha-2, e.g. IN."}}}),
+            "line1": {"type": "string", "minLength": 1, "maxLength": 120, "pattern": NOT_BLANK},
+            "line2": {"type": "string", "maxLength": 120},
+            "city": {"type": "string", "minLength": 1, "maxLength": 80, "pattern": NOT_BLANK},
+            "region": {"type": "string", "maxLength": 80},
+            "postal_code": {"type": "string", "minLength": 1, "maxLength": 12, "pattern": "^[A-Za-z0-9 -]*[A-Za-z0-9][A-Za-z0-9 -]*$"},
+            "country": {"type": "string", "minLength": 2, "maxLength": 2, "pattern": "^[A-Za-z]{2}$", "description": "ISO 3166-1 alpha-2, e.g. IN."}},
+            "description": "Single-line fields: line breaks, tabs and other control characters are refused."}),
         ),
         (
             "CheckoutRequest",
             json!({"type": "object", "required": ["email", "name", "phone", "address", "payment_method"], "properties": {
-            "email": {"type": "string", "format": "email"},
-            "name": {"type": "string", "maxLength": 80},
-            "phone": {"type": "string", "maxLength": 24},
+            "email": {"type": "string", "format": "email", "minLength": 3, "maxLength": 254},
+            "name": {"type": "string", "minLength": 1, "maxLength": 80, "pattern": NOT_BLANK},
+            "phone": {"type": "string", "minLength": 1, "maxLength": 24, "pattern": NOT_BLANK},
             "address": {"$ref": "#/components/schemas/Address"},
             "payment_method": {"type": "string", "enum": ["cod", "bank_transfer", "razorpay", "stripe"]},
             "coupon": {"type": "string"},
-            "note": {"type": "string", "maxLength": 500}},
+            "note": {"type": "string", "maxLength": 500, "description": "May span lines."}},
             "description": "Nothing about money is read: prices, totals and discounts are computed by the server."}),
         ),
         (

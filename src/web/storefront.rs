@@ -39,16 +39,43 @@ pub fn home(app: &App, req: &Req) -> Outcome {
 
 /// Parses listing parameters shared by the category page and the API.
 pub fn list_query(p: &Params, page_size: usize) -> Result<ListQuery, Error> {
-    let sort = Sort::parse(p.get("sort").unwrap_or("")).ok_or_else(|| {
-        Error::bad_request("Unknown sort order. Use newest, price_asc or price_desc.")
-    })?;
+    let (sort, in_stock_only, options) = filters(p)?;
     let after = match p.get("after").or_else(|| p.get("cursor")) {
         None | Some("") => None,
         Some(s) => Some(
             Cursor::parse(s).ok_or_else(|| Error::bad_request("That page link is not valid."))?,
         ),
     };
-    let mut options: Vec<(String, Vec<String>)> = Vec::new();
+    Ok(ListQuery {
+        category_id: None,
+        sort,
+        in_stock_only,
+        options,
+        after,
+        limit: page_size,
+    })
+}
+
+/// Option filters: each option name with the values any of which a variant may have.
+type OptionFilters = Vec<(String, Vec<String>)>;
+
+/// The sort order, the in-stock switch and the option filters of a listing, each refused
+/// (400) when it is not one the listing knows. The API's search checks them too, so a
+/// bad value is never silently taken for "no filter".
+pub fn filters(p: &Params) -> Result<(Sort, bool, OptionFilters), Error> {
+    let in_stock_only = match p.get("in_stock") {
+        Some("1" | "true" | "on") => true,
+        None | Some("" | "0" | "false") => false,
+        Some(_) => {
+            return Err(Error::bad_request(
+                "in_stock is 1 (only what is in stock) or 0.",
+            ));
+        }
+    };
+    let sort = Sort::parse(p.get("sort").unwrap_or("")).ok_or_else(|| {
+        Error::bad_request("Unknown sort order. Use newest, price_asc or price_desc.")
+    })?;
+    let mut options: OptionFilters = Vec::new();
     for raw in p.all("opt").take(catalog::MAX_FILTER_VALUES) {
         let (name, value) = raw
             .split_once(':')
@@ -59,14 +86,7 @@ pub fn list_query(p: &Params, page_size: usize) -> Result<ListQuery, Error> {
             None => options.push((name, vec![value])),
         }
     }
-    Ok(ListQuery {
-        category_id: None,
-        sort,
-        in_stock_only: matches!(p.get("in_stock"), Some("1" | "true" | "on")),
-        options,
-        after,
-        limit: page_size,
-    })
+    Ok((sort, in_stock_only, options))
 }
 
 pub fn category(app: &App, req: &Req, slug: &str) -> Outcome {
