@@ -3,7 +3,7 @@
 //! screenshot (target/screenshots/) to look at. Chromium must be installed (`.ci/run` does
 //! it); without it this test fails with a message saying so.
 
-mod common;
+use crate::common;
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::{Browser, LaunchOptions};
 use std::ffi::OsStr;

@@ -2,7 +2,7 @@
 //! orders, 503 naming the problem when writes fail or the disk is nearly full; every check
 //! on its own line, mail backlog included, never cached.
 
-mod common;
+use crate::common;
 use common::{BASE_CONFIG, Store};
 
 #[test]

@@ -2,7 +2,7 @@
 //! in; `boutique admin add` prints a link that works once; the email log lists, shows and
 //! re-sends (with CSRF).
 
-mod common;
+use crate::common;
 use common::{Store, csrf, mail_count, post_form, sign_in};
 use std::process::Command;
 

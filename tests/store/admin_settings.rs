@@ -4,7 +4,7 @@
 //! file `ops::newer_than_backup` and `ops::restore` accept, records the time and an audit
 //! row; staff get 403 for it and do not see the button.
 
-mod common;
+use crate::common;
 
 use boutique::shop::{accounts, ops};
 use common::{BASE_CONFIG, Page, Store, csrf, post_form, sign_in};

@@ -6,7 +6,7 @@
 //! sent 20 times at once, 200 shoppers for 25 units, 50 shoppers for a coupon of 10)
 //! release all their threads from a barrier so the requests really overlap.
 
-mod common;
+use crate::common;
 
 use boutique::shop::catalog;
 use boutique::shop::coupons::{self, NewCoupon};

@@ -5,7 +5,7 @@
 //! never touch anything but the outbox row. Backoff is driven by passing `now` to
 //! `outbox::deliver_due`, so no test waits for a real minute.
 
-mod common;
+use crate::common;
 
 use boutique::app::{self, Options};
 use boutique::config::EmailConfig;

@@ -3,7 +3,7 @@
 //! coupon_redemptions and orders (released redemptions and unpaid orders left out of
 //! revenue). Refusals are checked to have written nothing.
 
-mod common;
+use crate::common;
 use common::{count, form};
 
 use boutique::shop::accounts;

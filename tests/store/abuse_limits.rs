@@ -4,7 +4,7 @@
 //! hold, the cap on mails to an address that never signed in (held rows in the email
 //! log, the order still placed), and the HTML checkout's 429 that keeps the form.
 
-mod common;
+use crate::common;
 
 use boutique::app::{self, Options};
 use boutique::shop::catalog;

@@ -4,7 +4,7 @@
 //! answers do not reveal whether an email has an account, `next=` stays local, sign out
 //! and sign out everywhere end sessions.
 
-mod common;
+use crate::common;
 use common::{Page, Store, csrf, mail, post_form as post, session_cookie as set_cookie};
 
 fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {

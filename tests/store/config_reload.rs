@@ -1,7 +1,7 @@
 //! store.toml hot reload against the running store: a good edit shows on the home page
 //! without a restart; a bad edit is refused and the last good config keeps serving.
 
-mod common;
+use crate::common;
 use common::{BASE_CONFIG, Store};
 use std::time::{Duration, Instant};
 

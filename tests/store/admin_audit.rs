@@ -3,7 +3,7 @@
 //! filters work; paging by `before=<id>` does not shift when new entries arrive; staff and
 //! owners see it, customers get 403, anonymous visitors go to sign-in.
 
-mod common;
+use crate::common;
 
 use boutique::shop::audit::{self, Actor};
 use boutique::shop::audit_list;

@@ -2,7 +2,7 @@
 //! per-variant ledger, the low-stock page, and the low-stock mail to the owner — once per
 //! downward crossing of the threshold, for admin changes and for checkout sales alike.
 
-mod common;
+use crate::common;
 use common::{count, form};
 
 use boutique::shop::{accounts, catalog};

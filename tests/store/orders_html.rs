@@ -11,7 +11,7 @@
 //! country for ₹99.00, free over ₹1,499.00, adds ₹49.00 for cash on delivery, keeps a
 //! bank-transfer order open 48 hours and reminds after 24.
 
-mod common;
+use crate::common;
 use common::form;
 
 use boutique::shop::{accounts, catalog, coupons, orders};

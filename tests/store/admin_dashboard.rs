@@ -4,7 +4,7 @@
 //! an anonymous visitor goes to sign-in. The dashboard's SQL prepares against the schema
 //! and its queries use the report indexes.
 
-mod common;
+use crate::common;
 
 use boutique::db::Tx;
 use boutique::shop::reports::{self, DAY};

@@ -5,7 +5,7 @@
 //! holds afterwards: the audit log, the stock ledger, images — so a refusal is proven to
 //! have written nothing.
 
-mod common;
+use crate::common;
 use common::form;
 
 use boutique::shop::{accounts, catalog};

@@ -1,7 +1,7 @@
 //! Storefront pages, SEO output, assets and images, and the JSON API, against the real
 //! server with the demo catalog.
 
-mod common;
+use crate::common;
 use common::{Store, first_product_link, shared};
 
 #[test]

@@ -2,7 +2,7 @@
 //! one-level nesting rule in words, banner images, links and schedules — and what the
 //! storefront shows afterwards. Refusals are checked to have written nothing.
 
-mod common;
+use crate::common;
 use common::{count, form};
 
 use boutique::shop::{accounts, catalog};

@@ -3,7 +3,7 @@
 //! promote to staff and demote by the owner only (an audit row each, CSRF required),
 //! refused to staff, who do not see the form.
 
-mod common;
+use crate::common;
 
 use boutique::shop::{accounts, addresses};
 use boutique::views::format::Money;

@@ -6,7 +6,7 @@
 //! far below one decoded bomb, while ordinary proofs on other orders keep being accepted.
 //! The product-image bomb and the hex-escaped PDF names go through the in-process store.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

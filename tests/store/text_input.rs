@@ -5,7 +5,7 @@
 //! single-line fields are refused with a 400 naming the field (admin forms, CSV import,
 //! the checkout form and the API checkout), writing nothing.
 
-mod common;
+use crate::common;
 
 use boutique::app::{self, Options};
 use boutique::shop::{accounts, catalog};

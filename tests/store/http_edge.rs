@@ -4,11 +4,9 @@
 //! the route's real methods, Host is required once (RFC 9112 §3.2) and absolute-form
 //! targets are accepted (§3.2.2). Raw sockets, so the server's exact bytes are checked.
 
-#[path = "rawhttp/mod.rs"]
-mod rawhttp;
+use crate::rawhttp;
 
-#[path = "common/mod.rs"]
-mod common;
+use crate::common;
 
 use boutique::http::ServerConfig;
 use rawhttp::{Client, Response, assert_serves, get, start, test_config};

@@ -3,7 +3,7 @@
 //! transaction (stock through the ledger, an audit entry); a file with one bad row changes
 //! nothing and names the row; the orders export covers its date range; access rules.
 
-mod common;
+use crate::common;
 use common::count;
 
 use boutique::shop::accounts;
