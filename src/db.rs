@@ -257,7 +257,8 @@ impl Db {
             }
             Ok(()) => {
                 let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&w.conn)));
-                if matches!(&run, Ok(Err(e)) if e.kind == crate::error::Kind::Internal)
+                // Storage failures come back as 500 or (busy, full: error.rs) 503.
+                if matches!(&run, Ok(Err(e)) if matches!(e.kind, crate::error::Kind::Internal | crate::error::Kind::Unavailable))
                     && storage_error(&w.conn)
                 {
                     self.note_write_failure();

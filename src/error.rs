@@ -66,7 +66,7 @@ pub struct Error {
     pub public: String,
     /// Private detail for the log only (may mention paths, SQL, …).
     pub detail: Option<String>,
-    /// Seconds to wait, sent as `Retry-After` with a 429.
+    /// Seconds to wait, sent as `Retry-After` (a 429, or a 503 the store recovers from).
     pub retry_after: Option<i64>,
     /// Structured facts for API clients (e.g. the short variants of a 409), put in the
     /// JSON envelope as `error.details`.
@@ -139,9 +139,27 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Every database error becomes an `Error` here, and only here. A database that stayed
+/// busy or locked past `busy_timeout`, or a full disk, is the store being unable to serve
+/// for a moment, not a fault in the request: 503 with `Retry-After`, so browsers and API
+/// clients know to come back (and nothing was written: the transaction rolled back).
+/// Anything else is a 500 with the SQLite message in the log only.
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
-        Error::internal(format!("sqlite: {e}"))
+        use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked, DiskFull};
+        let (public, wait) = match e.sqlite_error_code() {
+            Some(DatabaseBusy | DatabaseLocked) => {
+                ("The store is busy. Please try again in a moment.", 2)
+            }
+            Some(DiskFull) => (
+                "The store cannot save anything right now. Please try again later.",
+                60,
+            ),
+            _ => return Error::internal(format!("sqlite: {e}")),
+        };
+        let mut err = Error::new(Kind::Unavailable, public).with_detail(format!("sqlite: {e}"));
+        err.retry_after = Some(wait);
+        err
     }
 }
 
@@ -158,5 +176,31 @@ impl From<r2d2::Error> for Error {
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Error {
         Error::internal(format!("io: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn busy_locked_and_full_are_503_with_retry_after_the_rest_500() {
+        for code in [
+            rusqlite::ffi::SQLITE_BUSY,
+            rusqlite::ffi::SQLITE_LOCKED,
+            rusqlite::ffi::SQLITE_FULL,
+        ] {
+            let e = Error::from(sqlite(code));
+            assert_eq!(e.status(), 503, "{e}");
+            assert!(e.retry_after.is_some_and(|w| w > 0), "{e}");
+            assert!(!e.public.contains("sqlite"), "{e}");
+        }
+        let e = Error::from(sqlite(rusqlite::ffi::SQLITE_CORRUPT));
+        assert_eq!(e.status(), 500);
+        assert!(e.retry_after.is_none());
     }
 }

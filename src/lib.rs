@@ -1,5 +1,12 @@
 //! boutique: a complete online store as one binary. This file is the module tree; `app`
 //! wires the pieces together and `app::start` is what both `main` and the tests call.
+//!
+//! The dependency rule (checked by `tests/store/architecture.rs`, which reads these
+//! sources): `http` names nothing of ours but `error`; `web` parses, authorizes, calls one
+//! `service` function per write and renders, and never calls `write_tx` or wakes a worker;
+//! `service` owns every use case's transaction and the wake after commit; the domain
+//! (`shop`) never names `service` or `web`; `views` take domain types and the store
+//! settings only; `remote` is reached only from the outbox worker (`shop::outbox`).
 
 pub mod app;
 pub mod config;
@@ -9,6 +16,7 @@ pub mod error;
 pub mod http;
 pub mod limits;
 pub mod remote;
+pub mod service;
 pub mod shop;
 pub mod views;
 pub mod web;

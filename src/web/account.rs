@@ -8,7 +8,8 @@ use crate::app::App;
 use crate::error::{Error, Kind};
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
-use crate::shop::{accounts, addresses, cart, notices, orders, sessions, signin};
+use crate::service::accounts::{self as service, AddressOp};
+use crate::shop::{accounts, addresses, orders, sessions, signin};
 use crate::views::account as views;
 
 /// Finishes a response that created a session by setting its cookie.
@@ -67,23 +68,7 @@ fn send_code(
     change_for: Option<i64>,
 ) -> Outcome {
     let ip = session::client_ip(app, req).to_string();
-    let now = crate::db::now();
-    let store = app.cfg();
-    let email = app.db.write_tx(|tx| {
-        let email = signin::normalize_email(raw_email)?;
-        match change_for {
-            None => {
-                let issued = signin::request(tx, &app.hmac, &email, s.id, next, &ip, now)?;
-                notices::sign_in(tx, &store, &email, &issued, now)?;
-            }
-            Some(cid) => {
-                let issued = signin::request_change(tx, &app.hmac, &email, s.id, cid, &ip, now)?;
-                notices::confirm_new_email(tx, &store, &email, &issued, now)?;
-            }
-        }
-        Ok(email)
-    })?;
-    app.mail_wake().notify();
+    let email = service::request_code(app, s, raw_email, next, change_for, &ip)?;
     let tries = signin::MAX_CODE_TRIES;
     with_ctx(app, req, "", |ctx| {
         html_page(
@@ -97,43 +82,12 @@ fn send_code(
 /// customer on first sign-in) or, for an email change, moves the account to it. Either
 /// way the guest orders placed with that email join the account in the same transaction.
 fn complete(app: &App, req: &Req, proven: signin::Proven) -> Outcome {
-    let now = crate::db::now();
     if let Some(cid) = proven.change_for {
-        let store = app.cfg();
-        app.db.write_tx(|tx| {
-            let me = accounts::by_id(tx, cid)?
-                .ok_or_else(|| Error::not_found("This account no longer exists."))?;
-            accounts::change_email(tx, cid, &proven.email)?;
-            orders::link_guest_orders(tx, cid, &proven.email)?;
-            if !me.email.eq_ignore_ascii_case(&proven.email) {
-                notices::email_changed(
-                    tx,
-                    &store,
-                    &me.email,
-                    &proven.email,
-                    proven.request_id,
-                    now,
-                )?;
-            }
-            Ok(())
-        })?;
-        app.mail_wake().notify();
+        service::change_email(app, cid, &proven)?;
         return Ok(Resp::redirect("/account?changed=email"));
     }
     let (s, _) = session::ensure(app, req)?;
-    let caps = app.cfg().cart.clone();
-    let token = app.db.write_tx(|tx| {
-        let c = accounts::find_or_create(tx, &proven.email, now)?;
-        orders::link_guest_orders(tx, c.id, &proven.email)?;
-        if proven.purpose == "order" {
-            // Keyed by the order number, like the "signin_link_sent" row it answers.
-            let number = proven.next.trim_start_matches("/account/orders/");
-            orders::funnel(tx, "signin_link_used", number, now)?;
-        }
-        // The guest bag joins the customer's; what changed is shown on the bag page.
-        cart::merge_on_sign_in(tx, s.id, c.id, &caps, now)?;
-        sessions::sign_in(tx, s.id, c.id, c.is_staff(), now)
-    })?;
+    let token = service::sign_in(app, &s, &proven)?;
     let mut resp = Resp::redirect(&signin::safe_next(&proven.next));
     session::set_cookie(app, &mut resp, &token);
     Ok(resp)
@@ -164,11 +118,7 @@ pub fn code_submit(app: &App, req: &Req) -> Outcome {
     check_csrf(s.as_ref(), &f)?;
     let s = s.ok_or_else(|| Error::new(Kind::Forbidden, "Your session has expired."))?;
     let code = f.get("code").unwrap_or("");
-    let now = crate::db::now();
-    let (proven, left) = app.db.write_tx(|tx| {
-        let p = signin::use_code(tx, &app.hmac, s.id, code, now)?;
-        Ok((p, signin::tries_left(tx, s.id)?))
-    })?;
+    let (proven, left) = service::use_code(app, &s, code)?;
     match proven {
         Some(p) => complete(app, req, p),
         None => {
@@ -190,8 +140,7 @@ pub fn code_submit(app: &App, req: &Req) -> Outcome {
 pub fn link(app: &App, req: &Req) -> Outcome {
     let params = Params::parse(req.query());
     let token = params.get("token").unwrap_or("");
-    let now = crate::db::now();
-    match app.db.write_tx(|tx| signin::use_link(tx, token, now))? {
+    match service::use_link(app, token)? {
         Some(p) => complete(app, req, p),
         None => Err(Error::bad_request(
             "This sign-in link has expired or was already used. Ask for a new one on the sign-in page.",
@@ -258,10 +207,7 @@ pub fn profile(app: &App, req: &Req) -> Outcome {
     check_csrf(Some(&s), &f)?;
     let name = f.get("name").unwrap_or("");
     let phone = f.get("phone").unwrap_or("");
-    match app
-        .db
-        .write_tx(|tx| accounts::update_profile(tx, cid, name, phone))
-    {
+    match service::update_profile(app, cid, name, phone) {
         Ok(()) => Ok(Resp::redirect("/account")),
         Err(e) if e.kind == Kind::BadRequest => {
             render_overview(app, req, &s, cid, 400, Some(&e.public))
@@ -288,7 +234,7 @@ pub fn sign_out(app: &App, req: &Req) -> Outcome {
     let s = session::current(app, req)?;
     check_csrf(s.as_ref(), &f)?;
     if let Some(s) = s {
-        app.db.write_tx(|tx| sessions::end(tx, s.id))?;
+        service::sign_out(app, s.id)?;
     }
     let mut resp = Resp::redirect("/");
     session::clear_cookie(&mut resp);
@@ -302,7 +248,7 @@ pub fn sign_out_everywhere(app: &App, req: &Req) -> Outcome {
     if let Some(s) = s
         && let Some(cid) = s.customer_id
     {
-        app.db.write_tx(|tx| sessions::end_others(tx, cid, s.id))?;
+        service::sign_out_others(app, cid, s.id)?;
     }
     Ok(Resp::redirect("/account"))
 }
@@ -373,17 +319,12 @@ pub fn address_action(app: &App, req: &Req, id: Option<&str>, action: Option<&st
         Err(answer) => return answer,
     };
     check_csrf(Some(&s), &f)?;
-    let now = crate::db::now();
     let id = id.map(address_id).transpose()?;
     let result = match (id, action) {
-        (None, None) => app
-            .db
-            .write_tx(|tx| addresses::add(tx, cid, &address_from(&f, 0), now).map(|_| ())),
-        (Some(id), None) => app
-            .db
-            .write_tx(|tx| addresses::update(tx, cid, &address_from(&f, id))),
-        (Some(id), Some("delete")) => app.db.write_tx(|tx| addresses::delete(tx, cid, id)),
-        (Some(id), Some("default")) => app.db.write_tx(|tx| addresses::set_default(tx, cid, id)),
+        (None, None) => service::address(app, cid, AddressOp::Add(&address_from(&f, 0))),
+        (Some(id), None) => service::address(app, cid, AddressOp::Update(&address_from(&f, id))),
+        (Some(id), Some("delete")) => service::address(app, cid, AddressOp::Delete(id)),
+        (Some(id), Some("default")) => service::address(app, cid, AddressOp::MakeDefault(id)),
         _ => Err(Error::not_found("There is no page at this address.")),
     };
     match result {

@@ -132,7 +132,6 @@ fn resend(app: &App, req: &Req, s: &Session, id: &str) -> Outcome {
     let f = form(req)?;
     check_csrf(Some(s), &f)?;
     let id = email_id(id)?;
-    outbox::resend(&app.db, id, crate::db::now())?;
-    app.mail_wake().notify();
+    crate::service::admin_mail::resend(app, id)?;
     Ok(Resp::redirect(&format!("/admin/emails/{id}")))
 }

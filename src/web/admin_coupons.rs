@@ -1,6 +1,6 @@
 //! The owner's coupon handlers (behind the admin gate in `web::admin`): list, one coupon,
-//! create, edit, disable/enable. Each POST checks the CSRF token and makes one `write_tx`
-//! call into `shop::coupons_admin`; a refused change comes back with the reason.
+//! create, edit, disable/enable. Each POST checks the CSRF token and calls one
+//! `service::admin_merch` function; a refused change comes back with the reason.
 
 use super::admin_merch::parse_local_time;
 use super::session::{check_csrf, form};
@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::error::{Error, Kind, Result};
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
+use crate::service::admin_merch as service;
 use crate::shop::accounts::Customer;
 use crate::shop::audit::Actor;
 use crate::shop::coupons::NewCoupon;
@@ -102,11 +103,9 @@ fn write(app: &App, req: &Req, s: &Session, me: &Customer, rest: &[&str]) -> Out
     let f = form(req)?;
     check_csrf(Some(s), &f)?;
     let who = Actor::staff(me.id, &me.email);
-    let now = crate::db::now();
     let (id, result) = match rest {
         [] => {
-            let r = coupon_of(app, &f)
-                .and_then(|c| app.db.write_tx(|tx| admin::create(tx, &who, &c, now)));
+            let r = coupon_of(app, &f).and_then(|c| service::create_coupon(app, &who, &c));
             match r {
                 Ok(id) => return Ok(Resp::redirect(&format!("/admin/coupons/{id}"))),
                 Err(e) => (None, Err(e)),
@@ -114,16 +113,13 @@ fn write(app: &App, req: &Req, s: &Session, me: &Customer, rest: &[&str]) -> Out
         }
         [id] => {
             let id = parse_id(id)?;
-            let r = coupon_of(app, &f)
-                .and_then(|c| app.db.write_tx(|tx| admin::update(tx, &who, id, &c, now)));
+            let r = coupon_of(app, &f).and_then(|c| service::update_coupon(app, &who, id, &c));
             (Some(id), r)
         }
         [id, action @ ("disable" | "enable")] => {
             let id = parse_id(id)?;
             let on = *action == "enable";
-            let r = app
-                .db
-                .write_tx(|tx| admin::set_active(tx, &who, id, on, now));
+            let r = service::set_coupon_active(app, &who, id, on);
             (Some(id), r)
         }
         _ => return Err(Error::not_found("There is no admin page at this address.")),

@@ -8,6 +8,7 @@ use crate::error::{Error, Kind};
 use crate::http::multipart;
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
+use crate::service::admin_catalog;
 use crate::shop::accounts::Customer;
 use crate::shop::audit::Actor;
 use crate::shop::audit_list::parse_local_date;
@@ -156,11 +157,7 @@ pub fn import(app: &App, req: &Req, s: &Session, me: &Customer) -> Outcome {
         return render(app, req, s, 200, Some(&plan), false, None);
     }
     let actor = Actor::staff(me.id, &me.email);
-    let now = crate::db::now();
-    match app
-        .db
-        .write_tx(|tx| csv_io::apply(tx, &file, &money, &actor, now))
-    {
+    match admin_catalog::apply_csv(app, &actor, &file, &money) {
         Ok(done) => render(app, req, s, 200, Some(&done), true, None),
         Err(e) if e.kind == Kind::BadRequest || e.kind == Kind::Conflict => {
             render(app, req, s, e.status(), Some(&plan), false, Some(&e.public))

@@ -1,5 +1,6 @@
 //! Handlers of the admin's customer pages. Changing a role is for the owner only (staff
-//! get 403 and do not see the form); it goes through one write_tx with its audit entry.
+//! get 403 and do not see the form); it calls one `service::admin_people` function, which
+//! writes it with its audit entry.
 
 use super::session::{check_csrf, form};
 use super::{Outcome, html_page, with_ctx};
@@ -7,6 +8,7 @@ use crate::app::App;
 use crate::error::{Error, Kind};
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
+use crate::service::admin_people;
 use crate::shop::accounts::Customer;
 use crate::shop::audit::Actor;
 use crate::shop::customers_admin;
@@ -66,7 +68,6 @@ pub fn set_role(app: &App, req: &Req, s: &Session, me: &Customer, id: &str) -> O
     let id = customer_id(id)?;
     let role = f.get("role").unwrap_or("").to_string();
     let actor = Actor::staff(me.id, &me.email);
-    app.db
-        .write_tx(|tx| customers_admin::set_role(tx, &actor, id, &role, crate::db::now()))?;
+    admin_people::set_role(app, &actor, id, &role)?;
     Ok(Resp::redirect(&format!("/admin/customers/{id}")))
 }

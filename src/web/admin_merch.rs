@@ -1,5 +1,5 @@
 //! The owner's category and banner handlers (behind the admin gate in `web::admin`). Each
-//! POST checks the CSRF token and makes one `write_tx` call into `shop::merch`; a refused
+//! POST checks the CSRF token and calls one `service::admin_merch` function; a refused
 //! change comes back to its page with the reason and a 4xx status. Banner forms are
 //! multipart (they may carry an image), checked and converted before anything is written.
 
@@ -10,6 +10,7 @@ use crate::error::{Error, Kind, Result};
 use crate::http::multipart;
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
+use crate::service::admin_merch as service;
 use crate::shop::accounts::Customer;
 use crate::shop::audit::Actor;
 use crate::shop::catalog;
@@ -76,26 +77,17 @@ fn category_fields(f: &Params) -> Result<CategoryFields> {
 fn category_write(app: &App, req: &Req, s: &Session, me: &Customer, rest: &[&str]) -> Outcome {
     let f = form(req)?;
     check_csrf(Some(s), &f)?;
-    let now = crate::db::now();
     let who = actor(me);
     let result = match rest {
-        [] => category_fields(&f).and_then(|c| {
-            app.db
-                .write_tx(|tx| merch::create_category(tx, &who, &c, now))
-                .map(|_| ())
-        }),
+        [] => category_fields(&f).and_then(|c| service::create_category(app, &who, &c).map(|_| ())),
         [id] => {
             let id = parse_id(id, "category")?;
-            category_fields(&f).and_then(|c| {
-                app.db
-                    .write_tx(|tx| merch::update_category(tx, &who, id, &c, now))
-            })
+            category_fields(&f).and_then(|c| service::update_category(app, &who, id, &c))
         }
         [id, dir @ ("up" | "down")] => {
             let id = parse_id(id, "category")?;
             let step = if *dir == "up" { -1 } else { 1 };
-            app.db
-                .write_tx(|tx| merch::move_category(tx, &who, id, step, now))
+            service::move_category(app, &who, id, step)
         }
         _ => return Err(Error::not_found("There is no admin page at this address.")),
     };
@@ -117,9 +109,7 @@ pub fn banners(app: &App, req: &Req, s: &Session, me: &Customer, seg: &[&str]) -
             let id = parse_id(id, "banner")?;
             let f = form(req)?;
             check_csrf(Some(s), &f)?;
-            let now = crate::db::now();
-            app.db
-                .write_tx(|tx| merch::delete_banner(tx, &actor(me), id, now))?;
+            service::delete_banner(app, &actor(me), id)?;
             Ok(Resp::redirect("/admin/banners"))
         }
         (true, []) => banner_save(app, req, s, me, None),
@@ -208,7 +198,6 @@ fn banner_save(app: &App, req: &Req, s: &Session, me: &Customer, id: Option<i64>
             )
         })
     };
-    let now = crate::db::now();
     let result = (|| {
         let position = match text("position").trim() {
             "" => 0,
@@ -233,13 +222,7 @@ fn banner_save(app: &App, req: &Req, s: &Session, me: &Customer, id: Option<i64>
             Some(p) => Some(images::process(&p.data)?),
             None => None,
         };
-        let who = actor(me);
-        app.db.write_tx(|tx| match id {
-            None => merch::create_banner(tx, &who, &fields, image.as_ref(), now),
-            Some(id) => {
-                merch::update_banner(tx, &who, id, &fields, image.as_ref(), now).map(|_| id)
-            }
-        })
+        service::save_banner(app, &actor(me), id, &fields, image.as_ref())
     })();
     match result {
         Ok(id) => Ok(Resp::redirect(&format!("/admin/banners/{id}"))),

@@ -154,18 +154,11 @@ pub fn act(
     let f = form(req)?;
     check_csrf(Some(s), &f)?;
     let id = orders::id_by_number(&*app.db.read()?, number)?.ok_or_else(not_found)?;
-    let cfg = app.cfg();
     let actor = Actor::staff(me.id, &me.email);
-    let now = crate::db::now();
-    let result = op_of(app, action, &f).and_then(|op| {
-        app.db
-            .write_tx(|tx| orders::apply(tx, &cfg, &app.hmac, id, &op, &actor, now))
-    });
+    let result =
+        op_of(app, action, &f).and_then(|op| crate::service::orders::apply(app, id, &op, &actor));
     match result {
-        Ok(_) => {
-            app.mail_wake().notify();
-            Ok(Resp::redirect(&format!("/admin/orders/{number}")))
-        }
+        Ok(()) => Ok(Resp::redirect(&format!("/admin/orders/{number}"))),
         Err(e) if matches!(e.kind, Kind::BadRequest | Kind::Conflict) => {
             render(app, req, s, number, e.status(), Some(&e.public))
         }

@@ -1,6 +1,6 @@
 //! The owner's product handlers (behind the admin gate in `web::admin`): list, new, edit,
 //! the inline price/stock edit, variants, status, delete and images. Each POST checks the
-//! CSRF token and makes one `write_tx` call into `shop::catalog_admin`; a refused change
+//! CSRF token and calls one `service::admin_catalog` function; a refused change
 //! comes back to its page with the reason and a 4xx status.
 
 use super::session::{check_csrf, form};
@@ -10,6 +10,7 @@ use crate::error::{Error, Kind, Result};
 use crate::http::multipart;
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
+use crate::service::admin_catalog as service;
 use crate::shop::accounts::Customer;
 use crate::shop::audit::Actor;
 use crate::shop::catalog;
@@ -249,11 +250,9 @@ fn create(app: &App, req: &Req, s: &Session, me: &Customer) -> Outcome {
     let f = form(req)?;
     check_csrf(Some(s), &f)?;
     let m = Money::of(&app.cfg().store);
-    let now = crate::db::now();
     let result = matrix_of(&m, &f).and_then(|matrix| {
         let fields = fields_of(&f, true);
-        app.db
-            .write_tx(|tx| admin::create(tx, &actor(me), &fields, &matrix, now))
+        service::create_product(app, &actor(me), &fields, &matrix)
     });
     match result {
         Ok(id) => Ok(Resp::redirect(&format!("/admin/products/{id}"))),
@@ -271,17 +270,12 @@ fn inline(app: &App, req: &Req, s: &Session, me: &Customer, vid: &str) -> Outcom
         .parse()
         .map_err(|_| Error::not_found("There is no such variant."))?;
     let m = Money::of(&app.cfg().store);
-    let now = crate::db::now();
     let result = money(&m, f.get("price").unwrap_or(""), "price").and_then(|price| {
         let stock = count(f.get("stock").unwrap_or(""), "stock")?;
-        app.db
-            .write_tx(|tx| admin::quick_edit(tx, &app.cfg(), &actor(me), vid, price, stock, now))
+        service::quick_edit(app, &actor(me), vid, price, stock)
     });
     match result {
-        Ok(()) => {
-            app.mail_wake().notify();
-            Ok(Resp::redirect("/admin/products"))
-        }
+        Ok(()) => Ok(Resp::redirect("/admin/products")),
         Err(e) if refused(&e) => list(app, req, s, Some((e.status(), &e.public))),
         Err(e) => Err(e),
     }
@@ -359,57 +353,42 @@ fn write(app: &App, req: &Req, s: &Session, me: &Customer, id: &str, rest: &[&st
     check_csrf(Some(s), &f)?;
     let pid = parse_id(id)?;
     let m = Money::of(&app.cfg().store);
-    let now = crate::db::now();
     let who = actor(me);
     let result = match rest {
-        [] => {
-            let fields = fields_of(&f, false);
-            app.db
-                .write_tx(|tx| admin::update(tx, &who, pid, &fields, now))
+        [] => service::update_product(app, &who, pid, &fields_of(&f, false)),
+        ["variants"] => {
+            variant_edits(&m, &f).and_then(|e| service::update_variants(app, &who, pid, &e))
         }
-        ["variants"] => variant_edits(&m, &f).and_then(|edits| {
-            app.db
-                .write_tx(|tx| admin::update_variants(tx, &app.cfg(), &who, pid, &edits, now))
-        }),
-        ["variants", "add"] => new_variant(&m, &f).and_then(|v| {
-            app.db
-                .write_tx(|tx| admin::add_variant(tx, &who, pid, &v, now))
-                .map(|_| ())
-        }),
+        ["variants", "add"] => {
+            new_variant(&m, &f).and_then(|v| service::add_variant(app, &who, pid, &v).map(|_| ()))
+        }
         ["variants", vid, "archive"] => {
             let vid: i64 = vid
                 .parse()
                 .map_err(|_| Error::not_found("There is no such variant."))?;
-            app.db
-                .write_tx(|tx| admin::archive_variant(tx, &who, pid, vid, now))
+            service::archive_variant(app, &who, pid, vid)
         }
         ["status"] => {
             let status = f.get("status").unwrap_or("");
-            app.db
-                .write_tx(|tx| admin::set_status(tx, &who, pid, status, now))
+            service::set_status(app, &who, pid, status)
         }
-        ["delete"] => match app.db.write_tx(|tx| admin::delete(tx, &who, pid, now)) {
+        ["delete"] => match service::delete_product(app, &who, pid) {
             Ok(()) => return Ok(Resp::redirect("/admin/products")),
             Err(e) => Err(e),
         },
-        ["images", "update"] => image_edits(&f).and_then(|edits| {
-            app.db
-                .write_tx(|tx| admin::update_images(tx, &who, pid, &edits, now))
-        }),
+        ["images", "update"] => {
+            image_edits(&f).and_then(|e| service::update_images(app, &who, pid, &e))
+        }
         ["images", image, "delete"] => {
             let image: i64 = image
                 .parse()
                 .map_err(|_| Error::not_found("There is no such image."))?;
-            app.db
-                .write_tx(|tx| admin::remove_image(tx, &who, pid, image, now))
+            service::remove_image(app, &who, pid, image)
         }
         _ => return Err(Error::not_found("There is no admin page at this address.")),
     };
     match result {
-        Ok(()) => {
-            app.mail_wake().notify();
-            Ok(Resp::redirect(&format!("/admin/products/{pid}")))
-        }
+        Ok(()) => Ok(Resp::redirect(&format!("/admin/products/{pid}"))),
         Err(e) if refused(&e) && e.kind != Kind::NotFound => {
             edit(app, req, s, id, e.status(), Some(&e.public))
         }
@@ -444,7 +423,6 @@ fn upload(app: &App, req: &Req, s: &Session, me: &Customer, id: &str) -> Outcome
         .iter()
         .filter(|p| p.name == "image" && !p.data.is_empty())
         .collect();
-    let now = crate::db::now();
     let result = if files.is_empty() {
         Err(Error::bad_request(
             "Please choose at least one image to upload.",
@@ -454,10 +432,7 @@ fn upload(app: &App, req: &Req, s: &Session, me: &Customer, id: &str) -> Outcome
             .iter()
             .map(|p| images::process(&p.data))
             .collect::<Result<Vec<_>>>()
-            .and_then(|sets| {
-                app.db
-                    .write_tx(|tx| admin::add_images(tx, &actor(me), pid, &sets, &alt, now))
-            })
+            .and_then(|sets| service::add_images(app, &actor(me), pid, &sets, &alt))
     };
     match result {
         Ok(()) => Ok(Resp::redirect(&format!("/admin/products/{pid}"))),

@@ -1,12 +1,14 @@
 //! The owner's stock handlers (behind the admin gate in `web::admin`): the stock page with
-//! the low-stock list, one variant's ledger, and the adjustment form (one `write_tx` into
-//! `shop::stock::adjust`, which writes the ledger row, the audit row and any low-stock mail).
+//! the low-stock list, one variant's ledger, and the adjustment form (one call of
+//! `service::admin_catalog::adjust_stock`, which writes the ledger row, the audit row and
+//! any low-stock mail).
 
 use super::session::{check_csrf, form};
 use super::{Outcome, html_page, with_ctx};
 use crate::app::App;
 use crate::error::{Error, Kind};
 use crate::http::{Req, Resp};
+use crate::service::admin_catalog;
 use crate::shop::accounts::Customer;
 use crate::shop::audit::Actor;
 use crate::shop::sessions::Session;
@@ -80,16 +82,10 @@ fn adjust(app: &App, req: &Req, s: &Session, me: &Customer) -> Outcome {
             let actor = Actor::staff(me.id, &me.email);
             let reason = f.get("reason").unwrap_or("");
             let note = f.get("note").unwrap_or("");
-            let now = crate::db::now();
-            app.db.write_tx(|tx| {
-                stock::adjust(tx, &cfg, &actor, it.variant_id, reason, qty, note, now)
-            })
+            admin_catalog::adjust_stock(app, &actor, it.variant_id, reason, qty, note)
         });
     match result {
-        Ok(_) => {
-            app.mail_wake().notify();
-            Ok(Resp::redirect(&format!("/admin/stock/{}", it.variant_id)))
-        }
+        Ok(_) => Ok(Resp::redirect(&format!("/admin/stock/{}", it.variant_id))),
         Err(e) if matches!(e.kind, Kind::BadRequest | Kind::Conflict) => {
             variant(app, req, s, it.variant_id, e.status(), Some(&e.public))
         }

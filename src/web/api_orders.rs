@@ -9,8 +9,9 @@ use crate::app::App;
 use crate::crypto;
 use crate::error::{Error, Kind, Result};
 use crate::http::{Req, Resp};
+use crate::service::{self, cart::Bag};
 use crate::shop::cart::{self, Cart, Mode, Owner};
-use crate::shop::checkout::{self, Buyer, Input};
+use crate::shop::checkout::{Buyer, Input};
 use crate::shop::orders::{self, Order};
 use serde_json::{Value, json};
 
@@ -108,10 +109,7 @@ pub fn get_cart(app: &App, token: &str) -> Outcome {
 
 fn change(app: &App, token: &str, variant: i64, qty: i64, mode: Mode) -> Outcome {
     let id = cart_id(app, token)?;
-    let caps = app.cfg().cart.clone();
-    let now = crate::db::now();
-    app.db
-        .write_tx(|tx| cart::put(tx, id, variant, qty, mode, &caps, now))?;
+    service::cart::put_line(app, Bag::Id(id), variant, qty, mode)?;
     get_cart(app, token)
 }
 
@@ -217,16 +215,15 @@ fn checkout(app: &App, req: &Req, token: &str) -> Outcome {
         idempotency_key: key.to_string(),
     };
     let id = cart_id(app, token)?;
-    super::checkout::limit_checkout(app, &format!("c{id}"))?;
-    let cfg = app.cfg();
-    let now = crate::db::now();
     let ip = super::session::client_ip(app, req).to_string();
-    let placed = app
-        .db
-        .write_tx(|tx| checkout::place(tx, &cfg, &app.hmac, id, Buyer::Guest, &input, &ip, now))?;
-    if !placed.replay {
-        app.mail_wake().notify();
-    }
+    let placed = service::checkout::place_order(
+        app,
+        Bag::Id(id),
+        &format!("c{id}"),
+        Buyer::Guest,
+        &input,
+        &ip,
+    )?;
     let o = orders::get(&*app.db.read()?, placed.id)?.ok_or_else(not_found)?;
     let mut resp = Resp::json(
         201,
@@ -247,7 +244,7 @@ fn upload(app: &App, req: &Req, number: &str) -> Outcome {
         .into_iter()
         .find(|p| p.name == "proof")
         .ok_or_else(|| Error::bad_request("Send the file in the multipart field `proof`."))?;
-    super::orders::accept_proof(app, id, &file.data)?;
+    crate::service::orders::accept_proof(app, id, &file.data)?;
     let o = orders::get(&*app.db.read()?, id)?.ok_or_else(not_found)?;
     Ok(Resp::json(
         201,
@@ -260,8 +257,7 @@ pub fn route_write(app: &App, req: &Req, seg: &[&str]) -> Outcome {
     let m = req.method();
     match (m, seg) {
         ("POST", ["carts"]) => {
-            let now = crate::db::now();
-            let (token, _) = app.db.write_tx(|tx| cart::create_token_cart(tx, now))?;
+            let (token, _) = service::cart::create_token_cart(app)?;
             let mut resp = Resp::json(201, &json!({ "token": token }));
             resp.set_header("Location", format!("/api/v1/carts/{token}"));
             Ok(resp)

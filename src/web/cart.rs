@@ -10,6 +10,7 @@ use crate::app::App;
 use crate::error::{Error, Result};
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
+use crate::service::cart::Bag;
 use crate::shop::cart::{self, Mode, Owner};
 use crate::shop::catalog;
 use crate::shop::sessions::Session;
@@ -46,7 +47,7 @@ fn render(
     };
     drop(conn);
     if !c.notice.is_empty() {
-        app.db.write_tx(|tx| cart::clear_notice(tx, c.id))?;
+        crate::service::cart::clear_notice(app, c.id)?;
     }
     let params = Params::parse(req.query());
     let added = params
@@ -127,8 +128,6 @@ pub fn change(app: &App, req: &Req, what: &str) -> Outcome {
     let s = session::current(app, req)?;
     check_csrf(s.as_ref(), &f)?;
     let s = s.ok_or_else(|| Error::bad_request("Your session has expired."))?;
-    let now = crate::db::now();
-    let caps = app.cfg().cart.clone();
     let result = (|| {
         let variant = number(&f, "variant")?;
         let qty = if what == "remove" {
@@ -137,11 +136,8 @@ pub fn change(app: &App, req: &Req, what: &str) -> Outcome {
             number(&f, "qty")?
         };
         let mode = if what == "add" { Mode::Add } else { Mode::Set };
-        app.db.write_tx(|tx| {
-            let id = cart::ensure(tx, &owner(&s), now)?;
-            cart::put(tx, id, variant, qty, mode, &caps, now)?;
-            Ok(variant)
-        })
+        crate::service::cart::put_line(app, Bag::Of(&owner(&s)), variant, qty, mode)?;
+        Ok(variant)
     })();
     match result {
         Ok(variant) => {

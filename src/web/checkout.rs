@@ -11,11 +11,12 @@ use crate::app::App;
 use crate::error::{Error, Kind};
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
-use crate::shop::checkout::{self, Buyer, Input};
+use crate::service::cart::Bag;
+use crate::shop::checkout::{Buyer, Input};
 use crate::shop::lifecycle::Method;
 use crate::shop::pricing::{self, Ask};
 use crate::shop::sessions::Session;
-use crate::shop::{accounts, addresses, cart, orders};
+use crate::shop::{accounts, addresses, cart};
 use crate::views::cart::{self as views, Form};
 
 /// The country to assume before the shopper types one: the region of the store's locale
@@ -142,16 +143,6 @@ fn render(
     Ok(resp)
 }
 
-/// Counts a checkout attempt of one bag (see crate::limits).
-pub fn limit_checkout(app: &App, key: &str) -> Result<(), Error> {
-    app.limits.hit(
-        &format!("checkout/{key}"),
-        crate::limits::CHECKOUT_PER_CART,
-        std::time::Duration::from_secs(600),
-        "Too many checkout attempts.",
-    )
-}
-
 /// GET /checkout.
 pub fn page(app: &App, req: &Req) -> Outcome {
     let Some(s) = session::current(app, req)? else {
@@ -160,10 +151,7 @@ pub fn page(app: &App, req: &Req) -> Outcome {
     let f = prefill(app, &s)?;
     let cart_id = cart::find(&*app.db.read()?, &owner(&s))?;
     if let Some(id) = cart_id {
-        let now = crate::db::now();
-        app.db.write_tx(|tx| {
-            orders::funnel_once(tx, "checkout_started", &format!("cart/{id}"), now)
-        })?;
+        crate::service::checkout::started(app, id)?;
     }
     render(app, req, &s, &f, 200, None)
 }
@@ -178,23 +166,21 @@ pub fn submit(app: &App, req: &Req) -> Outcome {
     if p.get("action") == Some("update") {
         return render(app, req, &s, &f, 200, None);
     }
-    let input = f.input.clone();
-    let cfg = app.cfg();
-    let now = crate::db::now();
     let buyer = match s.customer_id {
         Some(c) => Buyer::Customer(c),
         None => Buyer::Guest,
     };
     let ip = session::client_ip(app, req).to_string();
-    let result = limit_checkout(app, &format!("s{}", s.id)).and_then(|()| {
-        app.db.write_tx(|tx| {
-            let cart_id = cart::ensure(tx, &owner(&s), now)?;
-            checkout::place(tx, &cfg, &app.hmac, cart_id, buyer, &input, &ip, now)
-        })
-    });
+    let result = crate::service::checkout::place_order(
+        app,
+        Bag::Of(&owner(&s)),
+        &format!("s{}", s.id),
+        buyer,
+        &f.input,
+        &ip,
+    );
     match result {
         Ok(placed) => {
-            app.mail_wake().notify();
             let mut resp = Resp::redirect(&format!(
                 "/orders/{}?token={}",
                 placed.number, placed.access_token

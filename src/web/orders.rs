@@ -148,7 +148,7 @@ pub fn upload_proof(app: &App, req: &Req, number: &str) -> Outcome {
         .into_iter()
         .find(|p| p.name == "proof")
         .ok_or_else(|| Error::bad_request("Please choose the file to upload."))?;
-    let outcome = accept_proof(app, id, &file.data);
+    let outcome = crate::service::orders::accept_proof(app, id, &file.data);
     let suffix = match &viewer {
         Viewer::Token(t) => format!("?token={t}&uploaded=1"),
         _ => "?uploaded=1".into(),
@@ -180,33 +180,6 @@ pub fn upload_proof(app: &App, req: &Req, number: &str) -> Outcome {
             Ok(page)
         }
         Err(e) => Err(e),
-    }
-}
-
-/// Judges, stores and attaches a proof (the API and the page share it). The file is
-/// removed again if the order refuses it.
-pub fn accept_proof(app: &App, order_id: i64, bytes: &[u8]) -> Result<()> {
-    app.limits.hit(
-        &format!("proof/{order_id}"),
-        crate::limits::PROOFS_PER_ORDER,
-        std::time::Duration::from_secs(3600),
-        "Too many uploads for this order.",
-    )?;
-    let cfg = app.cfg();
-    let stored = proofs::store(&app.data_dir, bytes, cfg.payments.proof_max_bytes)?;
-    let now = crate::db::now();
-    match app
-        .db
-        .write_tx(|tx| orders::attach_proof(tx, &cfg, order_id, &stored, now))
-    {
-        Ok(_) => {
-            app.mail_wake().notify();
-            Ok(())
-        }
-        Err(e) => {
-            proofs::discard(&app.data_dir, &stored);
-            Err(e)
-        }
     }
 }
 

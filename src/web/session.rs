@@ -27,12 +27,9 @@ pub fn current(app: &App, req: &Req) -> Result<Option<Session>> {
     let Some(token) = cookie(req, COOKIE) else {
         return Ok(None);
     };
-    let now = crate::db::now();
-    let found = sessions::find(&*app.db.read()?, token, now)?;
-    if let Some(s) = &found
-        && now - s.last_seen_at >= sessions::TOUCH_EVERY_SECS
-    {
-        app.db.write_tx(|tx| sessions::touch(tx, s, now))?;
+    let found = sessions::find(&*app.db.read()?, token, crate::db::now())?;
+    if let Some(s) = &found {
+        crate::service::sessions::touch_if_due(app, s)?;
     }
     Ok(found)
 }
@@ -45,9 +42,7 @@ pub fn ensure(app: &App, req: &Req) -> Result<(Session, Option<String>)> {
     }
     let ua = req.header("user-agent").unwrap_or("");
     let ip = client_ip(app, req).to_string();
-    let (token, s) = app
-        .db
-        .write_tx(|tx| sessions::create(tx, None, ua, &ip, crate::db::now()))?;
+    let (token, s) = crate::service::sessions::start_guest(app, ua, &ip)?;
     Ok((s, Some(token)))
 }
 

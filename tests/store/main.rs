@@ -21,6 +21,7 @@ mod admin_merch;
 mod admin_products;
 mod admin_settings;
 mod admin_stock;
+mod architecture;
 mod browser;
 mod checkout_api;
 mod cli;

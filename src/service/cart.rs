@@ -1,0 +1,38 @@
+//! Bag writes: a new API cart, adding or setting a line (HTML bag and API cart alike), and
+//! clearing the one-time notice a bag shows after a sign-in merge.
+
+use crate::app::App;
+use crate::error::Result;
+use crate::shop::cart::{self, Mode, Owner};
+
+/// Which cart: the one of a session or customer (made on first use), or one known by id.
+pub enum Bag<'a> {
+    Of(&'a Owner),
+    Id(i64),
+}
+
+/// A new API cart; returns its bearer token (only its hash is stored) and id.
+pub fn create_token_cart(app: &App) -> Result<(String, i64)> {
+    let now = crate::db::now();
+    app.db.write_tx(|tx| cart::create_token_cart(tx, now))
+}
+
+/// Adds to or sets a line of `bag` under the `[cart]` caps (see `cart::put` for every
+/// refusal; on one nothing is written). Returns the cart's id.
+pub fn put_line(app: &App, bag: Bag, variant: i64, qty: i64, mode: Mode) -> Result<i64> {
+    let caps = app.cfg().cart.clone();
+    let now = crate::db::now();
+    app.db.write_tx(|tx| {
+        let id = match bag {
+            Bag::Of(owner) => cart::ensure(tx, owner, now)?,
+            Bag::Id(id) => id,
+        };
+        cart::put(tx, id, variant, qty, mode, &caps, now)?;
+        Ok(id)
+    })
+}
+
+/// The bag's notice was shown once; forget it.
+pub fn clear_notice(app: &App, cart_id: i64) -> Result<()> {
+    app.db.write_tx(|tx| cart::clear_notice(tx, cart_id))
+}

@@ -1,0 +1,50 @@
+//! Placing an order, for the checkout page and the API alike: the per-cart attempt limit,
+//! then one write transaction (prices, stock, coupon, the `[limits]`, the order and its
+//! mails, `shop::checkout::place`), then the mail worker is woken once it is durable.
+
+use super::cart::Bag;
+use crate::app::App;
+use crate::error::Result;
+use crate::shop::cart;
+use crate::shop::checkout::{self, Buyer, Input, Placed};
+use crate::shop::orders;
+
+/// Places `bag` as an order. `attempt_key` names the bag for the attempt limit (one key
+/// per session or API cart); `client_ip` is the trusted-proxy-aware address the
+/// `[limits]` count. A replay of an earlier idempotency key returns that order and sends
+/// nothing again.
+pub fn place_order(
+    app: &App,
+    bag: Bag,
+    attempt_key: &str,
+    buyer: Buyer,
+    input: &Input,
+    client_ip: &str,
+) -> Result<Placed> {
+    app.limits.hit(
+        &format!("checkout/{attempt_key}"),
+        crate::limits::CHECKOUT_PER_CART,
+        std::time::Duration::from_secs(600),
+        "Too many checkout attempts.",
+    )?;
+    let cfg = app.cfg();
+    let now = crate::db::now();
+    let placed = app.db.write_tx(|tx| {
+        let cart_id = match bag {
+            Bag::Of(owner) => cart::ensure(tx, owner, now)?,
+            Bag::Id(id) => id,
+        };
+        checkout::place(tx, &cfg, &app.hmac, cart_id, buyer, input, client_ip, now)
+    })?;
+    if !placed.replay {
+        app.mail_wake().notify();
+    }
+    Ok(placed)
+}
+
+/// Counts the checkout page's first view of a bag in the sales funnel (once per bag).
+pub fn started(app: &App, cart_id: i64) -> Result<()> {
+    let now = crate::db::now();
+    app.db
+        .write_tx(|tx| orders::funnel_once(tx, "checkout_started", &format!("cart/{cart_id}"), now))
+}

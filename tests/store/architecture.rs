@@ -1,0 +1,152 @@
+//! The dependency rule of `src/lib.rs`, checked by reading the sources: which folders may
+//! name which others (`crate::x` paths, in `use` lines or inline), that the web handlers
+//! never open a write transaction or wake a worker themselves (the `service` layer does),
+//! and that the outside world (`remote`) is reached only from the outbox worker.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn sources(dir: &str) -> Vec<(PathBuf, String)> {
+    fn walk(p: &Path, out: &mut Vec<(PathBuf, String)>) {
+        for e in std::fs::read_dir(p).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push((p.clone(), std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir);
+    let mut out = Vec::new();
+    walk(&root, &mut out);
+    assert!(!out.is_empty(), "no sources under {}", root.display());
+    out
+}
+
+/// The code of a file without its comments (a `//` to the end of the line; the sources
+/// keep `//` out of string literals that matter here).
+fn code(text: &str) -> String {
+    text.lines()
+        .map(|l| l.split_once("//").map_or(l, |(c, _)| c))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every top-level module named as `crate::name` (also `crate::{a, b}`) in the code.
+fn crate_paths(text: &str) -> BTreeSet<String> {
+    let code = code(text);
+    let mut out = BTreeSet::new();
+    let mut rest = code.as_str();
+    while let Some(i) = rest.find("crate::") {
+        rest = &rest[i + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find('}').unwrap_or(group.len());
+            for item in group[..end].split(',') {
+                let name: String = item
+                    .trim()
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() {
+                    out.insert(name);
+                }
+            }
+        } else {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            out.insert(name);
+        }
+    }
+    out
+}
+
+/// Each file of `dir` names only the `allowed` modules; returns the offences.
+fn only(dir: &str, allowed: &[&str]) -> Vec<String> {
+    let mut bad = Vec::new();
+    for (path, text) in sources(dir) {
+        for m in crate_paths(&text) {
+            if !allowed.contains(&m.as_str()) {
+                bad.push(format!("{} uses crate::{m}", path.display()));
+            }
+        }
+    }
+    bad
+}
+
+#[test]
+fn the_path_scanner_reads_use_groups_and_inline_paths() {
+    let found = crate_paths(
+        "use crate::{error::Error, shop::cart};\nlet x = crate::db::now(); // crate::web\n",
+    );
+    assert_eq!(
+        found.into_iter().collect::<Vec<_>>(),
+        ["db", "error", "shop"]
+    );
+}
+
+#[test]
+fn http_names_nothing_of_ours_but_error() {
+    let bad = only("http", &["error"]);
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+#[test]
+fn views_name_only_domain_types_and_the_store_settings() {
+    // `config` for `StoreConfig`, which Money formats with (currency, digits, locale).
+    let bad = only("views", &["shop", "config"]);
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+#[test]
+fn the_domain_never_names_the_layers_above_it() {
+    let mut bad = Vec::new();
+    for (path, text) in sources("shop") {
+        for m in crate_paths(&text) {
+            if ["service", "web"].contains(&m.as_str()) {
+                bad.push(format!("{} uses crate::{m}", path.display()));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+#[test]
+fn web_handlers_leave_every_write_to_the_service_layer() {
+    let mut bad = Vec::new();
+    for (path, text) in sources("web") {
+        let code = code(&text);
+        for needle in ["write_tx", "mail_wake"] {
+            if code.contains(needle) {
+                bad.push(format!("{} calls {needle}", path.display()));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+#[test]
+fn the_outside_world_is_reached_only_from_the_outbox_worker() {
+    let mut users = Vec::new();
+    for dir in ["app.rs", "shop", "service", "web", "views", "http"] {
+        let files = if dir.ends_with(".rs") {
+            let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir);
+            vec![(p.clone(), std::fs::read_to_string(&p).unwrap())]
+        } else {
+            sources(dir)
+        };
+        for (path, text) in files {
+            if crate_paths(&text).contains("remote") {
+                users.push(
+                    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                        .unwrap()
+                        .display()
+                        .to_string(),
+                );
+            }
+        }
+    }
+    assert_eq!(users, ["src/shop/outbox.rs"]);
+}
