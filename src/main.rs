@@ -1,5 +1,6 @@
-//! The `boutique` command line: serve | migrate | check | backup | restore. Exit codes:
-//! 0 success, 1 a failed operation or a failed check, 2 bad usage or a bad config file.
+//! The `boutique` command line: serve | migrate | check | backup | restore | admin, with
+//! `help [COMMAND]`, `COMMAND --help` and `--version`. Exit codes: 0 success (and help),
+//! 1 a failed operation or a failed check, 2 bad usage or a bad config file.
 
 use boutique::app::{self, Options};
 use boutique::db;
@@ -16,9 +17,90 @@ Usage:
   boutique backup  FILE [--config FILE]
   boutique restore FILE [--force] [--config FILE]
   boutique admin add EMAIL [--role owner|staff] [--config FILE]
+  boutique help [COMMAND]      boutique --version
 
 Without --config, ./store.toml is used when present, else built-in defaults
-(a demo store with its data in ./data).";
+(a demo store with its data in ./data). `boutique help COMMAND` or
+`boutique COMMAND --help` says more about one command.";
+
+/// One command of the CLI: what `help` says of it and what it accepts, so options are
+/// checked per command (`backup --force` is a usage error, not silently ignored).
+struct Command {
+    name: &'static str,
+    synopsis: &'static str,
+    about: &'static str,
+    /// Options this command takes; `--config` is taken by all.
+    options: &'static [&'static str],
+    /// How many plain arguments it takes.
+    positional: usize,
+}
+
+const COMMANDS: &[Command] = &[
+    Command {
+        name: "serve",
+        synopsis: "boutique serve [--config FILE] [--listen ADDR] [--no-demo]",
+        about: "Runs the store. Prints its URL on the first line of stdout. --listen overrides\n\
+                [server] listen; --no-demo starts an empty store instead of the demo one.\n\
+                Stops cleanly on SIGTERM or Ctrl-C after the requests in flight.",
+        options: &["--listen", "--no-demo"],
+        positional: 0,
+    },
+    Command {
+        name: "migrate",
+        synopsis: "boutique migrate [--config FILE]",
+        about: "Brings the database up to this version's schema and exits. Refused while a\n\
+                store is serving the data directory (stop it first).",
+        options: &[],
+        positional: 0,
+    },
+    Command {
+        name: "check",
+        synopsis: "boutique check [--config FILE]",
+        about: "Checks store.toml and the database (integrity, stock ledger, proof files).\n\
+                Exit 0 when all is well, 1 when a check fails, 2 for a bad config file.",
+        options: &[],
+        positional: 0,
+    },
+    Command {
+        name: "backup",
+        synopsis: "boutique backup FILE [--config FILE]",
+        about: "Writes a consistent copy of the whole store (database and payment proofs) to\n\
+                FILE, also while the store is serving.",
+        options: &[],
+        positional: 1,
+    },
+    Command {
+        name: "restore",
+        synopsis: "boutique restore FILE [--force] [--config FILE]",
+        about: "Replaces the store's data with the backup FILE. Needs --force when data is\n\
+                there already; refused while a store is serving the data directory.",
+        options: &["--force"],
+        positional: 1,
+    },
+    Command {
+        name: "admin",
+        synopsis: "boutique admin add EMAIL [--role owner|staff] [--config FILE]",
+        about: "Creates or promotes EMAIL (default role owner) and prints a one-time sign-in\n\
+                link valid for 15 minutes; works with no mail set up.",
+        options: &["--role"],
+        positional: 2,
+    },
+];
+
+fn command(name: &str) -> Option<&'static Command> {
+    COMMANDS.iter().find(|c| c.name == name)
+}
+
+fn command_help(c: &Command) -> String {
+    format!("Usage: {}\n\n{}", c.synopsis, c.about)
+}
+
+/// What the command line asks for.
+enum Parsed {
+    Run(Args),
+    /// Print this on stdout and exit 0 (help, version).
+    Print(String),
+}
 
 struct Args {
     command: String,
@@ -30,11 +112,36 @@ struct Args {
     role: Option<String>,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut it = std::env::args().skip(1);
-    let command = it.next().ok_or_else(|| USAGE.to_string())?;
+fn parse_args(argv: &[String]) -> Result<Parsed, String> {
+    let Some(first) = argv.first() else {
+        return Err(USAGE.to_string());
+    };
+    match first.as_str() {
+        "--version" | "-V" | "version" => {
+            return Ok(Parsed::Print(format!(
+                "boutique {}",
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+        "--help" | "-h" => return Ok(Parsed::Print(USAGE.to_string())),
+        "help" => {
+            return match argv.get(1) {
+                None => Ok(Parsed::Print(USAGE.to_string())),
+                Some(name) => command(name)
+                    .map(|c| Parsed::Print(command_help(c)))
+                    .ok_or_else(|| format!("unknown command {name:?}\n\n{USAGE}")),
+            };
+        }
+        _ => {}
+    }
+    let cmd = command(first).ok_or_else(|| format!("unknown command {first:?}\n\n{USAGE}"))?;
+    // --help anywhere after the command wins, whatever else is on the line.
+    if argv[1..].iter().any(|a| a == "--help" || a == "-h") {
+        return Ok(Parsed::Print(command_help(cmd)));
+    }
+    let usage = || format!("\n\n{}", command_help(cmd));
     let mut a = Args {
-        command,
+        command: first.clone(),
         positional: Vec::new(),
         config: None,
         listen: None,
@@ -42,23 +149,46 @@ fn parse_args() -> Result<Args, String> {
         force: false,
         role: None,
     };
+    let mut it = argv[1..].iter();
     while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--config" => a.config = Some(it.next().ok_or("--config needs a file")?.into()),
-            "--listen" => a.listen = Some(it.next().ok_or("--listen needs an address")?),
+        let opt = arg.as_str();
+        if opt.starts_with("--") && opt != "--config" && !cmd.options.contains(&opt) {
+            let known = opt == "--config" || COMMANDS.iter().any(|c| c.options.contains(&opt));
+            return Err(if known {
+                format!("{} does not take {opt}{}", cmd.name, usage())
+            } else {
+                format!("unknown option {opt}{}", usage())
+            });
+        }
+        let mut value = |what: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{opt} needs {what}{}", usage()))
+        };
+        match opt {
+            "--config" => a.config = Some(value("a file")?.into()),
+            "--listen" => a.listen = Some(value("an address")?),
             "--no-demo" => a.no_demo = true,
             "--force" => a.force = true,
-            "--role" => a.role = Some(it.next().ok_or("--role needs owner or staff")?),
-            s if s.starts_with("--") => return Err(format!("unknown option {s}\n\n{USAGE}")),
-            _ => a.positional.push(arg),
+            "--role" => a.role = Some(value("owner or staff")?),
+            _ => a.positional.push(arg.clone()),
         }
     }
-    Ok(a)
+    if a.positional.len() > cmd.positional {
+        let extra = &a.positional[cmd.positional];
+        return Err(format!("unexpected argument {extra:?}{}", usage()));
+    }
+    Ok(Parsed::Run(a))
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let args = match parse_args(&argv) {
+        Ok(Parsed::Run(a)) => a,
+        Ok(Parsed::Print(text)) => {
+            println!("{text}");
+            return ExitCode::SUCCESS;
+        }
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);
@@ -71,10 +201,6 @@ fn main() -> ExitCode {
         "backup" => with_config(&args, backup),
         "restore" => with_config(&args, restore),
         "admin" => with_config(&args, admin),
-        "help" | "--help" | "-h" => {
-            println!("{USAGE}");
-            Ok(())
-        }
         other => Err((2, format!("unknown command {other:?}\n\n{USAGE}"))),
     };
     match result {

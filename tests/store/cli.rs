@@ -381,3 +381,60 @@ fn restore_says_what_a_file_that_is_not_a_backup_is() {
     let (code, out, err) = run(&["restore", bak.to_str().unwrap(), "--force", "--config", &c]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+/// Operator conventions: `--version`, `help [COMMAND]` and `--help` after any command print
+/// on stdout and exit 0 without touching a data directory; options are checked per
+/// command, and a stray argument is a usage error (2) naming it, with that command's usage.
+#[test]
+fn version_help_and_options_checked_per_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (code, out, _) = run(&["--version"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out.trim(),
+        format!("boutique {}", env!("CARGO_PKG_VERSION"))
+    );
+    for cmd in ["serve", "migrate", "check", "backup", "restore", "admin"] {
+        let (code, out, err) = run(&["help", cmd]);
+        assert_eq!(code, 0, "help {cmd}: {err}");
+        assert!(out.starts_with(&format!("Usage: boutique {cmd}")), "{out}");
+        // --help wins over anything else on the line, even a missing file.
+        let (code, again, _) = run(&[cmd, "--config", "/nonexistent/store.toml", "--help"]);
+        assert_eq!(code, 0, "{cmd} --help");
+        assert_eq!(again, out);
+    }
+    let (code, out, _) = run(&["help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("boutique help [COMMAND]"), "{out}");
+
+    let cfg = write_config(dir.path(), "");
+    let cfg = cfg.to_str().unwrap();
+    let backup = format!("{d}/b.db");
+    for (args, says) in [
+        (
+            vec!["backup", &backup, "--force", "--config", cfg],
+            "backup does not take --force",
+        ),
+        (
+            vec!["check", "--no-demo", "--config", cfg],
+            "check does not take --no-demo",
+        ),
+        (vec!["serve", "--bogus"], "unknown option --bogus"),
+        (
+            vec!["check", "extra", "--config", cfg],
+            "unexpected argument \"extra\"",
+        ),
+        (vec!["help", "nope"], "unknown command \"nope\""),
+        (vec!["restore", "--config"], "--config needs a file"),
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert!(err.starts_with(says), "{args:?}: {err}");
+        assert!(err.contains("Usage:"), "{args:?}: {err}");
+    }
+    // None of it made a data directory or wrote the backup.
+    assert!(!dir.path().join("data").exists());
+    assert!(!Path::new(&backup).exists());
+}
