@@ -4,25 +4,15 @@
 //! owners see it, customers get 403, anonymous visitors go to sign-in.
 
 use crate::common;
+use crate::common::staff;
 
 use boutique::shop::audit::{self, Actor};
 use boutique::shop::audit_list;
-use boutique::shop::{accounts, catalog};
+use boutique::shop::catalog;
 use common::{Page, Store, csrf, post_form, sign_in};
 
 fn get(s: &Store, path: &str, cookie: &str) -> Page {
     s.get_with(path, &[("Cookie", cookie)])
-}
-
-fn staff(s: &Store, email: &str, role: &str) -> String {
-    s.app()
-        .db
-        .write_tx(|tx| {
-            let c = accounts::find_or_create(tx, email, boutique::db::now())?;
-            accounts::set_role(tx, c.id, role)
-        })
-        .unwrap();
-    sign_in(s, &email.replace('@', "%40"))
 }
 
 /// A confirmed, unpaid COD order `number` (one line), inserted directly.

@@ -4,9 +4,9 @@
 //! revenue). Refusals are checked to have written nothing.
 
 use crate::common;
+use crate::common::owner;
 use common::{count, form};
 
-use boutique::shop::accounts;
 use common::{Page, Store, csrf, post_form, sign_in};
 
 fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
@@ -14,17 +14,6 @@ fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
         Some(c) => s.get_with(path, &[("Cookie", c)]),
         None => s.get(path),
     }
-}
-
-fn owner(s: &Store) -> String {
-    s.app()
-        .db
-        .write_tx(|tx| {
-            let c = accounts::find_or_create(tx, "owner@example.com", boutique::db::now())?;
-            accounts::set_role(tx, c.id, "owner")
-        })
-        .unwrap();
-    sign_in(s, "owner@example.com")
 }
 
 fn post_from(s: &Store, cookie: &str, page: &str, action: &str, fields: &[(&str, &str)]) -> Page {

@@ -4,6 +4,7 @@
 //! refused to staff, who do not see the form.
 
 use crate::common;
+use crate::common::staff;
 
 use boutique::shop::{accounts, addresses};
 use boutique::views::format::Money;
@@ -11,17 +12,6 @@ use common::{Page, Store, csrf, post_form, sign_in};
 
 fn get(s: &Store, path: &str, cookie: &str) -> Page {
     s.get_with(path, &[("Cookie", cookie)])
-}
-
-fn staff(s: &Store, email: &str, role: &str) -> String {
-    s.app()
-        .db
-        .write_tx(|tx| {
-            let c = accounts::find_or_create(tx, email, boutique::db::now())?;
-            accounts::set_role(tx, c.id, role)
-        })
-        .unwrap();
-    sign_in(s, &email.replace('@', "%40"))
 }
 
 fn order(

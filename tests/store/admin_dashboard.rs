@@ -5,10 +5,11 @@
 //! and its queries use the report indexes.
 
 use crate::common;
+use crate::common::staff;
 
 use boutique::db::Tx;
+use boutique::shop::catalog;
 use boutique::shop::reports::{self, DAY};
-use boutique::shop::{accounts, catalog};
 use boutique::views::format::Money;
 use common::{Store, sign_in};
 
@@ -245,17 +246,6 @@ fn figures_equal_the_hand_computed_values() {
     assert!(html.contains("Wool Scarf"));
     assert!(html.contains("1</strong> of 2"));
     assert!(!html.contains("style="), "the CSP forbids inline styles");
-}
-
-fn staff(s: &Store, email: &str, role: &str) -> String {
-    s.app()
-        .db
-        .write_tx(|tx| {
-            let c = accounts::find_or_create(tx, email, boutique::db::now())?;
-            accounts::set_role(tx, c.id, role)
-        })
-        .unwrap();
-    sign_in(s, &email.replace('@', "%40"))
 }
 
 #[test]

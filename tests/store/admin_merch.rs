@@ -3,9 +3,10 @@
 //! storefront shows afterwards. Refusals are checked to have written nothing.
 
 use crate::common;
+use crate::common::{owner, png};
 use common::{count, form};
 
-use boutique::shop::{accounts, catalog};
+use boutique::shop::catalog;
 use common::{Page, Store, csrf, post_form, send, sign_in};
 
 fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
@@ -13,17 +14,6 @@ fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
         Some(c) => s.get_with(path, &[("Cookie", c)]),
         None => s.get(path),
     }
-}
-
-fn owner(s: &Store) -> String {
-    s.app()
-        .db
-        .write_tx(|tx| {
-            let c = accounts::find_or_create(tx, "owner@example.com", boutique::db::now())?;
-            accounts::set_role(tx, c.id, "owner")
-        })
-        .unwrap();
-    sign_in(s, "owner@example.com")
 }
 
 fn post_from(s: &Store, cookie: &str, page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
@@ -40,15 +30,6 @@ fn category_id(s: &Store, slug: &str) -> i64 {
         s,
         &format!("SELECT id FROM categories WHERE slug = '{slug}'"),
     )
-}
-
-fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([90, (x % 256) as u8, (y % 256) as u8])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
 }
 
 /// Posts a banner form (multipart) with these text fields and an optional image.
@@ -282,7 +263,7 @@ fn banners_with_image_link_and_schedule() {
         "/admin/banners",
         "wrong",
         &with(&[("link", "/c/sale")]),
-        Some(&png(64, 32)),
+        Some(&png(64, 32, 90)),
     );
     assert_eq!(r.status, 403);
     assert_eq!(count(&s, "SELECT count(*) FROM banners"), 0);
@@ -300,7 +281,7 @@ fn banners_with_image_link_and_schedule() {
             ("starts", "2099-01-01T09:00"),
             ("ends", ""),
         ]),
-        Some(&png(64, 32)),
+        Some(&png(64, 32, 90)),
     );
     assert_eq!(r.status, 303, "{}", r.text());
     let loc = r.header("location").unwrap().to_string();

@@ -6,9 +6,10 @@
 //! have written nothing.
 
 use crate::common;
+use crate::common::{ledger_balanced, png, staff};
 use common::form;
 
-use boutique::shop::{accounts, catalog};
+use boutique::shop::catalog;
 use common::{Page, Store, csrf, post_form, send, sign_in};
 
 fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
@@ -45,23 +46,6 @@ fn audits(s: &Store) -> i64 {
     count(s, "SELECT count(*) FROM audit_log")
 }
 
-fn ledger_balanced(s: &Store) {
-    let off = catalog::ledger_mismatches(&s.app().db.read().unwrap()).unwrap();
-    assert!(off.is_empty(), "stock ledger out of step: {off:?}");
-}
-
-/// Gives `email` a role and signs in (the admin flag is set at sign-in).
-fn person(s: &Store, email: &str, role: &str) -> String {
-    s.app()
-        .db
-        .write_tx(|tx| {
-            let c = accounts::find_or_create(tx, email, now())?;
-            accounts::set_role(tx, c.id, role)
-        })
-        .unwrap();
-    sign_in(s, email)
-}
-
 fn product(s: &Store, slug: &str, title: &str, price: i64, stock: i64) -> (i64, i64) {
     let sku = slug.to_uppercase();
     s.app()
@@ -78,15 +62,6 @@ fn post_from(s: &Store, cookie: &str, page: &str, action: &str, fields: &[(&str,
     let mut all = vec![("csrf_token", token.as_str())];
     all.extend_from_slice(fields);
     post_form(s, action, Some(cookie), &form(&all))
-}
-
-fn png(w: u32, h: u32, red: u8) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([red, (x % 256) as u8, (y % 256) as u8])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
 }
 
 /// Posts the edit page's multipart image upload with these files.
@@ -138,7 +113,7 @@ fn images_of(s: &Store, pid: i64) -> i64 {
 #[test]
 fn owner_creates_a_product_with_a_variant_matrix_and_images_and_shoppers_see_it() {
     let s = Store::empty();
-    let owner = person(&s, "owner@example.com", "owner");
+    let owner = staff(&s, "owner@example.com", "owner");
     let before = audits(&s);
     let r = post_from(
         &s,
@@ -315,7 +290,7 @@ fn owner_creates_a_product_with_a_variant_matrix_and_images_and_shoppers_see_it(
 #[test]
 fn variant_table_and_inline_edit_write_stock_through_the_ledger() {
     let s = Store::empty();
-    let owner = person(&s, "owner@example.com", "owner");
+    let owner = staff(&s, "owner@example.com", "owner");
     let (pid, vid) = product(&s, "wool-scarf", "Wool Scarf", 90_000, 10);
     let before = audits(&s);
 
@@ -451,7 +426,7 @@ fn variant_table_and_inline_edit_write_stock_through_the_ledger() {
 #[test]
 fn list_searches_filters_and_pages_with_a_cursor() {
     let s = Store::empty();
-    let owner = person(&s, "staff@example.com", "staff");
+    let owner = staff(&s, "staff@example.com", "staff");
     for i in 0..30 {
         product(&s, &format!("tee-{i}"), &format!("Tee number {i}"), 500, 20);
     }
@@ -501,7 +476,7 @@ fn list_searches_filters_and_pages_with_a_cursor() {
 #[test]
 fn hard_delete_is_refused_while_an_order_references_the_product() {
     let s = Store::empty();
-    let owner = person(&s, "owner@example.com", "owner");
+    let owner = staff(&s, "owner@example.com", "owner");
     let (sold, vid) = product(&s, "sold-bag", "Sold Bag", 1000, 5);
     let (unsold, _) = product(&s, "unsold-bag", "Unsold Bag", 1000, 5);
     // An order line pointing at the first product (orders keep their own snapshot).
@@ -567,7 +542,7 @@ fn hard_delete_is_refused_while_an_order_references_the_product() {
 #[test]
 fn bad_or_huge_images_get_a_4xx_and_nothing_is_written() {
     let s = Store::empty();
-    let owner = person(&s, "owner@example.com", "owner");
+    let owner = staff(&s, "owner@example.com", "owner");
     let (pid, _) = product(&s, "lamp", "Lamp", 1000, 5);
     let images = count(&s, "SELECT count(*) FROM images");
     let before = audits(&s);
@@ -647,7 +622,7 @@ fn only_staff_get_in_and_every_form_needs_its_token() {
     );
     assert_eq!(r.status, 403);
     // Staff: allowed.
-    let staff = person(&s, "staff@example.com", "staff");
+    let staff = staff(&s, "staff@example.com", "staff");
     assert_eq!(get(&s, "/admin/products", Some(&staff)).status, 200);
     assert_eq!(get(&s, "/admin/products/new", Some(&staff)).status, 200);
     let page = get(&s, &format!("/admin/products/{pid}"), Some(&staff));
@@ -689,7 +664,7 @@ fn only_staff_get_in_and_every_form_needs_its_token() {
 #[test]
 fn variants_are_added_by_hand_and_archived() {
     let s = Store::empty();
-    let owner = person(&s, "owner@example.com", "owner");
+    let owner = staff(&s, "owner@example.com", "owner");
     let r = post_from(
         &s,
         &owner,

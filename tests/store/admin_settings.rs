@@ -5,8 +5,9 @@
 //! row; staff get 403 for it and do not see the button.
 
 use crate::common;
+use crate::common::staff;
 
-use boutique::shop::{accounts, ops};
+use boutique::shop::ops;
 use common::{BASE_CONFIG, Page, Store, csrf, post_form, sign_in};
 
 const SMTP_PASSWORD: &str = "hunter2-SMTP-pw-4711";
@@ -20,17 +21,6 @@ fn config() -> String {
 
 fn get(s: &Store, path: &str, cookie: &str) -> Page {
     s.get_with(path, &[("Cookie", cookie)])
-}
-
-fn staff(s: &Store, email: &str, role: &str) -> String {
-    s.app()
-        .db
-        .write_tx(|tx| {
-            let c = accounts::find_or_create(tx, email, boutique::db::now())?;
-            accounts::set_role(tx, c.id, role)
-        })
-        .unwrap();
-    sign_in(s, &email.replace('@', "%40"))
 }
 
 fn no_secret(html: &str) {

@@ -3,9 +3,10 @@
 //! downward crossing of the threshold, for admin changes and for checkout sales alike.
 
 use crate::common;
+use crate::common::{ledger_balanced, owner};
 use common::{count, form};
 
-use boutique::shop::{accounts, catalog};
+use boutique::shop::catalog;
 use common::{Page, Store, csrf, post_form, session_cookie, sign_in};
 
 fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
@@ -28,22 +29,6 @@ fn alerts(s: &Store) -> i64 {
         s,
         "SELECT count(*) FROM outbox WHERE template = 'low-stock'",
     )
-}
-
-fn ledger_balanced(s: &Store) {
-    let off = catalog::ledger_mismatches(&s.app().db.read().unwrap()).unwrap();
-    assert!(off.is_empty(), "stock ledger out of step: {off:?}");
-}
-
-fn owner(s: &Store) -> String {
-    s.app()
-        .db
-        .write_tx(|tx| {
-            let c = accounts::find_or_create(tx, "owner@example.com", now())?;
-            accounts::set_role(tx, c.id, "owner")
-        })
-        .unwrap();
-    sign_in(s, "owner@example.com")
 }
 
 fn product(s: &Store, slug: &str, stock: i64) -> (i64, i64) {

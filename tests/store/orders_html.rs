@@ -12,6 +12,7 @@
 //! bank-transfer order open 48 hours and reminds after 24.
 
 use crate::common;
+use crate::common::ledger_balanced;
 use common::form;
 
 use boutique::shop::{accounts, catalog, coupons, orders};
@@ -110,11 +111,6 @@ fn state(s: &Store, number: &str) -> (String, String) {
 
 fn stock(s: &Store, variant: i64) -> i64 {
     scalar(s, "SELECT stock FROM variants WHERE id = ?1", [variant])
-}
-
-fn ledger_balanced(s: &Store) {
-    let off = catalog::ledger_mismatches(&s.app().db.read().unwrap()).unwrap();
-    assert!(off.is_empty(), "stock ledger out of step: {off:?}");
 }
 
 /// Everything that records what happened to an order, to prove a refusal wrote nothing.

@@ -325,3 +325,38 @@ pub fn count(s: &Store, sql: &str) -> i64 {
         .query_row(sql, [], |r| r.get(0))
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
+
+/// Gives `email` the role `role` ("owner" or "staff") and signs them in through the real
+/// sign-in flow (the admin flag is set at sign-in); returns their session cookie.
+pub fn staff(s: &Store, email: &str, role: &str) -> String {
+    s.app()
+        .db
+        .write_tx(|tx| {
+            let c = boutique::shop::accounts::find_or_create(tx, email, boutique::db::now())?;
+            boutique::shop::accounts::set_role(tx, c.id, role)
+        })
+        .unwrap();
+    sign_in(s, &email.replace('@', "%40"))
+}
+
+/// The store's owner, owner@example.com, signed in; returns the session cookie.
+pub fn owner(s: &Store) -> String {
+    staff(s, "owner@example.com", "owner")
+}
+
+/// A real PNG of `w` × `h` whose pixels depend on `red`, so two calls with different
+/// `red` are different pictures.
+pub fn png(w: u32, h: u32, red: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([red, (x % 256) as u8, (y % 256) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// Every variant's stock equals the sum of its ledger rows.
+pub fn ledger_balanced(s: &Store) {
+    let off = boutique::shop::catalog::ledger_mismatches(&s.app().db.read().unwrap()).unwrap();
+    assert!(off.is_empty(), "stock ledger out of step: {off:?}");
+}
