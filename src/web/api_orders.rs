@@ -171,7 +171,12 @@ pub fn order_json(app: &App, o: &Order, access_token: Option<&str>) -> Value {
         "coupon": o.coupon_code,
         "pay_by": o.pay_by,
         "tracking": if o.carrier.is_empty() { Value::Null } else { json!({"carrier": o.carrier, "number": o.tracking_number, "url": o.tracking_url}) },
-        "proofs": o.proofs.iter().map(|p| json!({"id": p.id, "status": p.status, "reason": p.reason, "uploaded_at": p.uploaded_at})).collect::<Vec<_>>(),
+        // A proof closed by the order's cancellation was never judged: "closed", not "rejected".
+        "proofs": o.proofs.iter().map(|p| json!({
+            "id": p.id,
+            "status": if p.closed_with_cancellation() { "closed" } else { p.status.as_str() },
+            "reason": p.reason, "uploaded_at": p.uploaded_at,
+        })).collect::<Vec<_>>(),
         "events": o.events.iter().map(|e| json!({"at": e.at, "kind": e.kind, "from": e.from_status, "to": e.to_status, "note": e.note})).collect::<Vec<_>>(),
         "created_at": o.created_at,
         "url": format!("{}/orders/{}", cfg.store.url, o.number),

@@ -381,7 +381,10 @@ fn cart_and_order_schemas() -> Vec<(String, Value)> {
             "tracking": {"type": ["object", "null"], "properties": {
                 "carrier": {"type": "string"}, "number": {"type": "string"}, "url": {"type": "string"}}},
             "proofs": {"type": "array", "items": {"type": "object", "properties": {
-                "id": {"type": "integer"}, "status": {"type": "string"}, "reason": {"type": "string"}, "uploaded_at": {"type": "integer"}}}},
+                "id": {"type": "integer"},
+                "status": {"type": "string", "enum": ["pending", "accepted", "rejected", "superseded", "closed"],
+                    "description": "closed: the order was cancelled before the proof was checked."},
+                "reason": {"type": "string"}, "uploaded_at": {"type": "integer"}}}},
             "events": {"type": "array", "items": {"type": "object", "properties": {
                 "at": {"type": "integer"}, "kind": {"type": "string"}, "from": {"type": ["string", "null"]},
                 "to": {"type": ["string", "null"]}, "note": {"type": "string"}}}},

@@ -2207,6 +2207,16 @@ fn cancelling_an_order_with_a_waiting_proof_closes_it() {
     let page = get(&s, &o.link, None).text();
     assert!(page.contains("closed with the cancellation"), "{page}");
     assert!(!page.contains("not accepted"), "{page}");
+    // And the API says "closed" for it (the schema's enum), not "rejected".
+    let token = o.link.split("token=").nth(1).expect("token in the link");
+    let api = common::send(
+        "GET",
+        &format!("{}/api/v1/orders/{}", s.url, o.number),
+        &[("Authorization", &format!("Bearer {token}"))],
+        None,
+    );
+    assert_eq!(api.status, 200, "{}", api.text());
+    assert_eq!(api.json()["order"]["proofs"][0]["status"], "closed");
 
     let r = act(&s, &admin, &o.number, "verify", &[]);
     assert_eq!(r.status, 409);
