@@ -1035,4 +1035,6 @@ pub mod sql {
         LEDGER_MISMATCHES,
         SLUG_OF_VARIANT,
     ];
+    /// A fragment `list` appends to LIST_IDS; the schema test prepares the two joined.
+    pub const NOT_PREPARED: &[&str] = &[LIST_IN_CATEGORY];
 }

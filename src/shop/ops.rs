@@ -562,5 +562,20 @@ pub mod sql {
         PROOF_FILES,
         USER_TABLES,
         MAIL_BACKLOG,
+        VACUUM_INTO,
+        HAS_BACKUP_FILES,
+        TABLE_COLUMNS,
+        HAS_TABLE,
+    ];
+    /// Constants that cannot be prepared alone against the store's schema: they run on a
+    /// backup file's own tables (or its attached `bak` schema), or are batches of several
+    /// statements.
+    pub const NOT_PREPARED: &[&str] = &[
+        CREATE_BACKUP_FILES,
+        INSERT_BACKUP_FILE,
+        INSERT_BACKUP_META,
+        SELECT_BACKUP_FILES,
+        DROP_BACKUP_TABLES,
+        BACKUP_HAS_TABLE,
     ];
 }

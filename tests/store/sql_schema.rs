@@ -2,7 +2,98 @@
 //! or a typo fails here and not in front of a shopper.
 
 use boutique::db::{Db, Sync};
-use boutique::shop::{catalog, demo, ops, outbox};
+use boutique::shop::catalog;
+
+/// Every `mod sql` of the sources with its `ALL`, keyed by file. A new module left out of
+/// this list, or a constant left out of its `ALL`, fails
+/// `every_sql_module_and_constant_is_in_the_prepare_list` below.
+fn sql_modules() -> Vec<(&'static str, &'static [&'static str])> {
+    use boutique::shop::*;
+    vec![
+        ("src/db.rs", boutique::db::sql::ALL),
+        ("src/shop/accounts.rs", accounts::sql::ALL),
+        ("src/shop/addresses.rs", addresses::sql::ALL),
+        ("src/shop/audit.rs", audit::sql::ALL),
+        ("src/shop/audit_list.rs", audit_list::sql::ALL),
+        ("src/shop/cart.rs", cart::sql::ALL),
+        ("src/shop/catalog.rs", catalog::sql::ALL),
+        ("src/shop/catalog_admin.rs", catalog_admin::sql::ALL),
+        ("src/shop/checkout.rs", checkout::sql::ALL),
+        ("src/shop/coupons.rs", coupons::sql::ALL),
+        ("src/shop/coupons_admin.rs", coupons_admin::sql::ALL),
+        ("src/shop/csv_io.rs", csv_io::sql::ALL),
+        ("src/shop/customers_admin.rs", customers_admin::sql::ALL),
+        ("src/shop/demo.rs", demo::sql::ALL),
+        ("src/shop/merch.rs", merch::sql::ALL),
+        ("src/shop/ops.rs", ops::sql::ALL),
+        ("src/shop/orders.rs", orders::sql::ALL),
+        ("src/shop/outbox.rs", outbox::sql::ALL),
+        ("src/shop/reports.rs", reports::sql::ALL),
+        ("src/shop/sessions.rs", sessions::sql::ALL),
+        ("src/shop/settings.rs", settings::sql::ALL),
+        ("src/shop/signin.rs", signin::sql::ALL),
+        ("src/shop/stock.rs", stock::sql::ALL),
+    ]
+}
+
+/// Reads the sources: each file with a `mod sql` is in `sql_modules()`, and each
+/// `pub const NAME: &str` of that module is named in its `ALL` (prepared below) or in its
+/// `NOT_PREPARED` (which says why it cannot be).
+#[test]
+fn every_sql_module_and_constant_is_in_the_prepare_list() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let listed: Vec<&str> = sql_modules().iter().map(|(f, _)| *f).collect();
+    let mut files = vec![root.join("src/db.rs")];
+    for e in std::fs::read_dir(root.join("src/shop")).unwrap() {
+        files.push(e.unwrap().path());
+    }
+    let mut bad = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let Some(at) = text.find("pub mod sql {") else {
+            continue;
+        };
+        let rel = path.strip_prefix(root).unwrap().display().to_string();
+        if !listed.contains(&rel.as_str()) {
+            bad.push(format!("{rel}: its mod sql is not in sql_modules()"));
+            continue;
+        }
+        // The module's text up to its closing brace at the start of a line.
+        let block = &text[at..];
+        let block = &block[..block.find("\n}").unwrap_or(block.len())];
+        if !block.contains("pub const ALL") {
+            bad.push(format!("{rel}: mod sql has no ALL"));
+            continue;
+        }
+        // ALL, and NOT_PREPARED when the module has one (fragments, batches, statements
+        // on another database), together.
+        let list_of = |name: &str| {
+            block.find(name).map(|i| {
+                let l = &block[i..];
+                l[..l.find("];").unwrap_or(l.len())].to_string()
+            })
+        };
+        let all = list_of("pub const ALL").unwrap_or_default()
+            + &list_of("pub const NOT_PREPARED").unwrap_or_default();
+        for line in block.lines() {
+            let Some(rest) = line.trim().strip_prefix("pub const ") else {
+                continue;
+            };
+            let Some((name, ty)) = rest.split_once(':') else {
+                continue;
+            };
+            let named = all
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| w == name);
+            if ty.trim_start().starts_with("&str") && !named {
+                bad.push(format!(
+                    "{rel}: sql::{name} is in neither ALL nor NOT_PREPARED"
+                ));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{bad:#?}");
+}
 
 #[test]
 fn every_sql_constant_prepares_against_the_schema() {
@@ -10,30 +101,7 @@ fn every_sql_constant_prepares_against_the_schema() {
     let db = Db::open(&dir.path().join("store.db"), Sync::Normal, 2).unwrap();
     let conn = db.read().unwrap();
     let mut all: Vec<String> = Vec::new();
-    use boutique::shop::{
-        accounts, addresses, audit, cart, checkout, coupons, orders, sessions, signin,
-    };
-    for list in [
-        catalog::sql::ALL,
-        boutique::shop::catalog_admin::sql::ALL,
-        boutique::shop::stock::sql::ALL,
-        boutique::shop::merch::sql::ALL,
-        boutique::shop::coupons_admin::sql::ALL,
-        demo::sql::ALL,
-        ops::sql::ALL,
-        sessions::sql::ALL,
-        outbox::sql::ALL,
-        signin::sql::ALL,
-        accounts::sql::ALL,
-        boutique::db::sql::ALL,
-        addresses::sql::ALL,
-        boutique::shop::csv_io::sql::ALL,
-        orders::sql::ALL,
-        cart::sql::ALL,
-        coupons::sql::ALL,
-        checkout::sql::ALL,
-        audit::sql::ALL,
-    ] {
+    for (_, list) in sql_modules() {
         all.extend(list.iter().map(|s| s.to_string()));
     }
     // The listing query is assembled from fragments; prepare its widest shapes too.
