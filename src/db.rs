@@ -31,7 +31,23 @@ pub type Reader = r2d2::PooledConnection<SqliteConnectionManager>;
 /// What a `write_tx` closure works on: the writer connection inside an open transaction
 /// (its own savepoint of it, see the module doc). Domain functions that must run inside a
 /// write transaction take `&Tx`; read-only ones take `&Connection`.
-pub type Tx = Connection;
+///
+/// A newtype only this module can make (its field is private and the only `Tx` is the
+/// writer's), so "runs inside the write transaction" is checked by the compiler: a
+/// function taking `&Tx` cannot be handed a pooled read connection:
+///
+/// ```compile_fail
+/// let c = rusqlite::Connection::open_in_memory().unwrap();
+/// let tx = boutique::db::Tx(c); // the field is private: only `write_tx` hands out a Tx
+/// ```
+pub struct Tx(Connection);
+
+impl std::ops::Deref for Tx {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.0
+    }
+}
 
 /// A group never grows past this many transactions or this age before it commits, so one
 /// burst cannot hold early writers back for long.
@@ -39,7 +55,7 @@ const GROUP_MAX: usize = 64;
 const GROUP_MAX_AGE: Duration = Duration::from_millis(20);
 
 struct Writer {
-    conn: Connection,
+    conn: Tx,
     /// The group whose transaction is open, if any.
     open: Option<u64>,
     last_group: u64,
@@ -152,7 +168,7 @@ impl Db {
         let db = Db {
             path: path.to_path_buf(),
             writer: Mutex::new(Writer {
-                conn: writer,
+                conn: Tx(writer),
                 open: None,
                 last_group: 0,
                 members: 0,
