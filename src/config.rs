@@ -247,13 +247,25 @@ pub struct PaymentsConfig {
 }
 
 /// A password or API key. Debug prints `***` so a logged or panicked config never leaks
-/// it; the value is only reachable through [`Secret::expose`].
+/// it; the value is only reachable through [`Secret::expose`]. It comes from store.toml
+/// or, when its environment variable is set, from there (`env` names it), so an owner can
+/// keep keys out of the file they back up and edit.
 #[derive(Clone, PartialEq, Default)]
-pub struct Secret(String);
+pub struct Secret(String, Option<&'static str>);
+
+/// The environment variables that may hold the secrets, by `[section] key`.
+pub const SECRET_ENV: &[(&str, &str, &str)] = &[
+    ("email", "smtp_password", "BOUTIQUE_SMTP_PASSWORD"),
+    ("email", "resend_api_key", "BOUTIQUE_RESEND_API_KEY"),
+];
 
 impl Secret {
     pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
+        Secret(s.into(), None)
+    }
+    /// The secret given by environment variable `var`.
+    pub fn from_env(s: impl Into<String>, var: &'static str) -> Secret {
+        Secret(s.into(), Some(var))
     }
     pub fn expose(&self) -> &str {
         &self.0
@@ -261,6 +273,24 @@ impl Secret {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    /// The environment variable it was read from; None when from store.toml (or unset).
+    pub fn env(&self) -> Option<&'static str> {
+        self.1
+    }
+}
+
+/// `[section] key`'s secret from its environment variable, when that is set and not empty
+/// (it then wins over store.toml); otherwise `from_file`.
+fn secret_from_env(section: &str, key: &str, from_file: Secret) -> Secret {
+    SECRET_ENV
+        .iter()
+        .find(|(s, k, _)| *s == section && *k == key)
+        .and_then(|(_, _, var)| {
+            let v = std::env::var(var).ok()?;
+            let v = v.trim();
+            (!v.is_empty()).then(|| Secret::from_env(v, var))
+        })
+        .unwrap_or(from_file)
 }
 
 impl std::fmt::Debug for Secret {
@@ -991,6 +1021,10 @@ impl Checker<'_> {
                 _ => self.unknown_key(S, k),
             }
         }
+        out.smtp_password =
+            secret_from_env(S, "smtp_password", std::mem::take(&mut out.smtp_password));
+        out.resend_api_key =
+            secret_from_env(S, "resend_api_key", std::mem::take(&mut out.resend_api_key));
         // Keys each transport cannot work without, reported on the transport line.
         let at = transport_span.unwrap_or(0..0);
         match out.transport.as_str() {

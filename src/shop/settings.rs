@@ -19,9 +19,11 @@ pub enum Value {
     Plain(String),
     /// An amount in minor units of the store's currency.
     Money(i64),
-    /// A secret: only whether it is set, never the value.
+    /// A secret: only whether it is set and where from (its environment variable, or
+    /// store.toml when None), never the value.
     Secret {
         set: bool,
+        env: Option<&'static str>,
     },
 }
 
@@ -33,7 +35,10 @@ pub struct Entry {
 }
 
 fn secret(s: &Secret) -> Value {
-    Value::Secret { set: !s.is_empty() }
+    Value::Secret {
+        set: !s.is_empty(),
+        env: s.env(),
+    }
 }
 
 /// The effective configuration, section by section, as the view shows it.

@@ -67,7 +67,11 @@ pub fn settings(ctx: &Ctx, csrf: &str, p: &Page) -> Markup {
                         @let shown = match &e.value {
                             Value::Plain(v) => Some(html! { (v) }),
                             Value::Money(m) => Some(html! { (ctx.money.format(*m)) }),
-                            Value::Secret { set } if p.owner => Some(if *set { html! { span.secret { "•••• (set)" } } } else { html! { span.muted { "not set" } } }),
+                            Value::Secret { set, env } if p.owner => Some(match (set, env) {
+                                (true, Some(var)) => html! { span.secret { "•••• (set)" } " from the environment variable " code { (var) } },
+                                (true, None) => html! { span.secret { "•••• (set)" } " in store.toml" },
+                                (false, _) => html! { span.muted { "not set" } },
+                            }),
                             Value::Secret { .. } => None,
                         };
                         @if let Some(v) = shown {

@@ -47,6 +47,7 @@ fn secrets_never_appear_and_staff_do_not_see_their_rows() {
     assert!(html.contains("smtp_password"));
     assert!(html.contains("resend_api_key"));
     assert_eq!(html.matches("•••• (set)").count(), 2);
+    assert_eq!(html.matches("</span> in store.toml").count(), 2);
     assert!(html.contains("Test Boutique"));
     assert!(html.contains("not reloaded since start"));
     assert!(html.contains("not recorded"), "no backup yet");

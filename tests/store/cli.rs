@@ -438,3 +438,88 @@ fn version_help_and_options_checked_per_command() {
     assert!(!dir.path().join("data").exists());
     assert!(!Path::new(&backup).exists());
 }
+
+/// A secret may be given by environment variable instead of store.toml: the Resend
+/// transport needs its key and finds it there, and Admin → Settings says where it came from, never
+/// the value.
+#[test]
+fn a_secret_from_the_environment_counts_and_settings_name_its_source() {
+    const VAR: &str = "BOUTIQUE_RESEND_API_KEY";
+    const KEY: &str = "re_from_the_environment_42";
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(
+        dir.path(),
+        "\n[email]\ntransport = \"resend\"\nresend_base_url = \"http://127.0.0.1:9\"\n",
+    );
+    let with_env = |cmd: &str, env: Option<&str>| {
+        let mut c = Command::new(BIN);
+        c.args([cmd, "--config"]).arg(&cfg).env_remove(VAR);
+        if let Some(v) = env {
+            c.env(VAR, v);
+        }
+        c.output().unwrap()
+    };
+    let out = with_env("migrate", None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs resend_api_key"));
+    let out = with_env("migrate", Some(KEY));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = with_env("check", Some(KEY));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-demo", "--config"])
+        .arg(&cfg)
+        .env(VAR, KEY)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let url = url.trim().to_string();
+    // Every command reads store.toml, so the variable is set for this one too.
+    let out = Command::new(BIN)
+        .args(["admin", "add", "owner@example.com", "--config"])
+        .arg(&cfg)
+        .env(VAR, KEY)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = String::from_utf8_lossy(&out.stdout).into_owned();
+    let link = out.lines().next().unwrap();
+    let path = &link[link.find("/account/").unwrap()..];
+    let p = crate::common::request("GET", &format!("{url}{path}"), &[]);
+    assert_eq!(p.status, 303);
+    let cookie = crate::common::session_cookie(&p).expect("signed in");
+    let p = crate::common::request(
+        "GET",
+        &format!("{url}/admin/settings"),
+        &[("Cookie", &cookie)],
+    );
+    assert_eq!(p.status, 200, "{}", p.text());
+    let html = p.text();
+    assert!(
+        html.contains(&format!("from the environment variable <code>{VAR}</code>")),
+        "{html}"
+    );
+    assert!(!html.contains(KEY), "the key itself is never shown");
+    assert_eq!(sigterm_and_wait(child), 0);
+}
