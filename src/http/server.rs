@@ -352,7 +352,13 @@ fn reject_fast(mut stream: TcpStream, shared: &Shared, status: u16, msg: &str) {
     let _ = stream.write_all(&encode(resp, &id, false, Some("close")));
     let _ = stream.shutdown(Shutdown::Write);
     if shared.cfg.access_log {
-        eprintln!("- - {status} 0 {id}");
+        let at = log_time(SystemTime::now());
+        eprintln!(
+            "{at} {} - - {status} 0ms {id}",
+            stream
+                .peer_addr()
+                .map_or_else(|_| "-".to_string(), |a| a.ip().to_canonical().to_string())
+        );
     }
 }
 
@@ -414,6 +420,8 @@ struct LogLine {
     path: Option<String>,
     /// First byte of the request (idle keep-alive time is not the request's).
     started: Instant,
+    /// The visitor: the peer, or behind a trusted proxy the address it forwarded.
+    client: IpAddr,
 }
 
 struct Conn<'a> {
@@ -454,6 +462,7 @@ impl<'a> Conn<'a> {
                 method: "-".into(),
                 path: None,
                 started: Instant::now(),
+                client: self.remote,
             };
             match self.one_request(&id, &mut log) {
                 Ok(true) => continue,
@@ -505,6 +514,7 @@ impl<'a> Conn<'a> {
         // request runs (until the response is written), so it cannot take every thread
         // through the proxy either. Direct peers were counted at accept.
         let client = forwarded_client(self.remote, &head, &cfg.trusted_proxies);
+        log.client = client;
         let _slot = if client != self.remote {
             if !shared.take_slot(client) {
                 return Err(Fail::Status(429, TOO_MANY_CONNECTIONS));
@@ -719,7 +729,12 @@ impl<'a> Conn<'a> {
         if self.shared.cfg.access_log {
             let ms = log.started.elapsed().as_millis();
             let path = log.path.as_deref().map_or_else(|| "-".to_string(), redact);
-            eprintln!("{} {path} {status} {ms} {id}", log.method);
+            let at = log_time(SystemTime::now());
+            // time, client, method, path (no query), status, duration, request id.
+            eprintln!(
+                "{at} {} {} {path} {status} {ms}ms {id}",
+                log.client, log.method
+            );
         }
     }
 }
@@ -968,15 +983,14 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// RFC 7231 IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
-pub fn http_date(t: SystemTime) -> String {
+/// Unix seconds as (days since 1970, year, month 1-12, day 1-31, seconds into the day),
+/// proleptic Gregorian: civil-from-days, counting eras of 400 years from 0000-03-01.
+fn civil(t: SystemTime) -> (i64, i64, i64, i64, u64) {
     let secs = t
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil-from-days (proleptic Gregorian), counting eras of 400 years from 0000-03-01.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -986,6 +1000,12 @@ pub fn http_date(t: SystemTime) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
+    (days, year, month, day, secs % 86_400)
+}
+
+/// RFC 7231 IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub fn http_date(t: SystemTime) -> String {
+    let (days, year, month, day, rem) = civil(t);
     const WD: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MO: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -996,6 +1016,17 @@ pub fn http_date(t: SystemTime) -> String {
         day,
         MO[(month - 1) as usize],
         year,
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// The access log's time, RFC 3339 in UTC, e.g. `1994-11-06T08:49:37Z`.
+pub fn log_time(t: SystemTime) -> String {
+    let (_, year, month, day, rem) = civil(t);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
         rem / 3600,
         rem % 3600 / 60,
         rem % 60
@@ -1077,6 +1108,14 @@ mod tests {
         assert_eq!(redact("/api/v1/carts/AbCdEfGhIj"), "/api/v1/carts/AbCdEf…");
         assert_eq!(redact("/api/v1/carts"), "/api/v1/carts");
         assert_eq!(redact("/p/linen-shirt"), "/p/linen-shirt");
+    }
+
+    #[test]
+    fn log_times_are_rfc3339_utc() {
+        let t = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        assert_eq!(log_time(t), "1994-11-06T08:49:37Z");
+        let t = UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(log_time(t), "2000-02-29T00:00:00Z");
     }
 
     #[test]

@@ -523,3 +523,48 @@ fn a_secret_from_the_environment_counts_and_settings_name_its_source() {
     assert!(!html.contains(KEY), "the key itself is never shown");
     assert_eq!(sigterm_and_wait(child), 0);
 }
+
+/// The access line of a request, as the real binary writes it on stderr: UTC time, the
+/// client, method, path without its query, status, duration and the request id the
+/// response carried.
+#[test]
+fn the_access_line_has_time_client_method_path_status_duration_and_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), "");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-demo", "--config"])
+        .arg(&cfg)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let p = crate::common::request("GET", &format!("{}/search?q=secret-word", url.trim()), &[]);
+    assert_eq!(p.status, 200);
+    let id = p.header("x-request-id").unwrap().to_string();
+    // Kept open to the end: a closed stderr would make the server's last line fail.
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = lines
+        .by_ref()
+        .map(Result::unwrap)
+        .find(|l| l.ends_with(&id))
+        .expect("an access line for the request");
+    let f: Vec<&str> = line.split(' ').collect();
+    assert_eq!(f.len(), 7, "{line}");
+    let t = f[0];
+    assert!(
+        t.len() == 20 && t.ends_with('Z') && &t[10..11] == "T" && t.starts_with("20"),
+        "{line}"
+    );
+    assert_eq!(&f[1..5], ["127.0.0.1", "GET", "/search", "200"], "{line}");
+    assert!(
+        f[5].ends_with("ms") && f[5][..f[5].len() - 2].parse::<u64>().is_ok(),
+        "{line}"
+    );
+    assert!(!line.contains("secret-word"), "no query string in the log");
+    assert_eq!(sigterm_and_wait(child), 0);
+    drop(lines);
+}
