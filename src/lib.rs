@@ -5,8 +5,8 @@
 //! sources): `http` names nothing of ours but `error`; `web` parses, authorizes, calls one
 //! `service` function per write and renders, and never calls `write_tx` or wakes a worker;
 //! `service` owns every use case's transaction and the wake after commit; the domain
-//! (`shop`) never names `service` or `web`; `views` take domain types and the store
-//! settings only; `remote` is reached only from the outbox worker (`shop::outbox`).
+//! (`shop`) never names `service` or `web`; `views` take domain types, `money` and the
+//! store settings only; `remote` is reached only from the outbox worker (`shop::outbox`).
 
 pub mod app;
 pub mod config;
@@ -15,6 +15,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod limits;
+pub mod money;
 pub mod remote;
 pub mod service;
 pub mod shop;

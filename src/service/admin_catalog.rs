@@ -5,6 +5,7 @@
 
 use crate::app::App;
 use crate::error::Result;
+use crate::money::Money;
 use crate::shop::audit::Actor;
 use crate::shop::catalog_admin::{
     self as admin, Matrix, NewVariantFields, ProductFields, VariantEdit,
@@ -12,7 +13,6 @@ use crate::shop::catalog_admin::{
 use crate::shop::csv_io::{self, Plan};
 use crate::shop::images::ImageSet;
 use crate::shop::stock;
-use crate::views::format::Money;
 
 /// Creates a product with its option matrix of variants; returns its id. Refused (400 bad
 /// fields, 409 slug or SKU taken) with nothing written.

@@ -10,7 +10,7 @@ use super::audit::{self, Actor};
 use super::catalog::{self, NewProduct, NewVariant};
 use crate::db::Tx;
 use crate::error::{Error, Result};
-use crate::views::format::Money;
+use crate::money::Money;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 

@@ -8,7 +8,7 @@ use super::signin::Issued;
 use crate::config::Config;
 use crate::db::Tx;
 use crate::error::Result;
-use crate::views::format::Money;
+use crate::money::Money;
 
 /// The sign-in mail: a one-time link (15 minutes, any device) and a 6-digit code
 /// (10 minutes, the device that asked).

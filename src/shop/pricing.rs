@@ -60,7 +60,7 @@ pub struct Ask<'a> {
 /// Prices an order. Never fails for a bad coupon or an unavailable method: those are
 /// reported in the quote, and `checkout` refuses them when placing.
 pub fn quote(c: &Connection, cfg: &Config, ask: &Ask, now: i64) -> Result<Quote> {
-    let money = crate::views::format::Money::of(&cfg.store);
+    let money = crate::money::Money::of(&cfg.store);
     let fmt = |m: i64| money.format(m);
     let (coupon, coupon_error) = if ask.coupon.trim().is_empty() {
         (None, None)

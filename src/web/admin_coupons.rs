@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::error::{Error, Kind, Result};
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
+use crate::money::Money;
 use crate::service::admin_merch as service;
 use crate::shop::accounts::Customer;
 use crate::shop::audit::Actor;
@@ -16,7 +17,6 @@ use crate::shop::coupons::NewCoupon;
 use crate::shop::coupons_admin as admin;
 use crate::shop::sessions::Session;
 use crate::views::admin_coupons as views;
-use crate::views::format::Money;
 
 pub fn route(app: &App, req: &Req, s: &Session, me: &Customer, seg: &[&str]) -> Outcome {
     match (req.method() == "POST", seg) {

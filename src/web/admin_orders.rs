@@ -102,7 +102,7 @@ fn op_of(app: &App, action: &str, f: &Params) -> Result<Op, Error> {
             reason: g("reason"),
         },
         "refund" => {
-            let money = crate::views::format::Money::of(&app.cfg().store);
+            let money = crate::money::Money::of(&app.cfg().store);
             let amount = money.parse(&g("amount")).ok_or_else(|| {
                 Error::bad_request("Please enter the refunded amount, like 499 or 499.50.")
             })?;
@@ -112,7 +112,7 @@ fn op_of(app: &App, action: &str, f: &Params) -> Result<Op, Error> {
             }
         }
         "return-transfer" => {
-            let money = crate::views::format::Money::of(&app.cfg().store);
+            let money = crate::money::Money::of(&app.cfg().store);
             let amount = money.parse(&g("amount")).ok_or_else(|| {
                 Error::bad_request("Please enter the amount sent back, like 499 or 499.50.")
             })?;

@@ -10,6 +10,7 @@ use crate::error::{Error, Kind, Result};
 use crate::http::multipart;
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
+use crate::money::Money;
 use crate::service::admin_catalog as service;
 use crate::shop::accounts::Customer;
 use crate::shop::audit::Actor;
@@ -18,7 +19,6 @@ use crate::shop::catalog_admin::{self as admin, Filter, Matrix, ProductFields, V
 use crate::shop::images;
 use crate::shop::sessions::Session;
 use crate::views::admin_products as views;
-use crate::views::format::Money;
 
 /// Upload cap for product images (the body limit in `web::Web` matches it).
 pub const MAX_UPLOAD: u64 = 20 * 1024 * 1024;

@@ -28,7 +28,7 @@ use crate::app::App;
 use crate::error::{Error, Kind};
 use crate::http::types::Body;
 use crate::http::{Handler, Head, Req, Resp};
-use crate::views::format::Money;
+use crate::money::Money;
 use crate::views::layout::{self, Ctx};
 use std::sync::Arc;
 
