@@ -9,9 +9,10 @@
 //!
 //! Usage: `cargo bench --bench dashboard -- [ORDERS] [RUNS]`.
 
+use boutique::admin_data::reports;
 use boutique::app::{self, Options};
 use boutique::db::{Db, Sync};
-use boutique::shop::{accounts, reports, sessions};
+use boutique::shop::accounts::{self, sessions};
 use rusqlite::params;
 use std::time::{Duration, Instant};
 

@@ -11,8 +11,8 @@
 use boutique::db::Tx;
 use boutique::db::{Db, Sync};
 use boutique::error::Result;
+use boutique::shop::catalog::images::{self, ImageSet};
 use boutique::shop::catalog::{self, NewBanner, NewProduct, NewVariant};
-use boutique::shop::images::{self, ImageSet};
 use image::{DynamicImage, Rgb, RgbImage};
 use std::path::PathBuf;
 use std::time::Instant;

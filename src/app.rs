@@ -7,8 +7,8 @@ use crate::db::{Db, Sync};
 use crate::error::{Error, Result};
 use crate::http::assets::AssetIndex;
 use crate::http::{ServerConfig, ServerHandle};
+use crate::jobs::outbox::{self, MailWake, WorkerHandle};
 use crate::shop::catalog::{Category, Facets};
-use crate::shop::outbox::{self, MailWake, WorkerHandle};
 use crate::web::cache::VersionedMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -129,7 +129,7 @@ pub struct Running {
     _watcher: Option<config::ConfigWatcher>,
     /// Held while serving: `restore` and `migrate` refuse to run under us, and so does a
     /// second `serve` on the same data directory. Dropped last (after the server).
-    _lock: crate::shop::ops::DataLock,
+    _lock: crate::ops::DataLock,
 }
 
 impl Running {
@@ -144,19 +144,19 @@ impl Running {
 pub fn start(opts: Options) -> std::result::Result<Running, String> {
     let (mut cfg, path) = load_config(opts.config_path.as_deref())?;
     // Before the database is opened (and perhaps migrated): one process per data dir.
-    let lock = crate::shop::ops::lock_data_dir(&cfg.server.data_dir).map_err(|f| match f {
-        crate::shop::ops::LockFailure::Held { pid } => format!(
+    let lock = crate::ops::lock_data_dir(&cfg.server.data_dir).map_err(|f| match f {
+        crate::ops::LockFailure::Held { pid } => format!(
             "Another boutique{} is already serving from {}. Stop it first, or give this store its own [server] data_dir.",
             pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
             cfg.server.data_dir.display()
         ),
-        crate::shop::ops::LockFailure::Io(e) => e.to_string(),
+        crate::ops::LockFailure::Io(e) => e.to_string(),
     })?;
     let db = open_db(&cfg).map_err(|e| e.to_string())?;
     if opts.demo {
-        crate::shop::demo::load_if_empty(&db).map_err(|e| e.to_string())?;
+        crate::demo::load_if_empty(&db).map_err(|e| e.to_string())?;
     } else {
-        crate::shop::demo::mark_initialized(&db).map_err(|e| e.to_string())?;
+        crate::demo::mark_initialized(&db).map_err(|e| e.to_string())?;
     }
     let key = db
         .write_tx(crate::shop::accounts::hmac_key)

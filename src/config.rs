@@ -139,7 +139,7 @@ pub struct CartConfig {
 }
 
 /// `[limits]`: how much one visitor can order and how much mail one unproven address
-/// gets. Counted from the database (see shop::checkout and shop::outbox), so a restart
+/// gets. Counted from the database (see shop::orders::checkout and jobs::outbox), so a restart
 /// does not reset them. The client address is the one `trusted_proxies` resolves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LimitsConfig {

@@ -6,16 +6,21 @@
 //! `service` function per write and renders, and never calls `write_tx` or wakes a worker;
 //! `service` owns every use case's transaction and the wake after commit; the domain
 //! (`shop`) never names `service` or `web`; `views` take domain types, `money` and the
-//! store settings only; `remote` is reached only from the outbox worker (`shop::outbox`).
+//! store settings only; `remote` is reached only from the outbox worker (`jobs::outbox`).
 
+pub mod admin_data;
 pub mod app;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod demo;
 pub mod error;
+pub mod files;
 pub mod http;
+pub mod jobs;
 pub mod limits;
 pub mod money;
+pub mod ops;
 pub mod remote;
 pub mod service;
 pub mod shop;

@@ -1,7 +1,7 @@
 //! In-memory rate limits for the expensive or abusable writes (checkout attempts per cart,
 //! proof uploads per order): a sliding window of recent hits per key. Kept in memory on
 //! purpose: a restart forgiving everyone is harmless, and no limit check should cost a
-//! database write. Sign-in limits live in the database (see shop::signin) because they
+//! database write. Sign-in limits live in the database (see shop::accounts::signin) because they
 //! guard secrets.
 
 use crate::error::{Error, Result};

@@ -4,7 +4,7 @@
 
 use boutique::app::{self, Options};
 use boutique::db;
-use boutique::shop::ops;
+use boutique::ops;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -397,10 +397,10 @@ fn admin(args: &Args, cfg: &boutique::config::Config) -> CmdResult {
     let now = db::now();
     let token = db
         .write_tx(|tx| {
-            let email = boutique::shop::signin::normalize_email(email)?;
+            let email = boutique::shop::accounts::signin::normalize_email(email)?;
             let c = boutique::shop::accounts::find_or_create(tx, &email, now)?;
             boutique::shop::accounts::set_role(tx, c.id, role)?;
-            boutique::shop::signin::issue_link(tx, &email, "/admin", now)
+            boutique::shop::accounts::signin::issue_link(tx, &email, "/admin", now)
         })
         .map_err(|e| (1, e.public))?;
     println!("{}/account/sign-in/link?token={token}", cfg.store.url);

@@ -3,7 +3,7 @@
 //! Properties: never panics; a result is either a plan with one row per data line or a 4xx.
 #![no_main]
 
-use boutique::shop::csv_io;
+use boutique::admin_data::csv_io;
 use boutique::views::format::Money;
 use libfuzzer_sys::fuzz_target;
 use std::sync::{Mutex, OnceLock};

@@ -3,7 +3,7 @@
 //! 413; every refusal is a 4xx.
 #![no_main]
 
-use boutique::shop::proofs;
+use boutique::shop::orders::proofs;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

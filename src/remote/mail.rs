@@ -142,7 +142,7 @@ impl Mailer {
     /// transports have nothing to flush.
     pub fn flush(&self) -> std::result::Result<(), SendError> {
         match self {
-            Mailer::File { dir, .. } => crate::shop::ops::sync_filesystem(dir)
+            Mailer::File { dir, .. } => crate::files::sync_filesystem(dir)
                 .map_err(|e| SendError::Retry(format!("sync {}: {e}", dir.display()))),
             _ => Ok(()),
         }
@@ -164,7 +164,7 @@ impl Mailer {
                     .collect();
                 let name = format!("{}-{}-{tag}.eml", m.now, m.outbox_id);
                 // Made durable once per batch by `flush`, not per file.
-                crate::shop::ops::write_atomic_unsynced(&dir.join(&name), &msg.formatted())
+                crate::files::write_atomic_unsynced(&dir.join(&name), &msg.formatted())
                     .map_err(|e| SendError::Retry(format!("write {name}: {e}")))?;
                 Ok(Some(name))
             }

@@ -4,9 +4,10 @@
 
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::shop::addresses::{self, Address};
-use crate::shop::sessions::{self, Session};
-use crate::shop::{accounts, cart, notices, orders, signin};
+use crate::shop::accounts::addresses::{self, Address};
+use crate::shop::accounts::sessions::{self, Session};
+use crate::shop::accounts::{self, signin};
+use crate::shop::{cart, notices, orders};
 
 /// Records a sign-in request for `raw_email` (or, with `change_for`, a request to move that
 /// customer to it), queues the mail with the link and code and wakes the mail worker.

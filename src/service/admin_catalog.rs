@@ -3,16 +3,16 @@
 //! write transaction with its audit entry; those that may queue a low-stock mail (or did
 //! wake the worker before) wake the mail worker after the commit.
 
+use crate::admin_data::csv_io::{self, Plan};
 use crate::app::App;
 use crate::error::Result;
 use crate::money::Money;
 use crate::shop::audit::Actor;
-use crate::shop::catalog_admin::{
+use crate::shop::catalog::admin::{
     self as admin, Matrix, NewVariantFields, ProductFields, VariantEdit,
 };
-use crate::shop::csv_io::{self, Plan};
-use crate::shop::images::ImageSet;
-use crate::shop::stock;
+use crate::shop::catalog::images::ImageSet;
+use crate::shop::catalog::stock;
 
 /// Creates a product with its option matrix of variants; returns its id. Refused (400 bad
 /// fields, 409 slug or SKU taken) with nothing written.

@@ -2,7 +2,7 @@
 
 use crate::app::App;
 use crate::error::Result;
-use crate::shop::outbox;
+use crate::jobs::outbox;
 
 /// Puts email `id` back in the queue (404 unknown, 409 already on its way) and wakes the
 /// mail worker so it goes out now rather than at the next poll.

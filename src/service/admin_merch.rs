@@ -2,13 +2,13 @@
 //! (create or edit, delete) and coupons (create, edit, disable or enable). Each is one write
 //! transaction with its audit entry; none queues mail.
 
+use crate::admin_data::coupons;
 use crate::app::App;
 use crate::error::Result;
 use crate::shop::audit::Actor;
-use crate::shop::coupons::NewCoupon;
-use crate::shop::coupons_admin;
-use crate::shop::images::ImageSet;
-use crate::shop::merch::{self, BannerFields, CategoryFields};
+use crate::shop::cart::coupons::NewCoupon;
+use crate::shop::catalog::images::ImageSet;
+use crate::shop::catalog::merch::{self, BannerFields, CategoryFields};
 
 /// Creates a category; returns its id. Refused (400 bad fields or parent, 409 slug taken)
 /// with nothing written.
@@ -62,20 +62,18 @@ pub fn delete_banner(app: &App, actor: &Actor, id: i64) -> Result<()> {
 /// with nothing written.
 pub fn create_coupon(app: &App, actor: &Actor, c: &NewCoupon) -> Result<i64> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| coupons_admin::create(tx, actor, c, now))
+    app.db.write_tx(|tx| coupons::create(tx, actor, c, now))
 }
 
 /// Saves a coupon. Refused (400 bad fields or limits, 404) with nothing written.
 pub fn update_coupon(app: &App, actor: &Actor, id: i64, c: &NewCoupon) -> Result<()> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| coupons_admin::update(tx, actor, id, c, now))
+    app.db.write_tx(|tx| coupons::update(tx, actor, id, c, now))
 }
 
 /// Enables (`active`) or disables a coupon. Refused (404) with nothing written.
 pub fn set_coupon_active(app: &App, actor: &Actor, id: i64, active: bool) -> Result<()> {
     let now = crate::db::now();
     app.db
-        .write_tx(|tx| coupons_admin::set_active(tx, actor, id, active, now))
+        .write_tx(|tx| coupons::set_active(tx, actor, id, active, now))
 }

@@ -1,13 +1,13 @@
 //! Placing an order, for the checkout page and the API alike: the per-cart attempt limit,
 //! then one write transaction (prices, stock, coupon, the `[limits]`, the order and its
-//! mails, `shop::checkout::place`), then the mail worker is woken once it is durable.
+//! mails, `shop::orders::checkout::place`), then the mail worker is woken once it is durable.
 
 use super::cart::Bag;
 use crate::app::App;
 use crate::error::Result;
 use crate::shop::cart;
-use crate::shop::checkout::{self, Buyer, Input, Placed};
 use crate::shop::orders;
+use crate::shop::orders::checkout::{self, Buyer, Input, Placed};
 
 /// Places `bag` as an order. `attempt_key` names the bag for the attempt limit (one key
 /// per session or API cart); `client_ip` is the trusted-proxy-aware address the

@@ -1,12 +1,12 @@
 //! Order writes after checkout: a shopper's payment proof (page and API), and the owner's
-//! operations of the order state machine (`shop::lifecycle`), each followed by a wake of
+//! operations of the order state machine (`shop::orders::lifecycle`), each followed by a wake of
 //! the mail worker for the notices they queued.
 
 use crate::app::App;
 use crate::error::Result;
 use crate::shop::audit::Actor;
+use crate::shop::orders::proofs;
 use crate::shop::orders::{self, Op};
-use crate::shop::proofs;
 
 /// Judges, stores and attaches a proof. At most `PROOFS_PER_ORDER` uploads an hour per
 /// order; the file is removed again if the order refuses it, so a refusal leaves nothing.

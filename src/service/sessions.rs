@@ -2,7 +2,7 @@
 
 use crate::app::App;
 use crate::error::Result;
-use crate::shop::sessions::{self, Session};
+use crate::shop::accounts::sessions::{self, Session};
 
 /// Records that `s` was used now, at most every `TOUCH_EVERY_SECS` (a read otherwise).
 pub fn touch_if_due(app: &App, s: &Session) -> Result<()> {

@@ -1,14 +1,14 @@
 //! The mail each event sends: builds the words with `views::email::render` and queues them
 //! in the outbox inside the caller's transaction, so the mail commits with its cause.
 
-use super::lifecycle::{Method, Payment};
-use super::orders::{Op, Order};
-use super::outbox::{self, NewEmail};
-use super::signin::Issued;
 use crate::config::Config;
 use crate::db::Tx;
 use crate::error::Result;
+use crate::jobs::outbox::{self, NewEmail};
 use crate::money::Money;
+use crate::shop::accounts::signin::Issued;
+use crate::shop::orders::lifecycle::{Method, Payment};
+use crate::shop::orders::{Op, Order};
 
 /// The sign-in mail: a one-time link (15 minutes, any device) and a 6-digit code
 /// (10 minutes, the device that asked).
@@ -137,7 +137,7 @@ pub(crate) fn queue(
 
 /// For mail a visitor asked for just now (sign-in, new-address codes): over the cap the
 /// visitor is told to wait (429, and their request rolls back) rather than left waiting
-/// for a mail that was held. The sign-in limits (shop::signin) are checked first; this
+/// for a mail that was held. The sign-in limits (shop::accounts::signin) are checked first; this
 /// one is the same hourly cap every other mail to the address counts towards, so the two
 /// rules never disagree about an address: whichever is hit first answers 429.
 #[allow(clippy::too_many_arguments)]
@@ -195,7 +195,7 @@ fn order_url(cfg: &Config, hmac: &crate::crypto::Hmac, o: &Order) -> String {
         "{}/orders/{}?token={}",
         cfg.store.url,
         o.number,
-        crate::shop::checkout::access_token(hmac, &o.number, &o.idempotency_key)
+        crate::shop::orders::checkout::access_token(hmac, &o.number, &o.idempotency_key)
     )
 }
 

@@ -5,8 +5,8 @@ use super::form::post_form;
 use super::format::iso_date;
 use super::layout::{Ctx, Meta, page};
 use crate::shop::accounts::Customer;
+use crate::shop::accounts::sessions::Session;
 use crate::shop::orders::Summary;
-use crate::shop::sessions::Session;
 use maud::{Markup, html};
 
 fn meta(title: &str) -> Meta {
@@ -199,7 +199,7 @@ pub fn status_label(status: &str) -> &'static str {
     }
 }
 
-fn address_fields(a: &crate::shop::addresses::Address) -> Markup {
+fn address_fields(a: &crate::shop::accounts::addresses::Address) -> Markup {
     html! {
         label.field { span { "Full name" } input type="text" name="name" value=(a.name) required maxlength="80" autocomplete="name"; }
         label.field { span { "Phone" } input type="tel" name="phone" value=(a.phone) required maxlength="24" autocomplete="tel" inputmode="tel"; }
@@ -215,8 +215,8 @@ fn address_fields(a: &crate::shop::addresses::Address) -> Markup {
 pub fn addresses(
     ctx: &Ctx,
     csrf: &str,
-    list: &[crate::shop::addresses::Address],
-    draft: &crate::shop::addresses::Address,
+    list: &[crate::shop::accounts::addresses::Address],
+    draft: &crate::shop::accounts::addresses::Address,
     error: Option<&str>,
 ) -> Markup {
     page(
@@ -261,7 +261,7 @@ pub fn addresses(
 pub fn edit_address(
     ctx: &Ctx,
     csrf: &str,
-    a: &crate::shop::addresses::Address,
+    a: &crate::shop::accounts::addresses::Address,
     error: Option<&str>,
 ) -> Markup {
     page(

@@ -4,7 +4,7 @@
 
 use super::form::post_form;
 use super::layout::{Ctx, Meta, page};
-use crate::shop::outbox::{OutboxRow, Status};
+use crate::jobs::outbox::{OutboxRow, Status};
 use maud::{Markup, html};
 
 pub fn when(t: i64, offset: i32) -> String {

@@ -3,7 +3,7 @@
 
 use super::admin::{frame, when};
 use super::layout::Ctx;
-use crate::shop::audit_list::Entry;
+use crate::admin_data::audit_list::Entry;
 use maud::{Markup, html};
 
 pub struct Page<'a> {

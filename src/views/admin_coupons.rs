@@ -5,8 +5,8 @@ use super::admin::{frame, when};
 use super::admin_merch::local_input;
 use super::form::post_form;
 use super::layout::Ctx;
-use crate::shop::coupons::Coupon;
-use crate::shop::coupons_admin::Usage;
+use crate::admin_data::coupons::Usage;
+use crate::shop::cart::coupons::Coupon;
 use maud::{Markup, html};
 
 const KINDS: [(&str, &str); 3] = [

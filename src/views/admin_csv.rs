@@ -5,7 +5,7 @@
 use super::admin::frame;
 use super::form::upload_form;
 use super::layout::Ctx;
-use crate::shop::csv_io::{Action, PRODUCT_COLUMNS, Plan};
+use crate::admin_data::csv_io::{Action, PRODUCT_COLUMNS, Plan};
 use maud::{Markup, html};
 
 pub struct ImportPage<'a> {

@@ -4,7 +4,7 @@
 use super::admin::{frame, when};
 use super::form::post_form;
 use super::layout::Ctx;
-use crate::shop::customers_admin::{Detail, Row};
+use crate::admin_data::customers::{Detail, Row};
 use maud::{Markup, html};
 
 pub fn list(ctx: &Ctx, rows: &[Row], q: &str, offset: i32, next: Option<String>) -> Markup {

@@ -6,7 +6,7 @@
 use super::admin::frame;
 use super::format::{Money, iso_date};
 use super::layout::Ctx;
-use crate::shop::reports::{Dashboard, Period, change};
+use crate::admin_data::reports::{Dashboard, Period, change};
 use maud::{Markup, html};
 
 const BAR: &str = "#7a5c8f";

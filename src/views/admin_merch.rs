@@ -5,7 +5,7 @@ use super::admin::{frame, when};
 use super::form::{post_form, upload_form};
 use super::layout::{Ctx, image_url};
 use crate::shop::catalog::Category;
-use crate::shop::merch::BannerRow;
+use crate::shop::catalog::merch::BannerRow;
 use maud::{Markup, html};
 
 /// A stored time as the value of a `datetime-local` input in the store's time zone.

@@ -6,7 +6,7 @@ use super::admin::{frame, when};
 use super::form::post_form;
 use super::layout::Ctx;
 use super::order::{address, lines, method_label, payment_label, timeline, totals};
-use crate::shop::lifecycle::{self, Action, Method, Payment};
+use crate::shop::orders::lifecycle::{self, Action, Method, Payment};
 use crate::shop::orders::{Filter, Order, Row};
 use maud::{Markup, html};
 

@@ -1,13 +1,13 @@
 //! The owner's product screens: the list (search, filters, cursor, and one small form per
 //! variant row for the inline price/stock edit), the new-product form that generates the
 //! variant matrix from option values, and the edit page (fields, SEO, status, variants,
-//! images, delete). Pure functions of the structs `shop::catalog_admin` returns.
+//! images, delete). Pure functions of the structs `shop::catalog::admin` returns.
 
 use super::admin::frame;
 use super::form::{post_form, upload_form};
 use super::layout::{Ctx, image_url};
 use crate::shop::catalog::Category;
-use crate::shop::catalog_admin::{Editable, Filter, Row};
+use crate::shop::catalog::admin::{Editable, Filter, Row};
 use maud::{Markup, html};
 
 const STATUSES: [&str; 3] = ["active", "draft", "archived"];

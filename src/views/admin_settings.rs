@@ -5,7 +5,7 @@
 use super::admin::{frame, when};
 use super::form::post_form;
 use super::layout::Ctx;
-use crate::shop::settings::{Entry, Value};
+use crate::admin_data::settings::{Entry, Value};
 use maud::{Markup, html};
 
 pub struct Page<'a> {

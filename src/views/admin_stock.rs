@@ -4,7 +4,7 @@
 use super::admin::{frame, when};
 use super::form::post_form;
 use super::layout::Ctx;
-use crate::shop::stock::{Item, LedgerRow, REASONS};
+use crate::shop::catalog::stock::{Item, LedgerRow, REASONS};
 use maud::{Markup, html};
 
 fn reason_help(r: &str) -> &'static str {

@@ -4,10 +4,10 @@
 
 use super::form::post_form;
 use super::layout::{Ctx, Meta, image_url, page};
+use crate::shop::cart::pricing::Quote;
 use crate::shop::cart::{Cart, Issue, Line};
-use crate::shop::checkout::Input;
-use crate::shop::lifecycle::Method;
-use crate::shop::pricing::Quote;
+use crate::shop::orders::checkout::Input;
+use crate::shop::orders::lifecycle::Method;
 use maud::{Markup, html};
 
 fn meta(title: &str) -> Meta {

@@ -90,7 +90,7 @@ pub fn picture(img: &ImageRef, alt: &str, sizes: &str, eager: bool) -> Markup {
     };
     html! {
         span.pic {
-            img.blur src=(crate::shop::images::data_uri(&img.placeholder)) alt="" aria-hidden="true"
+            img.blur src=(crate::shop::catalog::images::data_uri(&img.placeholder)) alt="" aria-hidden="true"
                 width=(img.width) height=(img.height);
             img.real src=(image_url(&img.hash, "600")) srcset=(srcset) sizes=(sizes) alt=(alt)
                 width=(img.width) height=(img.height)

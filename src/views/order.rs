@@ -6,8 +6,8 @@ use super::account::status_label;
 use super::form::upload_form;
 use super::format::iso_date;
 use super::layout::{Ctx, Meta, page};
-use crate::shop::lifecycle::{Method, Payment, Status};
 use crate::shop::orders::Order;
+use crate::shop::orders::lifecycle::{Method, Payment, Status};
 use maud::{Markup, html};
 
 /// How this visitor reached the order; decides the links of the proof form and files.

@@ -9,7 +9,8 @@ use crate::error::{Error, Kind};
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
 use crate::service::accounts::{self as service, AddressOp};
-use crate::shop::{accounts, addresses, orders, sessions, signin};
+use crate::shop::accounts::{self, addresses, sessions, signin};
+use crate::shop::orders;
 use crate::views::account as views;
 
 /// Finishes a response that created a session by setting its cookie.

@@ -1,6 +1,6 @@
 //! The admin area. One gate for every `/admin` address: anonymous visitors go to sign-in,
 //! signed-in customers get 403, staff and owners get through (their sessions expire
-//! sooner, see shop::sessions). Then thin handlers, as everywhere.
+//! sooner, see shop::accounts::sessions). Then thin handlers, as everywhere.
 
 use super::admin_audit;
 use super::admin_coupons;
@@ -18,9 +18,9 @@ use crate::app::App;
 use crate::error::{Error, Kind};
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
+use crate::jobs::outbox::{self, Status};
+use crate::shop::accounts::sessions::Session;
 use crate::shop::accounts::{self, Customer};
-use crate::shop::outbox::{self, Status};
-use crate::shop::sessions::Session;
 use crate::views::admin as views;
 
 /// The gate: Ok((session, person)) for staff and owners; otherwise the answer to send.

@@ -1,11 +1,11 @@
 //! The audit log page's handler: parse the filters, read one page, render.
 
 use super::{Outcome, html_page, with_ctx};
+use crate::admin_data::audit_list::{self, Filter};
 use crate::app::App;
 use crate::error::Error;
 use crate::http::Req;
 use crate::http::query::Params;
-use crate::shop::audit_list::{self, Filter};
 use crate::views::admin_audit as views;
 
 const PAGE: i64 = 50;

@@ -5,6 +5,7 @@
 use super::admin_merch::parse_local_time;
 use super::session::{check_csrf, form};
 use super::{Outcome, html_page, with_ctx};
+use crate::admin_data::coupons as admin;
 use crate::app::App;
 use crate::error::{Error, Kind, Result};
 use crate::http::query::Params;
@@ -12,10 +13,9 @@ use crate::http::{Req, Resp};
 use crate::money::Money;
 use crate::service::admin_merch as service;
 use crate::shop::accounts::Customer;
+use crate::shop::accounts::sessions::Session;
 use crate::shop::audit::Actor;
-use crate::shop::coupons::NewCoupon;
-use crate::shop::coupons_admin as admin;
-use crate::shop::sessions::Session;
+use crate::shop::cart::coupons::NewCoupon;
 use crate::views::admin_coupons as views;
 
 pub fn route(app: &App, req: &Req, s: &Session, me: &Customer, seg: &[&str]) -> Outcome {

@@ -3,6 +3,8 @@
 
 use super::session::check_csrf;
 use super::{Outcome, html_page, with_ctx};
+use crate::admin_data::audit_list::parse_local_date;
+use crate::admin_data::csv_io::{self, Plan};
 use crate::app::App;
 use crate::error::{Error, Kind};
 use crate::http::multipart;
@@ -10,10 +12,8 @@ use crate::http::query::Params;
 use crate::http::{Req, Resp};
 use crate::service::admin_catalog;
 use crate::shop::accounts::Customer;
+use crate::shop::accounts::sessions::Session;
 use crate::shop::audit::Actor;
-use crate::shop::audit_list::parse_local_date;
-use crate::shop::csv_io::{self, Plan};
-use crate::shop::sessions::Session;
 use crate::views::admin_csv as views;
 use crate::views::format::{Money, iso_date};
 

@@ -4,15 +4,15 @@
 
 use super::session::{check_csrf, form};
 use super::{Outcome, html_page, with_ctx};
+use crate::admin_data::customers;
 use crate::app::App;
 use crate::error::{Error, Kind};
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
 use crate::service::admin_people;
 use crate::shop::accounts::Customer;
+use crate::shop::accounts::sessions::Session;
 use crate::shop::audit::Actor;
-use crate::shop::customers_admin;
-use crate::shop::sessions::Session;
 use crate::views::admin_customers as views;
 
 const PAGE: i64 = 50;
@@ -32,7 +32,7 @@ pub fn list(app: &App, req: &Req) -> Outcome {
                 .map_err(|_| Error::bad_request("That page does not exist."))?,
         ),
     };
-    let rows = customers_admin::search(&*app.db.read()?, &q, before, PAGE)?;
+    let rows = customers::search(&*app.db.read()?, &q, before, PAGE)?;
     let next = (rows.len() as i64 == PAGE).then(|| {
         format!(
             "/admin/customers?q={}&before={}",
@@ -47,7 +47,7 @@ pub fn list(app: &App, req: &Req) -> Outcome {
 }
 
 pub fn detail(app: &App, req: &Req, s: &Session, me: &Customer, id: &str) -> Outcome {
-    let d = customers_admin::detail(&*app.db.read()?, customer_id(id)?)?
+    let d = customers::detail(&*app.db.read()?, customer_id(id)?)?
         .ok_or_else(|| Error::not_found("There is no such customer."))?;
     let offset = app.cfg().store.utc_offset_minutes;
     let owner = me.role == "owner" && me.id != d.customer.id;

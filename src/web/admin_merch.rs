@@ -12,11 +12,11 @@ use crate::http::query::Params;
 use crate::http::{Req, Resp};
 use crate::service::admin_merch as service;
 use crate::shop::accounts::Customer;
+use crate::shop::accounts::sessions::Session;
 use crate::shop::audit::Actor;
 use crate::shop::catalog;
-use crate::shop::images;
-use crate::shop::merch::{self, BannerFields, CategoryFields};
-use crate::shop::sessions::Session;
+use crate::shop::catalog::images;
+use crate::shop::catalog::merch::{self, BannerFields, CategoryFields};
 use crate::views::admin_merch as views;
 
 fn actor(me: &Customer) -> Actor {
@@ -145,7 +145,7 @@ fn banner_page(
 /// `YYYY-MM-DDTHH:MM` (a `datetime-local` value) in the store's offset → unix seconds.
 pub fn parse_local_time(s: &str, offset_minutes: i32) -> Option<i64> {
     let (date, time) = s.trim().split_once('T').unwrap_or((s.trim(), "00:00"));
-    let day = crate::shop::audit_list::parse_local_date(date, offset_minutes)?;
+    let day = crate::admin_data::audit_list::parse_local_date(date, offset_minutes)?;
     let mut hm = time.split(':');
     let h: i64 = hm.next()?.parse().ok()?;
     let m: i64 = hm.next().unwrap_or("0").parse().ok()?;

@@ -9,9 +9,9 @@ use crate::error::{Error, Kind};
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
 use crate::shop::accounts::Customer;
+use crate::shop::accounts::sessions::Session;
 use crate::shop::audit::Actor;
 use crate::shop::orders::{self, Filter, Op};
-use crate::shop::sessions::Session;
 use crate::views::admin_orders as views;
 
 fn not_found() -> Error {

@@ -13,11 +13,11 @@ use crate::http::{Req, Resp};
 use crate::money::Money;
 use crate::service::admin_catalog as service;
 use crate::shop::accounts::Customer;
+use crate::shop::accounts::sessions::Session;
 use crate::shop::audit::Actor;
 use crate::shop::catalog;
-use crate::shop::catalog_admin::{self as admin, Filter, Matrix, ProductFields, VariantEdit};
-use crate::shop::images;
-use crate::shop::sessions::Session;
+use crate::shop::catalog::admin::{self as admin, Filter, Matrix, ProductFields, VariantEdit};
+use crate::shop::catalog::images;
 use crate::views::admin_products as views;
 
 /// Upload cap for product images (the body limit in `web::Web` matches it).

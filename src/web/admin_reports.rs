@@ -1,10 +1,10 @@
 //! The admin dashboard's handler: read the figures (one service call on a reader), render.
 
 use super::{Outcome, html_page, with_ctx};
+use crate::admin_data::reports;
 use crate::app::App;
 use crate::http::Req;
 use crate::shop::accounts::Customer;
-use crate::shop::reports;
 use crate::views::admin_dashboard as views;
 
 pub fn dashboard(app: &App, req: &Req, me: &Customer) -> Outcome {

@@ -2,14 +2,14 @@
 
 use super::session::{check_csrf, form};
 use super::{Outcome, html_page, with_ctx};
+use crate::admin_data::settings;
 use crate::app::App;
 use crate::error::{Error, Kind};
 use crate::http::{Req, Resp};
+use crate::jobs::outbox::{self, Status};
 use crate::shop::accounts::Customer;
+use crate::shop::accounts::sessions::Session;
 use crate::shop::audit::Actor;
-use crate::shop::outbox::{self, Status};
-use crate::shop::sessions::Session;
-use crate::shop::settings;
 use crate::views::admin_settings as views;
 
 pub fn show(app: &App, req: &Req, s: &Session, me: &Customer) -> Outcome {

@@ -10,9 +10,9 @@ use crate::error::{Error, Kind};
 use crate::http::{Req, Resp};
 use crate::service::admin_catalog;
 use crate::shop::accounts::Customer;
+use crate::shop::accounts::sessions::Session;
 use crate::shop::audit::Actor;
-use crate::shop::sessions::Session;
-use crate::shop::stock;
+use crate::shop::catalog::stock;
 use crate::views::admin_stock as views;
 
 pub fn route(app: &App, req: &Req, s: &Session, me: &Customer, seg: &[&str]) -> Outcome {

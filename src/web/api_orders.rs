@@ -11,7 +11,7 @@ use crate::error::{Error, Kind, Result};
 use crate::http::{Req, Resp};
 use crate::service::{self, cart::Bag};
 use crate::shop::cart::{self, Cart, Mode, Owner};
-use crate::shop::checkout::{Buyer, Input};
+use crate::shop::orders::checkout::{Buyer, Input};
 use crate::shop::orders::{self, Order};
 use serde_json::{Value, json};
 
@@ -185,7 +185,7 @@ pub fn order_json(app: &App, o: &Order, access_token: Option<&str>) -> Value {
         v["access_token"] = json!(t);
         v["url"] = json!(format!("{}/orders/{}?token={t}", cfg.store.url, o.number));
     }
-    if o.method == crate::shop::lifecycle::Method::BankTransfer {
+    if o.method == crate::shop::orders::lifecycle::Method::BankTransfer {
         v["bank_transfer"] = json!(crate::shop::notices::bank_instructions(&cfg, o));
     }
     v

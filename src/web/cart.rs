@@ -11,9 +11,9 @@ use crate::error::{Error, Result};
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
 use crate::service::cart::Bag;
+use crate::shop::accounts::sessions::Session;
 use crate::shop::cart::{self, Mode, Owner};
 use crate::shop::catalog;
-use crate::shop::sessions::Session;
 use crate::views::cart as views;
 
 /// Whose cart a browser session holds: the customer's when signed in, else its own.

@@ -12,11 +12,12 @@ use crate::error::{Error, Kind};
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
 use crate::service::cart::Bag;
-use crate::shop::checkout::{Buyer, Input};
-use crate::shop::lifecycle::Method;
-use crate::shop::pricing::{self, Ask};
-use crate::shop::sessions::Session;
-use crate::shop::{accounts, addresses, cart};
+use crate::shop::accounts::sessions::Session;
+use crate::shop::accounts::{self, addresses};
+use crate::shop::cart;
+use crate::shop::cart::pricing::{self, Ask};
+use crate::shop::orders::checkout::{Buyer, Input};
+use crate::shop::orders::lifecycle::Method;
 use crate::views::cart::{self as views, Form};
 
 /// The country to assume before the shopper types one: the region of the store's locale

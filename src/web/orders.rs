@@ -11,8 +11,9 @@ use crate::error::{Error, Kind, Result};
 use crate::http::multipart;
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
-use crate::shop::sessions::Session;
-use crate::shop::{accounts, orders, proofs};
+use crate::shop::accounts;
+use crate::shop::accounts::sessions::Session;
+use crate::shop::orders::{self, proofs};
 use crate::views::order as views;
 
 fn not_found() -> Error {

@@ -8,7 +8,7 @@ use crate::crypto;
 use crate::error::{Error, Kind, Result};
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
-use crate::shop::sessions::{self, ABSOLUTE_SECS, Session};
+use crate::shop::accounts::sessions::{self, ABSOLUTE_SECS, Session};
 use std::net::IpAddr;
 
 pub const COOKIE: &str = "bq_sid";

@@ -210,7 +210,7 @@ pub fn image(app: &App, req: &Req, file: &str) -> Outcome {
 
 pub fn healthz(app: &App) -> Outcome {
     // First line for machines (`ok`, or what is wrong), then one line per check.
-    let h = crate::shop::ops::health(
+    let h = crate::ops::health(
         &app.db,
         &app.data_dir,
         app.cfg().health.min_free_disk_mb,

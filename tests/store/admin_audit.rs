@@ -6,8 +6,8 @@
 use crate::common;
 use crate::common::staff;
 
+use boutique::admin_data::audit_list;
 use boutique::shop::audit::{self, Actor};
-use boutique::shop::audit_list;
 use boutique::shop::catalog;
 use common::{Page, Store, csrf, post_form, sign_in};
 

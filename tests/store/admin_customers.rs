@@ -6,7 +6,7 @@
 use crate::common;
 use crate::common::staff;
 
-use boutique::shop::{accounts, addresses};
+use boutique::shop::accounts::{self, addresses};
 use boutique::views::format::Money;
 use common::{Page, Store, csrf, post_form, sign_in};
 
@@ -262,7 +262,7 @@ fn customers_are_refused_and_anonymous_sent_to_sign_in() {
 fn customer_sql_prepares() {
     let s = Store::empty();
     let c = s.app().db.read().unwrap();
-    for q in boutique::shop::customers_admin::sql::ALL {
+    for q in boutique::admin_data::customers::sql::ALL {
         c.prepare(q).unwrap_or_else(|e| panic!("{e}: {q}"));
     }
 }

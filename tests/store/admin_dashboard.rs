@@ -7,9 +7,9 @@
 use crate::common;
 use crate::common::staff;
 
+use boutique::admin_data::reports::{self, DAY};
 use boutique::db::Tx;
 use boutique::shop::catalog;
-use boutique::shop::reports::{self, DAY};
 use boutique::views::format::Money;
 use common::{Store, sign_in};
 

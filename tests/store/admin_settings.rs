@@ -7,7 +7,7 @@
 use crate::common;
 use crate::common::staff;
 
-use boutique::shop::ops;
+use boutique::ops;
 use common::{BASE_CONFIG, Page, Store, csrf, post_form, sign_in};
 
 const SMTP_PASSWORD: &str = "hunter2-SMTP-pw-4711";
@@ -217,7 +217,7 @@ fn customers_are_refused_and_anonymous_sent_to_sign_in() {
 fn settings_sql_prepares() {
     let s = Store::empty();
     let c = s.app().db.read().unwrap();
-    for q in boutique::shop::settings::sql::ALL {
+    for q in boutique::admin_data::settings::sql::ALL {
         c.prepare(q).unwrap_or_else(|e| panic!("{e}: {q}"));
     }
 }

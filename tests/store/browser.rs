@@ -229,7 +229,12 @@ fn guest_pays_by_bank_transfer_and_the_owner_verifies_the_proof() {
         .write_tx(|tx| {
             let c = boutique::shop::accounts::find_or_create(tx, "owner@example.com", now)?;
             boutique::shop::accounts::set_role(tx, c.id, "owner")?;
-            boutique::shop::signin::issue_link(tx, "owner@example.com", "/admin/orders", now)
+            boutique::shop::accounts::signin::issue_link(
+                tx,
+                "owner@example.com",
+                "/admin/orders",
+                now,
+            )
         })
         .unwrap();
 
@@ -382,7 +387,12 @@ fn owner_creates_a_product_with_variants_and_an_image_and_a_shopper_sees_it() {
         .write_tx(|tx| {
             let c = boutique::shop::accounts::find_or_create(tx, "owner@example.com", now)?;
             boutique::shop::accounts::set_role(tx, c.id, "owner")?;
-            boutique::shop::signin::issue_link(tx, "owner@example.com", "/admin/products", now)
+            boutique::shop::accounts::signin::issue_link(
+                tx,
+                "owner@example.com",
+                "/admin/products",
+                now,
+            )
         })
         .unwrap();
 

@@ -9,8 +9,8 @@
 use crate::common;
 use crate::common::ledger_balanced;
 
+use boutique::shop::cart::coupons::{self, NewCoupon};
 use boutique::shop::catalog;
-use boutique::shop::coupons::{self, NewCoupon};
 use common::{BASE_CONFIG, Page, Store, send};
 use serde_json::{Value, json};
 use std::path::Path;

@@ -63,7 +63,7 @@ fn a_failed_write_is_503_naming_the_writer_then_healthy_after_a_minute() {
     .unwrap();
     // The app has no injected clock: the failure ages out after the real minute.
     std::thread::sleep(std::time::Duration::from_secs(
-        boutique::shop::ops::WRITE_FAILURE_WINDOW_SECS as u64 + 1,
+        boutique::ops::WRITE_FAILURE_WINDOW_SECS as u64 + 1,
     ));
     let p = s.get("/healthz");
     assert_eq!(p.status, 200, "{}", p.text());

@@ -15,7 +15,8 @@ use crate::common;
 use crate::common::ledger_balanced;
 use common::form;
 
-use boutique::shop::{accounts, catalog, coupons, orders};
+use boutique::shop::cart::coupons;
+use boutique::shop::{accounts, catalog, orders};
 use common::{Page, Store, csrf, post_form, send, session_cookie};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! rotation at sign-in (old token dead, same row kept), sign out and sign out everywhere.
 
 use boutique::db::{Db, Sync};
-use boutique::shop::sessions::{self, ABSOLUTE_SECS, ADMIN_IDLE_SECS, IDLE_SECS};
+use boutique::shop::accounts::sessions::{self, ABSOLUTE_SECS, ADMIN_IDLE_SECS, IDLE_SECS};
 
 fn db() -> (tempfile::TempDir, Db) {
     let dir = tempfile::tempdir().unwrap();

@@ -4,7 +4,7 @@
 
 use boutique::crypto::Hmac;
 use boutique::db::{Db, Sync};
-use boutique::shop::{accounts, sessions, signin};
+use boutique::shop::accounts::{self, sessions, signin};
 
 fn setup() -> (tempfile::TempDir, Db, Hmac) {
     let dir = tempfile::tempdir().unwrap();

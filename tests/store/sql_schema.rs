@@ -4,36 +4,10 @@
 use boutique::db::{Db, Sync};
 use boutique::shop::catalog;
 
-/// Every `mod sql` of the sources with its `ALL`, keyed by file. A new module left out of
-/// this list, or a constant left out of its `ALL`, fails
-/// `every_sql_module_and_constant_is_in_the_prepare_list` below.
+/// Every `mod sql` of the sources with its `ALL`, keyed by file: collected by build.rs
+/// (`boutique::db::SQL_MODULES`), so no hand list can forget one.
 fn sql_modules() -> Vec<(&'static str, &'static [&'static str])> {
-    use boutique::shop::*;
-    vec![
-        ("src/db.rs", boutique::db::sql::ALL),
-        ("src/shop/accounts.rs", accounts::sql::ALL),
-        ("src/shop/addresses.rs", addresses::sql::ALL),
-        ("src/shop/audit.rs", audit::sql::ALL),
-        ("src/shop/audit_list.rs", audit_list::sql::ALL),
-        ("src/shop/cart.rs", cart::sql::ALL),
-        ("src/shop/catalog.rs", catalog::sql::ALL),
-        ("src/shop/catalog_admin.rs", catalog_admin::sql::ALL),
-        ("src/shop/checkout.rs", checkout::sql::ALL),
-        ("src/shop/coupons.rs", coupons::sql::ALL),
-        ("src/shop/coupons_admin.rs", coupons_admin::sql::ALL),
-        ("src/shop/csv_io.rs", csv_io::sql::ALL),
-        ("src/shop/customers_admin.rs", customers_admin::sql::ALL),
-        ("src/shop/demo.rs", demo::sql::ALL),
-        ("src/shop/merch.rs", merch::sql::ALL),
-        ("src/shop/ops.rs", ops::sql::ALL),
-        ("src/shop/orders.rs", orders::sql::ALL),
-        ("src/shop/outbox.rs", outbox::sql::ALL),
-        ("src/shop/reports.rs", reports::sql::ALL),
-        ("src/shop/sessions.rs", sessions::sql::ALL),
-        ("src/shop/settings.rs", settings::sql::ALL),
-        ("src/shop/signin.rs", signin::sql::ALL),
-        ("src/shop/stock.rs", stock::sql::ALL),
-    ]
+    boutique::db::SQL_MODULES.to_vec()
 }
 
 /// Reads the sources: each file with a `mod sql` is in `sql_modules()`, and each
@@ -43,10 +17,23 @@ fn sql_modules() -> Vec<(&'static str, &'static [&'static str])> {
 fn every_sql_module_and_constant_is_in_the_prepare_list() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let listed: Vec<&str> = sql_modules().iter().map(|(f, _)| *f).collect();
-    let mut files = vec![root.join("src/db.rs")];
-    for e in std::fs::read_dir(root.join("src/shop")).unwrap() {
-        files.push(e.unwrap().path());
+    // Every source file, in every folder (the generator and this check read the same tree).
+    fn walk(p: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(p).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
     }
+    let mut files = Vec::new();
+    walk(&root.join("src"), &mut files);
+    assert!(
+        listed.len() >= 20,
+        "the generated list is suspiciously short: {listed:?}"
+    );
     let mut bad = Vec::new();
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap_or_default();

@@ -14,6 +14,7 @@
 //! dies, so a stale file left by a killed server never blocks anything.
 
 use crate::error::{Error, Result};
+use crate::files::{sync_dir, write_atomic};
 use rusqlite::{Connection, OpenFlags, params};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -206,7 +207,7 @@ pub fn check(db_path: &Path, data_dir: &Path) -> Result<Vec<String>> {
             "foreign key: {table} row {rowid} points to a missing {parent}"
         ));
     }
-    for (sku, stock, sum) in super::catalog::ledger_mismatches(&c)? {
+    for (sku, stock, sum) in crate::shop::catalog::ledger_mismatches(&c)? {
         problems.push(format!(
             "stock ledger: {sku} has stock {stock} but its ledger adds up to {sum}"
         ));
@@ -486,50 +487,6 @@ pub fn restore(backup: &Path, db_path: &Path, data_dir: &Path) -> Result<usize> 
         sync_dir(d);
     }
     Ok(restored)
-}
-
-/// temp → fsync → rename, under a name we chose (house rule 8).
-pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp-write");
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Some(d) = path.parent() {
-        sync_dir(d);
-    }
-    Ok(())
-}
-
-/// `write_atomic` without any fsync, for a writer of many files that makes them durable
-/// together afterwards with [`sync_filesystem`] (the mail worker's batch): the rename still
-/// means a reader never sees half a file.
-pub fn write_atomic_unsynced(path: &Path, data: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp-write");
-    std::fs::write(&tmp, data)?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
-}
-
-/// One flush of the whole filesystem holding `dir` (Linux `syncfs`): the data, the names
-/// and the directory entries of every file written before it. Much cheaper than one fsync
-/// per file when a batch writes many small files.
-pub fn sync_filesystem(dir: &Path) -> Result<()> {
-    use std::os::fd::AsRawFd;
-    let d = std::fs::File::open(dir)?;
-    // SAFETY: syncfs only reads the descriptor, which stays open for the call.
-    if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
-        return Err(std::io::Error::last_os_error().into());
-    }
-    Ok(())
-}
-
-fn sync_dir(dir: &Path) {
-    if let Ok(f) = std::fs::File::open(dir) {
-        let _ = f.sync_all();
-    }
 }
 
 pub mod sql {

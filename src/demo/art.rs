@@ -1621,7 +1621,8 @@ mod tests {
             let img = product_photo(*m, PALETTE[i % PALETTE.len()].1, 1, 900, 1125);
             let drawn = (t.elapsed(), cpu() - c);
             let set =
-                crate::shop::images::process_image(image::DynamicImage::ImageRgb8(img)).unwrap();
+                crate::shop::catalog::images::process_image(image::DynamicImage::ImageRgb8(img))
+                    .unwrap();
             let total = (t.elapsed(), cpu() - c);
             worst = (worst.0.max(total.0), worst.1.max(total.1));
             println!(

@@ -4,11 +4,11 @@
 //! crosses its threshold downward (from above it to at or below it). Later sales below the
 //! threshold do not cross again, so the owner hears once per crossing, not once per sale.
 
-use super::audit::{self, Actor};
-use super::catalog;
 use crate::config::Config;
 use crate::db::Tx;
 use crate::error::{Error, Result};
+use crate::shop::audit::{self, Actor};
+use crate::shop::catalog;
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub const REASONS: [&str; 4] = ["received", "damaged", "correction", "count"];
@@ -131,7 +131,7 @@ pub fn alert_if_crossed(
     );
     // The ledger row of this move makes the key unique per crossing.
     let ledger_id: i64 = tx.query_row(sql::LAST_LEDGER_ID, [variant_id], |r| r.get(0))?;
-    super::notices::queue(
+    crate::shop::notices::queue(
         tx,
         cfg,
         &cfg.store.contact_email,

@@ -1,6 +1,10 @@
 //! Customers: found or created when an email is proven, with a role (customer, staff,
 //! owner) that decides access to the admin.
 
+pub mod addresses;
+pub mod sessions;
+pub mod signin;
+
 use crate::db::Tx;
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, params};

@@ -12,8 +12,8 @@ use image::imageops::FilterType;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage};
 
-use super::decode_gate::{self, Permit};
 use crate::error::{Error, Kind};
+use crate::shop::catalog::decode_gate::{self, Permit};
 
 /// Longest side of the stored `full` image; larger uploads are scaled down, never up.
 pub const FULL_MAX_SIDE: u32 = 1600;

@@ -11,14 +11,16 @@
 //! counted from the orders table): orders per client address and per email in the last
 //! hour, and the units one client address holds in orders nobody has paid yet.
 
-use super::cart::{self, Issue};
-use super::lifecycle::{Method, Status};
-use super::pricing::{self, Ask};
-use super::{accounts, addresses, catalog, coupons, notices, signin};
 use crate::config::Config;
 use crate::crypto::{self, Hmac};
 use crate::db::Tx;
 use crate::error::{Error, Kind, Result};
+use crate::shop::accounts::{self, addresses, signin};
+use crate::shop::cart::coupons;
+use crate::shop::cart::pricing::{self, Ask};
+use crate::shop::cart::{self, Issue};
+use crate::shop::orders::lifecycle::{Method, Status};
+use crate::shop::{catalog, notices};
 use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
@@ -203,8 +205,8 @@ pub fn place(
         });
     }
 
-    super::text::single_line("Email", &input.email)?;
-    super::text::single_line("Name", &input.name)?;
+    crate::shop::text::single_line("Email", &input.email)?;
+    crate::shop::text::single_line("Name", &input.name)?;
     let email = signin::normalize_email(&input.email)?;
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 80 {
@@ -283,7 +285,7 @@ pub fn place(
             // A sale that takes a variant to its low-stock threshold tells the owner
             // (rolled back with everything else if the order fails).
             Some(after) => {
-                super::stock::alert_if_crossed(
+                crate::shop::catalog::stock::alert_if_crossed(
                     tx,
                     cfg,
                     l.variant_id,
@@ -373,13 +375,13 @@ pub fn place(
     if let Some(k) = &quote.coupon {
         coupons::redeem(tx, k, id, &email, quote.discount, now)?;
     }
-    super::orders::event(tx, id, "shopper", "placed", None, Some(status), "", now)?;
-    super::orders::funnel(tx, "order_placed", &number, now)?;
+    crate::shop::orders::event(tx, id, "shopper", "placed", None, Some(status), "", now)?;
+    crate::shop::orders::funnel(tx, "order_placed", &number, now)?;
     cart::clear(tx, cart_id)?;
     let guest_link = match buyer {
         Buyer::Guest => {
             let link = signin::issue_link_for_order(tx, &email, &number, now)?;
-            super::orders::funnel(tx, "signin_link_sent", &number, now)?;
+            crate::shop::orders::funnel(tx, "signin_link_sent", &number, now)?;
             Some(link)
         }
         Buyer::Customer(_) => None,

@@ -55,7 +55,7 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Coupon> {
 }
 
 pub fn create(tx: &Tx, c: &NewCoupon, now: i64) -> Result<i64> {
-    super::text::single_line("Code", &c.code)?;
+    crate::shop::text::single_line("Code", &c.code)?;
     let code = c.code.trim().to_uppercase();
     if !(2..=40).contains(&code.len())
         || !code

@@ -6,11 +6,11 @@
 //! `-`, `@`, TAB, CR) get a leading `'`, which the import takes off again, so export →
 //! import is a no-op. Every user-written text cell is guarded, category and coupon too.
 
-use super::audit::{self, Actor};
-use super::catalog::{self, NewProduct, NewVariant};
 use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::money::Money;
+use crate::shop::audit::{self, Actor};
+use crate::shop::catalog::{self, NewProduct, NewVariant};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 
@@ -283,7 +283,7 @@ fn parse(bytes: &[u8], money: &Money) -> Result<Vec<std::result::Result<Incoming
             for c in PRODUCT_COLUMNS {
                 let raw = rec.get(idx[c]).unwrap_or("");
                 // (Whitespace at either end is trimmed away, as for every cell.)
-                if super::text::has_control(&unguard(raw)) {
+                if crate::shop::text::has_control(&unguard(raw)) {
                     return Err(format!(
                         "{c} must be one line of text, without line breaks, tabs or other control characters"
                     ));

@@ -5,6 +5,9 @@
 //! reload applies to the next write). Reading a cart re-prices it from the catalog and
 //! flags lines that can no longer be bought as they are; sign-in merges the guest cart.
 
+pub mod coupons;
+pub mod pricing;
+
 use crate::config::CartConfig;
 use crate::crypto;
 use crate::db::Tx;

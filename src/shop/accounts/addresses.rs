@@ -36,7 +36,7 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Address> {
 }
 
 fn text(field: &str, v: &str, required: bool, max: usize) -> Result<String> {
-    super::text::single_line(&capitalised(field), v)?;
+    crate::shop::text::single_line(&capitalised(field), v)?;
     let v = v.trim();
     if required && v.is_empty() {
         return Err(Error::bad_request(format!("Please fill in {field}.")));
@@ -60,7 +60,7 @@ fn capitalised(field: &str) -> String {
 /// Checks every field and returns the cleaned address (country upper-cased ISO code).
 pub fn validate(a: &Address) -> Result<Address> {
     let phone = text("the phone number", &a.phone, true, 24)?;
-    super::accounts::check_phone(&phone)?;
+    crate::shop::accounts::check_phone(&phone)?;
     let country = a.country.trim().to_uppercase();
     if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(Error::bad_request(

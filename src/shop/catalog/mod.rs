@@ -2,6 +2,12 @@
 //! reading and writing them and the SQL that does it (in `mod sql` at the bottom). Every
 //! stock change made here also writes a stock-ledger row in the same transaction.
 
+pub mod admin;
+pub mod decode_gate;
+pub mod images;
+pub mod merch;
+pub mod stock;
+
 use crate::db::Tx;
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -819,7 +825,12 @@ pub fn move_stock(
 }
 
 /// Stores a processed image and returns its id (an identical image is stored once).
-pub fn store_image(tx: &Tx, set: &super::images::ImageSet, alt: &str, now: i64) -> Result<i64> {
+pub fn store_image(
+    tx: &Tx,
+    set: &crate::shop::catalog::images::ImageSet,
+    alt: &str,
+    now: i64,
+) -> Result<i64> {
     let digest = ring::digest::digest(&ring::digest::SHA256, &set.full);
     let hash: String = digest.as_ref()[..8]
         .iter()

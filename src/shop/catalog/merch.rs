@@ -3,11 +3,11 @@
 //! (image, text, link and a start/end schedule). Every write takes the caller's transaction
 //! and records an audit row in it.
 
-use super::audit::{self, Actor};
-use super::catalog::{self, NewBanner, NewCategory};
-use super::images::ImageSet;
 use crate::db::Tx;
 use crate::error::{Error, Result};
+use crate::shop::audit::{self, Actor};
+use crate::shop::catalog::images::ImageSet;
+use crate::shop::catalog::{self, NewBanner, NewCategory};
 use rusqlite::{Connection, OptionalExtension, params};
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -65,7 +65,7 @@ fn db_error(e: rusqlite::Error, taken: &str) -> Error {
 }
 
 fn check_category(f: &CategoryFields) -> Result<()> {
-    super::text::single_line("Name", &f.name)?;
+    crate::shop::text::single_line("Name", &f.name)?;
     let n = f.name.trim().chars().count();
     if n == 0 || n > 80 {
         return Err(Error::bad_request(
@@ -197,9 +197,9 @@ pub fn move_category(tx: &Tx, actor: &Actor, id: i64, step: i64, now: i64) -> Re
 
 /// A banner link is a path on this site or an http(s) address.
 fn check_banner(f: &BannerFields) -> Result<()> {
-    super::text::single_line("Title", &f.title)?;
-    super::text::single_line("Link", &f.link)?;
-    super::text::single_line("Button label", &f.link_label)?;
+    crate::shop::text::single_line("Title", &f.title)?;
+    crate::shop::text::single_line("Link", &f.link)?;
+    crate::shop::text::single_line("Button label", &f.link_label)?;
     let t = f.title.trim().chars().count();
     if t == 0 || t > 120 {
         return Err(Error::bad_request(

@@ -5,11 +5,11 @@
 //! server-chosen temp name in the data dir, read back and removed, with the time recorded
 //! and an audit entry written in one transaction.
 
-use super::audit::{self, Actor};
-use super::ops;
 use crate::config::{Config, Secret};
 use crate::db::Db;
 use crate::error::Result;
+use crate::ops;
+use crate::shop::audit::{self, Actor};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 

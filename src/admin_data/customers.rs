@@ -3,14 +3,14 @@
 //! lifetime value, addresses and sign-in history; and the owner's promote-to-staff /
 //! demote, written with its audit entry in the caller's one transaction.
 //!
-//! Lifetime value uses the dashboard's revenue definition (shop::reports): `total -
+//! Lifetime value uses the dashboard's revenue definition (admin_data::reports): `total -
 //! refunded` of paid, partially refunded or refunded orders that are not cancelled.
 
-use super::accounts::{self, Customer};
-use super::addresses::{self, Address};
-use super::audit::{self, Actor};
 use crate::db::Tx;
 use crate::error::{Error, Result};
+use crate::shop::accounts::addresses::{self, Address};
+use crate::shop::accounts::{self, Customer};
+use crate::shop::audit::{self, Actor};
 use rusqlite::{Connection, params};
 
 #[derive(Debug, Clone, PartialEq)]

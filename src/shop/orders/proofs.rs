@@ -3,9 +3,9 @@
 //! markup or scripts hidden inside), then written under `data/proofs/` with a name the
 //! server makes, temp → fsync → rename. The shopper's file name is never used.
 
-use super::images;
 use crate::crypto;
 use crate::error::{Error, Kind, Result};
+use crate::shop::catalog::images;
 use std::path::{Path, PathBuf};
 
 const KINDS: &str =
@@ -212,7 +212,7 @@ pub fn store(data_dir: &Path, bytes: &[u8], max_bytes: u64) -> Result<Stored> {
     let dir = dir(data_dir);
     std::fs::create_dir_all(&dir)?;
     let name = format!("{}.{}", crypto::token(), extension(content_type));
-    super::ops::write_atomic(&dir.join(&name), bytes)?;
+    crate::files::write_atomic(&dir.join(&name), bytes)?;
     Ok(Stored {
         name,
         content_type,

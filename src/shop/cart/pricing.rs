@@ -4,10 +4,10 @@
 //! not. The checkout page shows a quote; the order transaction computes it again from
 //! scratch, so nothing the client sends about money is ever used.
 
-use super::coupons::{self, Coupon};
-use super::lifecycle::Method;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::shop::cart::coupons::{self, Coupon};
+use crate::shop::orders::lifecycle::Method;
 use rusqlite::Connection;
 
 /// One payment method as the checkout offers it.

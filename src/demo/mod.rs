@@ -4,11 +4,13 @@
 //! stock from sold-out to plenty, procedurally drawn product photos and two banners. The
 //! images go through the same WebP pipeline as uploads.
 
-use super::art::{self, Motif};
-use super::catalog::{self, NewBanner, NewProduct, NewVariant};
-use super::images::{self, ImageSet};
+pub mod art;
+
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::shop::catalog::images::{self, ImageSet};
+use crate::shop::catalog::{self, NewBanner, NewProduct, NewVariant};
+use art::Motif;
 use rusqlite::OptionalExtension;
 
 struct DemoProduct {
@@ -488,9 +490,9 @@ pub fn load_if_empty(db: &Db) -> Result<bool> {
             )?;
         }
         // One coupon to try at checkout: 10% off orders of ₹999 or more, once per email.
-        super::coupons::create(
+        crate::shop::cart::coupons::create(
             tx,
-            &super::coupons::NewCoupon {
+            &crate::shop::cart::coupons::NewCoupon {
                 code: "WELCOME10".into(),
                 kind: "percent".into(),
                 value: 10,

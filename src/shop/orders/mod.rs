@@ -6,13 +6,18 @@
 //! email; it joins the account of that email only once the email is proven (sign-in link
 //! or code, or a proven email change), never merely because someone typed it.
 
-use super::audit::{self, Actor};
-use super::lifecycle::{self, Action, Method, Payment, Status};
-use super::{catalog, coupons, notices};
+pub mod checkout;
+pub mod lifecycle;
+pub mod proofs;
+
 use crate::config::Config;
 use crate::crypto::{self, Hmac};
 use crate::db::Tx;
 use crate::error::{Error, Result};
+use crate::shop::audit::{self, Actor};
+use crate::shop::cart::coupons;
+use crate::shop::{catalog, notices};
+use lifecycle::{Action, Method, Payment, Status};
 use rusqlite::{Connection, OptionalExtension, params};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -615,7 +620,7 @@ pub fn attach_proof(
     tx: &Tx,
     cfg: &Config,
     id: i64,
-    file: &super::proofs::Stored,
+    file: &crate::shop::orders::proofs::Stored,
     now: i64,
 ) -> Result<Order> {
     let o = get(tx, id)?.ok_or_else(|| Error::not_found("There is no such order."))?;

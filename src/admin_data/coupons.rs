@@ -3,10 +3,10 @@
 //! definition), create, edit and disable/enable. Every write takes the caller's
 //! transaction and records an audit row in it; the redemption rules stay in `coupons`.
 
-use super::audit::{self, Actor};
-use super::coupons::{self, Coupon, NewCoupon};
 use crate::db::Tx;
 use crate::error::{Error, Result};
+use crate::shop::audit::{self, Actor};
+use crate::shop::cart::coupons::{self, Coupon, NewCoupon};
 use rusqlite::{Connection, OptionalExtension, params};
 
 #[derive(Debug, Clone, PartialEq)]

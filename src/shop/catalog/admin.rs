@@ -4,13 +4,13 @@
 //! hard delete. Every write takes the caller's transaction and records an audit row in it;
 //! every stock change goes through `catalog::move_stock`, so the ledger stays whole.
 
-use super::audit::{self, Actor};
-use super::catalog::{self, NewProduct, NewVariant};
-use super::images::ImageSet;
-use super::text;
 use crate::config::Config;
 use crate::db::Tx;
 use crate::error::{Error, Result};
+use crate::shop::audit::{self, Actor};
+use crate::shop::catalog::images::ImageSet;
+use crate::shop::catalog::{self, NewProduct, NewVariant};
+use crate::shop::text;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// At most this many variants come out of one generated matrix.
@@ -474,7 +474,7 @@ fn set_stock(
     }
     let current: i64 = tx.query_row(catalog::sql::STOCK_OF, [variant_id], |r| r.get(0))?;
     if current != target {
-        super::stock::change(
+        crate::shop::catalog::stock::change(
             tx,
             cfg,
             variant_id,
