@@ -125,7 +125,7 @@ pub struct Running {
     pub handle: ServerHandle,
     pub url: String,
     mail: WorkerHandle,
-    _sweeper: crate::shop::orders::Sweeper,
+    _sweeper: crate::jobs::sweeper::Sweeper,
     _watcher: Option<config::ConfigWatcher>,
     /// Held while serving: `restore` and `migrate` refuse to run under us, and so does a
     /// second `serve` on the same data directory. Dropped last (after the server).
@@ -214,7 +214,7 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
         app.clone(),
         opts.mail_tick.unwrap_or(Duration::from_secs(5)),
     );
-    let sweeper = crate::shop::orders::spawn_sweeper(app.clone(), Duration::from_secs(60));
+    let sweeper = crate::jobs::sweeper::spawn_sweeper(app.clone(), Duration::from_secs(60));
     Ok(Running {
         app,
         handle,

@@ -38,14 +38,53 @@ pub type Reader = r2d2::PooledConnection<SqliteConnectionManager>;
 ///
 /// ```compile_fail
 /// let c = rusqlite::Connection::open_in_memory().unwrap();
-/// let tx = boutique::db::Tx(c); // the field is private: only `write_tx` hands out a Tx
+/// let tx = boutique::db::Tx { conn: c }; // private fields: only `write_tx` hands out a Tx
 /// ```
-pub struct Tx(Connection);
+///
+/// A Tx also carries what happened in it: domain functions [`record`](Tx::record) events
+/// (an order was placed, stock fell below its threshold...) instead of reacting to them,
+/// and the service that opened the transaction [`take`](Tx::take)s them and reacts (the
+/// mails) before it commits. An event nobody took fails the write (see `write_tx`), so a
+/// reaction cannot be forgotten silently. The events are kept type-erased so this module
+/// names nothing of the domain.
+pub struct Tx {
+    conn: Connection,
+    events: std::cell::RefCell<Vec<Box<dyn std::any::Any + Send>>>,
+}
 
 impl std::ops::Deref for Tx {
     type Target = Connection;
     fn deref(&self) -> &Connection {
-        &self.0
+        &self.conn
+    }
+}
+
+impl Tx {
+    fn new(conn: Connection) -> Tx {
+        Tx {
+            conn,
+            events: Default::default(),
+        }
+    }
+
+    /// Records that something happened in this transaction, for its opener to act on.
+    pub fn record<E: std::any::Any + Send>(&self, event: E) {
+        self.events.borrow_mut().push(Box::new(event));
+    }
+
+    /// Takes every recorded event of type `E`, in the order recorded (others stay).
+    pub fn take<E: std::any::Any + Send>(&self) -> Vec<E> {
+        let mut all = self.events.borrow_mut();
+        let mut out = Vec::new();
+        let mut rest = Vec::with_capacity(all.len());
+        for e in all.drain(..) {
+            match e.downcast::<E>() {
+                Ok(mine) => out.push(*mine),
+                Err(other) => rest.push(other),
+            }
+        }
+        *all = rest;
+        out
     }
 }
 
@@ -168,7 +207,7 @@ impl Db {
         let db = Db {
             path: path.to_path_buf(),
             writer: Mutex::new(Writer {
-                conn: Tx(writer),
+                conn: Tx::new(writer),
                 open: None,
                 last_group: 0,
                 members: 0,
@@ -272,7 +311,16 @@ impl Db {
                 Err(e.into())
             }
             Ok(()) => {
-                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&w.conn)));
+                w.conn.events.borrow_mut().clear();
+                let mut run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&w.conn)));
+                // Events belong to this member's part only; one left over means the code
+                // that opened the transaction did not react to it (a lost mail): refuse.
+                let left = std::mem::take(&mut *w.conn.events.borrow_mut()).len();
+                if left > 0 && matches!(run, Ok(Ok(_))) {
+                    run = Ok(Err(Error::internal(format!(
+                        "{left} recorded event(s) were not taken by the transaction's caller"
+                    ))));
+                }
                 // Storage failures come back as 500 or (busy, full: error.rs) 503.
                 if matches!(&run, Ok(Err(e)) if matches!(e.kind, crate::error::Kind::Internal | crate::error::Kind::Unavailable))
                     && storage_error(&w.conn)

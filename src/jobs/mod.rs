@@ -4,3 +4,4 @@
 //! sweeper that expires unpaid orders on a clock.
 
 pub mod outbox;
+pub mod sweeper;

@@ -2,12 +2,13 @@
 //! the link, completing the sign-in (customer, guest orders, bag merge, session), moving an
 //! account to a proven address, the profile, the address book and signing out.
 
+use super::notices;
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::shop::accounts::addresses::{self, Address};
 use crate::shop::accounts::sessions::{self, Session};
 use crate::shop::accounts::{self, signin};
-use crate::shop::{cart, notices, orders};
+use crate::shop::{cart, orders};
 
 /// Records a sign-in request for `raw_email` (or, with `change_for`, a request to move that
 /// customer to it), queues the mail with the link and code and wakes the mail worker.
@@ -23,7 +24,7 @@ pub fn request_code(
 ) -> Result<String> {
     let now = crate::db::now();
     let store = app.cfg();
-    let email = app.db.write_tx(|tx| {
+    let email = super::write(app, now, |tx| {
         let email = signin::normalize_email(raw_email)?;
         match change_for {
             None => {
@@ -46,7 +47,7 @@ pub fn request_code(
 /// and the tries left either way (a wrong code counts).
 pub fn use_code(app: &App, s: &Session, code: &str) -> Result<(Option<signin::Proven>, i64)> {
     let now = crate::db::now();
-    app.db.write_tx(|tx| {
+    super::write(app, now, |tx| {
         let p = signin::use_code(tx, &app.hmac, s.id, code, now)?;
         Ok((p, signin::tries_left(tx, s.id)?))
     })
@@ -55,7 +56,7 @@ pub fn use_code(app: &App, s: &Session, code: &str) -> Result<(Option<signin::Pr
 /// Uses a mailed link (once); None when it expired or was used.
 pub fn use_link(app: &App, token: &str) -> Result<Option<signin::Proven>> {
     let now = crate::db::now();
-    app.db.write_tx(|tx| signin::use_link(tx, token, now))
+    super::write(app, now, |tx| signin::use_link(tx, token, now))
 }
 
 /// Moves customer `cid` to the proven address (its guest orders join the account) and tells
@@ -63,7 +64,7 @@ pub fn use_link(app: &App, token: &str) -> Result<Option<signin::Proven>> {
 pub fn change_email(app: &App, cid: i64, proven: &signin::Proven) -> Result<()> {
     let now = crate::db::now();
     let store = app.cfg();
-    app.db.write_tx(|tx| {
+    super::write(app, now, |tx| {
         let me = accounts::by_id(tx, cid)?
             .ok_or_else(|| Error::not_found("This account no longer exists."))?;
         accounts::change_email(tx, cid, &proven.email)?;
@@ -83,7 +84,7 @@ pub fn change_email(app: &App, cid: i64, proven: &signin::Proven) -> Result<()> 
 pub fn sign_in(app: &App, s: &Session, proven: &signin::Proven) -> Result<String> {
     let now = crate::db::now();
     let caps = app.cfg().cart.clone();
-    app.db.write_tx(|tx| {
+    super::write(app, now, |tx| {
         let c = accounts::find_or_create(tx, &proven.email, now)?;
         orders::link_guest_orders(tx, c.id, &proven.email)?;
         if proven.purpose == "order" {
@@ -98,18 +99,20 @@ pub fn sign_in(app: &App, s: &Session, proven: &signin::Proven) -> Result<String
 }
 
 pub fn update_profile(app: &App, cid: i64, name: &str, phone: &str) -> Result<()> {
-    app.db
-        .write_tx(|tx| accounts::update_profile(tx, cid, name, phone))
+    super::write(app, crate::db::now(), |tx| {
+        accounts::update_profile(tx, cid, name, phone)
+    })
 }
 
 pub fn sign_out(app: &App, session_id: i64) -> Result<()> {
-    app.db.write_tx(|tx| sessions::end(tx, session_id))
+    super::write(app, crate::db::now(), |tx| sessions::end(tx, session_id))
 }
 
 /// Ends every session of the customer but this one; returns how many were ended.
 pub fn sign_out_others(app: &App, cid: i64, keep_session: i64) -> Result<usize> {
-    app.db
-        .write_tx(|tx| sessions::end_others(tx, cid, keep_session))
+    super::write(app, crate::db::now(), |tx| {
+        sessions::end_others(tx, cid, keep_session)
+    })
 }
 
 /// What the address book is asked to do.
@@ -123,7 +126,7 @@ pub enum AddressOp<'a> {
 /// One change to customer `cid`'s address book (validated; 400 with the field otherwise).
 pub fn address(app: &App, cid: i64, op: AddressOp) -> Result<()> {
     let now = crate::db::now();
-    app.db.write_tx(|tx| match op {
+    super::write(app, now, |tx| match op {
         AddressOp::Add(a) => addresses::add(tx, cid, a, now).map(|_| ()),
         AddressOp::Update(a) => addresses::update(tx, cid, a),
         AddressOp::Delete(id) => addresses::delete(tx, cid, id),

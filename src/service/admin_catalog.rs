@@ -23,8 +23,7 @@ pub fn create_product(
     matrix: &Matrix,
 ) -> Result<i64> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| admin::create(tx, actor, fields, matrix, now))
+    super::write(app, now, |tx| admin::create(tx, actor, fields, matrix, now))
 }
 
 /// Sets one variant's price and stock from the product list, then wakes the mail worker
@@ -32,9 +31,9 @@ pub fn create_product(
 pub fn quick_edit(app: &App, actor: &Actor, variant_id: i64, price: i64, stock: i64) -> Result<()> {
     let cfg = app.cfg();
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| admin::quick_edit(tx, &cfg, actor, variant_id, price, stock, now))?;
-    app.mail_wake().notify();
+    super::write(app, now, |tx| {
+        admin::quick_edit(tx, &cfg, actor, variant_id, price, stock, now)
+    })?;
     Ok(())
 }
 
@@ -47,9 +46,9 @@ pub fn update_product(
     fields: &ProductFields,
 ) -> Result<()> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| admin::update(tx, actor, product_id, fields, now))?;
-    app.mail_wake().notify();
+    super::write(app, now, |tx| {
+        admin::update(tx, actor, product_id, fields, now)
+    })?;
     Ok(())
 }
 
@@ -63,9 +62,9 @@ pub fn update_variants(
 ) -> Result<()> {
     let cfg = app.cfg();
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| admin::update_variants(tx, &cfg, actor, product_id, edits, now))?;
-    app.mail_wake().notify();
+    super::write(app, now, |tx| {
+        admin::update_variants(tx, &cfg, actor, product_id, edits, now)
+    })?;
     Ok(())
 }
 
@@ -73,10 +72,9 @@ pub fn update_variants(
 /// Refused (400 wrong options, 404, 409 combination or SKU taken) with nothing written.
 pub fn add_variant(app: &App, actor: &Actor, product_id: i64, v: &NewVariantFields) -> Result<i64> {
     let now = crate::db::now();
-    let id = app
-        .db
-        .write_tx(|tx| admin::add_variant(tx, actor, product_id, v, now))?;
-    app.mail_wake().notify();
+    let id = super::write(app, now, |tx| {
+        admin::add_variant(tx, actor, product_id, v, now)
+    })?;
     Ok(id)
 }
 
@@ -84,9 +82,9 @@ pub fn add_variant(app: &App, actor: &Actor, product_id: i64, v: &NewVariantFiel
 /// variant of this product) with nothing written.
 pub fn archive_variant(app: &App, actor: &Actor, product_id: i64, variant_id: i64) -> Result<()> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| admin::archive_variant(tx, actor, product_id, variant_id, now))?;
-    app.mail_wake().notify();
+    super::write(app, now, |tx| {
+        admin::archive_variant(tx, actor, product_id, variant_id, now)
+    })?;
     Ok(())
 }
 
@@ -94,17 +92,16 @@ pub fn archive_variant(app: &App, actor: &Actor, product_id: i64, variant_id: i6
 /// another status, 404) with nothing written.
 pub fn set_status(app: &App, actor: &Actor, product_id: i64, status: &str) -> Result<()> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| admin::set_status(tx, actor, product_id, status, now))?;
-    app.mail_wake().notify();
+    super::write(app, now, |tx| {
+        admin::set_status(tx, actor, product_id, status, now)
+    })?;
     Ok(())
 }
 
 /// Deletes the product. Refused (404, 409 it has been ordered) with nothing written.
 pub fn delete_product(app: &App, actor: &Actor, product_id: i64) -> Result<()> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| admin::delete(tx, actor, product_id, now))
+    super::write(app, now, |tx| admin::delete(tx, actor, product_id, now))
 }
 
 /// Saves image order and alt texts, (image id, position, alt) each, then wakes the mail
@@ -116,9 +113,9 @@ pub fn update_images(
     edits: &[(i64, i64, String)],
 ) -> Result<()> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| admin::update_images(tx, actor, product_id, edits, now))?;
-    app.mail_wake().notify();
+    super::write(app, now, |tx| {
+        admin::update_images(tx, actor, product_id, edits, now)
+    })?;
     Ok(())
 }
 
@@ -126,9 +123,9 @@ pub fn update_images(
 /// image of this product) with nothing written.
 pub fn remove_image(app: &App, actor: &Actor, product_id: i64, image_id: i64) -> Result<()> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| admin::remove_image(tx, actor, product_id, image_id, now))?;
-    app.mail_wake().notify();
+    super::write(app, now, |tx| {
+        admin::remove_image(tx, actor, product_id, image_id, now)
+    })?;
     Ok(())
 }
 
@@ -142,8 +139,9 @@ pub fn add_images(
     alt: &str,
 ) -> Result<()> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| admin::add_images(tx, actor, product_id, sets, alt, now))
+    super::write(app, now, |tx| {
+        admin::add_images(tx, actor, product_id, sets, alt, now)
+    })
 }
 
 /// Adjusts a variant's stock (received, damaged, correction or count) with its ledger and
@@ -159,10 +157,9 @@ pub fn adjust_stock(
 ) -> Result<i64> {
     let cfg = app.cfg();
     let now = crate::db::now();
-    let id = app
-        .db
-        .write_tx(|tx| stock::adjust(tx, &cfg, actor, variant_id, reason, qty, note, now))?;
-    app.mail_wake().notify();
+    let id = super::write(app, now, |tx| {
+        stock::adjust(tx, &cfg, actor, variant_id, reason, qty, note, now)
+    })?;
     Ok(id)
 }
 
@@ -171,6 +168,5 @@ pub fn adjust_stock(
 /// written.
 pub fn apply_csv(app: &App, actor: &Actor, file: &[u8], money: &Money) -> Result<Plan> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| csv_io::apply(tx, file, money, actor, now))
+    super::write(app, now, |tx| csv_io::apply(tx, file, money, actor, now))
 }

@@ -14,24 +14,23 @@ use crate::shop::catalog::merch::{self, BannerFields, CategoryFields};
 /// with nothing written.
 pub fn create_category(app: &App, actor: &Actor, c: &CategoryFields) -> Result<i64> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| merch::create_category(tx, actor, c, now))
+    super::write(app, now, |tx| merch::create_category(tx, actor, c, now))
 }
 
 /// Saves a category. Refused (400 bad fields or parent, 404, 409 slug taken) with nothing
 /// written.
 pub fn update_category(app: &App, actor: &Actor, id: i64, c: &CategoryFields) -> Result<()> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| merch::update_category(tx, actor, id, c, now))
+    super::write(app, now, |tx| merch::update_category(tx, actor, id, c, now))
 }
 
 /// Moves a category `step` places among its siblings (-1 up, 1 down). Refused (404) with
 /// nothing written.
 pub fn move_category(app: &App, actor: &Actor, id: i64, step: i64) -> Result<()> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| merch::move_category(tx, actor, id, step, now))
+    super::write(app, now, |tx| {
+        merch::move_category(tx, actor, id, step, now)
+    })
 }
 
 /// Creates a banner (`id` None) or saves banner `id`, with its already converted image if
@@ -45,7 +44,7 @@ pub fn save_banner(
     image: Option<&ImageSet>,
 ) -> Result<i64> {
     let now = crate::db::now();
-    app.db.write_tx(|tx| match id {
+    super::write(app, now, |tx| match id {
         None => merch::create_banner(tx, actor, fields, image, now),
         Some(id) => merch::update_banner(tx, actor, id, fields, image, now).map(|_| id),
     })
@@ -54,26 +53,26 @@ pub fn save_banner(
 /// Deletes a banner. Refused (404) with nothing written.
 pub fn delete_banner(app: &App, actor: &Actor, id: i64) -> Result<()> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| merch::delete_banner(tx, actor, id, now))
+    super::write(app, now, |tx| merch::delete_banner(tx, actor, id, now))
 }
 
 /// Creates a coupon; returns its id. Refused (400 bad fields or limits, 409 code taken)
 /// with nothing written.
 pub fn create_coupon(app: &App, actor: &Actor, c: &NewCoupon) -> Result<i64> {
     let now = crate::db::now();
-    app.db.write_tx(|tx| coupons::create(tx, actor, c, now))
+    super::write(app, now, |tx| coupons::create(tx, actor, c, now))
 }
 
 /// Saves a coupon. Refused (400 bad fields or limits, 404) with nothing written.
 pub fn update_coupon(app: &App, actor: &Actor, id: i64, c: &NewCoupon) -> Result<()> {
     let now = crate::db::now();
-    app.db.write_tx(|tx| coupons::update(tx, actor, id, c, now))
+    super::write(app, now, |tx| coupons::update(tx, actor, id, c, now))
 }
 
 /// Enables (`active`) or disables a coupon. Refused (404) with nothing written.
 pub fn set_coupon_active(app: &App, actor: &Actor, id: i64, active: bool) -> Result<()> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| coupons::set_active(tx, actor, id, active, now))
+    super::write(app, now, |tx| {
+        coupons::set_active(tx, actor, id, active, now)
+    })
 }

@@ -11,6 +11,5 @@ use crate::shop::audit::Actor;
 /// (400 another role, one's own or the owner's role, 404) with nothing written.
 pub fn set_role(app: &App, actor: &Actor, id: i64, role: &str) -> Result<Customer> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| customers::set_role(tx, actor, id, role, now))
+    super::write(app, now, |tx| customers::set_role(tx, actor, id, role, now))
 }

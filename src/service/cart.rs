@@ -14,7 +14,7 @@ pub enum Bag<'a> {
 /// A new API cart; returns its bearer token (only its hash is stored) and id.
 pub fn create_token_cart(app: &App) -> Result<(String, i64)> {
     let now = crate::db::now();
-    app.db.write_tx(|tx| cart::create_token_cart(tx, now))
+    super::write(app, now, |tx| cart::create_token_cart(tx, now))
 }
 
 /// Adds to or sets a line of `bag` under the `[cart]` caps (see `cart::put` for every
@@ -22,7 +22,7 @@ pub fn create_token_cart(app: &App) -> Result<(String, i64)> {
 pub fn put_line(app: &App, bag: Bag, variant: i64, qty: i64, mode: Mode) -> Result<i64> {
     let caps = app.cfg().cart.clone();
     let now = crate::db::now();
-    app.db.write_tx(|tx| {
+    super::write(app, now, |tx| {
         let id = match bag {
             Bag::Of(owner) => cart::ensure(tx, owner, now)?,
             Bag::Id(id) => id,
@@ -34,5 +34,5 @@ pub fn put_line(app: &App, bag: Bag, variant: i64, qty: i64, mode: Mode) -> Resu
 
 /// The bag's notice was shown once; forget it.
 pub fn clear_notice(app: &App, cart_id: i64) -> Result<()> {
-    app.db.write_tx(|tx| cart::clear_notice(tx, cart_id))
+    super::write(app, crate::db::now(), |tx| cart::clear_notice(tx, cart_id))
 }

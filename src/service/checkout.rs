@@ -29,22 +29,20 @@ pub fn place_order(
     )?;
     let cfg = app.cfg();
     let now = crate::db::now();
-    let placed = app.db.write_tx(|tx| {
+    let placed = super::write(app, now, |tx| {
         let cart_id = match bag {
             Bag::Of(owner) => cart::ensure(tx, owner, now)?,
             Bag::Id(id) => id,
         };
         checkout::place(tx, &cfg, &app.hmac, cart_id, buyer, input, client_ip, now)
     })?;
-    if !placed.replay {
-        app.mail_wake().notify();
-    }
     Ok(placed)
 }
 
 /// Counts the checkout page's first view of a bag in the sales funnel (once per bag).
 pub fn started(app: &App, cart_id: i64) -> Result<()> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| orders::funnel_once(tx, "checkout_started", &format!("cart/{cart_id}"), now))
+    super::write(app, now, |tx| {
+        orders::funnel_once(tx, "checkout_started", &format!("cart/{cart_id}"), now)
+    })
 }

@@ -1,6 +1,6 @@
 //! Order writes after checkout: a shopper's payment proof (page and API), and the owner's
-//! operations of the order state machine (`shop::orders::lifecycle`), each followed by a wake of
-//! the mail worker for the notices they queued.
+//! operations of the order state machine (`shop::orders::lifecycle`) and the payment-window
+//! sweep; each through `service::write`, so their mails commit with them.
 
 use crate::app::App;
 use crate::error::Result;
@@ -20,14 +20,10 @@ pub fn accept_proof(app: &App, order_id: i64, bytes: &[u8]) -> Result<()> {
     let cfg = app.cfg();
     let stored = proofs::store(&app.data_dir, bytes, cfg.payments.proof_max_bytes)?;
     let now = crate::db::now();
-    match app
-        .db
-        .write_tx(|tx| orders::attach_proof(tx, &cfg, order_id, &stored, now))
-    {
-        Ok(_) => {
-            app.mail_wake().notify();
-            Ok(())
-        }
+    match super::write(app, now, |tx| {
+        orders::attach_proof(tx, order_id, &stored, now)
+    }) {
+        Ok(_) => Ok(()),
         Err(e) => {
             proofs::discard(&app.data_dir, &stored);
             Err(e)
@@ -38,10 +34,13 @@ pub fn accept_proof(app: &App, order_id: i64, bytes: &[u8]) -> Result<()> {
 /// Applies one owner operation (verify, reject, ship, cancel, refund...) to the order, as
 /// `actor`; refused (409) when the state machine does not allow it in the order's state.
 pub fn apply(app: &App, order_id: i64, op: &Op, actor: &Actor) -> Result<()> {
-    let cfg = app.cfg();
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| orders::apply(tx, &cfg, &app.hmac, order_id, op, actor, now))?;
-    app.mail_wake().notify();
-    Ok(())
+    super::write(app, now, |tx| orders::apply(tx, order_id, op, actor, now)).map(|_| ())
+}
+
+/// The payment-window sweep at `now` (the sweeper's clock; tests inject one): reminders,
+/// then expiry, and their mails. Returns (reminded, expired).
+pub fn sweep(app: &App, now: i64) -> Result<(usize, usize)> {
+    let cfg = app.cfg();
+    super::write(app, now, |tx| orders::sweep(tx, &cfg, now))
 }

@@ -8,7 +8,7 @@ use crate::shop::accounts::sessions::{self, Session};
 pub fn touch_if_due(app: &App, s: &Session) -> Result<()> {
     let now = crate::db::now();
     if now - s.last_seen_at >= sessions::TOUCH_EVERY_SECS {
-        app.db.write_tx(|tx| sessions::touch(tx, s, now))?;
+        super::write(app, now, |tx| sessions::touch(tx, s, now))?;
     }
     Ok(())
 }
@@ -16,6 +16,7 @@ pub fn touch_if_due(app: &App, s: &Session) -> Result<()> {
 /// A new guest session; returns its cookie token and the session.
 pub fn start_guest(app: &App, user_agent: &str, client_ip: &str) -> Result<(String, Session)> {
     let now = crate::db::now();
-    app.db
-        .write_tx(|tx| sessions::create(tx, None, user_agent, client_ip, now))
+    super::write(app, now, |tx| {
+        sessions::create(tx, None, user_agent, client_ip, now)
+    })
 }

@@ -41,7 +41,7 @@ pub fn payment_label(p: Payment) -> &'static str {
 }
 
 pub fn method_label(m: Method) -> &'static str {
-    crate::shop::notices::method_label(m)
+    crate::shop::orders::lifecycle::method_label(m)
 }
 
 fn event_label(kind: &str) -> &'static str {

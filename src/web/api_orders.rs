@@ -186,7 +186,7 @@ pub fn order_json(app: &App, o: &Order, access_token: Option<&str>) -> Value {
         v["url"] = json!(format!("{}/orders/{}?token={t}", cfg.store.url, o.number));
     }
     if o.method == crate::shop::orders::lifecycle::Method::BankTransfer {
-        v["bank_transfer"] = json!(crate::shop::notices::bank_instructions(&cfg, o));
+        v["bank_transfer"] = json!(crate::shop::orders::bank_instructions(&cfg, o));
     }
     v
 }

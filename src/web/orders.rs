@@ -66,7 +66,7 @@ fn render(
 ) -> Outcome {
     let o = orders::get(&*app.db.read()?, id)?.ok_or_else(not_found)?;
     let cfg = app.cfg();
-    let bank = crate::shop::notices::bank_instructions(&cfg, &o)
+    let bank = crate::shop::orders::bank_instructions(&cfg, &o)
         .into_iter()
         .skip(1)
         .collect();

@@ -16,7 +16,7 @@ use crate::common::ledger_balanced;
 use common::form;
 
 use boutique::shop::cart::coupons;
-use boutique::shop::{accounts, catalog, orders};
+use boutique::shop::{accounts, catalog};
 use common::{Page, Store, csrf, post_form, send, session_cookie};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -1707,20 +1707,18 @@ fn unpaid_bank_transfer_is_reminded_then_expires_with_an_injected_clock() {
     );
     settle(&s);
     let app = s.app();
-    let cfg = app.cfg();
     // The sweep runs at the injected time; the mail it queues is due at that time too, so
     // the worker (on the real clock) would hold it for a day. Once the sweep has run, the
     // test hands those mails to the worker as due now, as the real clock would have.
     let sweep = |at: i64| {
-        let out = app
-            .db
+        let out = boutique::service::orders::sweep(app, at).unwrap();
+        app.db
             .write_tx(|tx| {
-                let out = orders::sweep(tx, &cfg, &app.hmac, at)?;
                 tx.execute(
                     "UPDATE outbox SET next_attempt_at = ?1 WHERE status = 'pending' AND next_attempt_at > ?1",
                     [now()],
                 )?;
-                Ok(out)
+                Ok(())
             })
             .unwrap();
         app.mail_wake().notify();

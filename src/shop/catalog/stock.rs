@@ -1,6 +1,6 @@
 //! Stock as the owner runs it: adjustments with a reason (received, damaged, correction,
-//! count), the per-variant ledger, the low-stock list, and the low-stock alert — one mail to
-//! the owner, through the outbox in the caller's transaction, when a variant's stock
+//! count), the per-variant ledger, the low-stock list, and the low-stock alert — an event
+//! (`Event::StockLow`, one mail to the owner once the service reacts) when a variant's stock
 //! crosses its threshold downward (from above it to at or below it). Later sales below the
 //! threshold do not cross again, so the owner hears once per crossing, not once per sale.
 
@@ -9,6 +9,7 @@ use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::shop::audit::{self, Actor};
 use crate::shop::catalog;
+use crate::shop::events::Event;
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub const REASONS: [&str; 4] = ["received", "damaged", "correction", "count"];
@@ -88,59 +89,32 @@ pub fn ledger(c: &Connection, variant_id: i64, limit: i64) -> Result<Vec<LedgerR
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Queues the low-stock mail when stock went from above the variant's threshold to at or
-/// below it. Returns whether it did. Call it in the transaction that moved the stock.
+/// Records [`Event::StockLow`] when stock went from above the variant's threshold to at or
+/// below it (the service mails the owner). Returns whether it did. Call it in the
+/// transaction that moved the stock.
 pub fn alert_if_crossed(
     tx: &Tx,
     cfg: &Config,
     variant_id: i64,
     before: i64,
     after: i64,
-    now: i64,
 ) -> Result<bool> {
-    if after >= before || cfg.store.contact_email.trim().is_empty() {
+    if after >= before {
         return Ok(false);
     }
-    let Some(it) = item_by_id(tx, variant_id, cfg.catalog.low_stock_threshold)? else {
+    let Some(item) = item_by_id(tx, variant_id, cfg.catalog.low_stock_threshold)? else {
         return Ok(false);
     };
-    if !(before > it.threshold && after <= it.threshold) {
+    if !(before > item.threshold && after <= item.threshold) {
         return Ok(false);
     }
-    let name = if it.options.is_empty() {
-        it.title.clone()
-    } else {
-        format!("{} ({})", it.title, it.options.join(" / "))
-    };
-    let state = if after == 0 {
-        "is sold out".to_string()
-    } else {
-        format!("is down to {after}")
-    };
-    let line1 = format!("{name}, SKU {}, {state}.", it.sku);
-    let line2 = format!(
-        "Its low-stock threshold is {}. You will hear again only after it is restocked above that and falls back.",
-        it.threshold
-    );
-    let url = format!("{}/admin/stock/{}", cfg.store.url, variant_id);
-    let mail = crate::views::email::render(
-        &cfg.store.name,
-        "Low stock",
-        &[&line1, &line2],
-        Some(("See the stock", &url)),
-    );
-    // The ledger row of this move makes the key unique per crossing.
+    // The ledger row of this move makes the alert unique per crossing.
     let ledger_id: i64 = tx.query_row(sql::LAST_LEDGER_ID, [variant_id], |r| r.get(0))?;
-    crate::shop::notices::queue(
-        tx,
-        cfg,
-        &cfg.store.contact_email,
-        format!("Low stock: {} {state}", it.sku),
-        "low-stock",
-        mail,
-        format!("low-stock/{variant_id}/{ledger_id}"),
-        now,
-    )?;
+    tx.record(Event::StockLow {
+        item,
+        after,
+        ledger_id,
+    });
     Ok(true)
 }
 
@@ -157,7 +131,7 @@ pub fn change(
     now: i64,
 ) -> Result<i64> {
     let after = catalog::adjust_stock(tx, variant_id, delta, reason, actor, note, now)?;
-    alert_if_crossed(tx, cfg, variant_id, after - delta, after, now)?;
+    alert_if_crossed(tx, cfg, variant_id, after - delta, after)?;
     Ok(after)
 }
 

@@ -19,8 +19,9 @@ use crate::shop::accounts::{self, addresses, signin};
 use crate::shop::cart::coupons;
 use crate::shop::cart::pricing::{self, Ask};
 use crate::shop::cart::{self, Issue};
+use crate::shop::catalog;
+use crate::shop::events::Event;
 use crate::shop::orders::lifecycle::{Method, Status};
-use crate::shop::{catalog, notices};
 use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
@@ -291,7 +292,6 @@ pub fn place(
                     l.variant_id,
                     after + l.quantity,
                     after,
-                    now,
                 )?;
             }
             None => short.push(l),
@@ -386,7 +386,11 @@ pub fn place(
         }
         Buyer::Customer(_) => None,
     };
-    notices::order_placed(tx, cfg, id, &token, guest_link.as_deref(), now)?;
+    tx.record(Event::OrderPlaced {
+        order_id: id,
+        access_token: token.clone(),
+        guest_link,
+    });
     Ok(Placed {
         id,
         number,

@@ -257,6 +257,16 @@ pub fn restocks(action: Action) -> bool {
     matches!(action, Action::Cancel | Action::Expire)
 }
 
+/// The method in the shopper's words.
+pub fn method_label(m: Method) -> &'static str {
+    match m {
+        Method::Cod => "cash on delivery",
+        Method::BankTransfer => "bank transfer",
+        Method::Razorpay => "Razorpay",
+        Method::Stripe => "Stripe",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,12 +11,13 @@ pub mod lifecycle;
 pub mod proofs;
 
 use crate::config::Config;
-use crate::crypto::{self, Hmac};
+use crate::crypto;
 use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::shop::audit::{self, Actor};
 use crate::shop::cart::coupons;
-use crate::shop::{catalog, notices};
+use crate::shop::catalog;
+use crate::shop::events;
 use lifecycle::{Action, Method, Payment, Status};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -380,17 +381,9 @@ fn short_text(what: &str, s: &str, required: bool, max: usize) -> Result<String>
 }
 
 /// Applies `op` to order `id`: the state machine decides, then the side effects, the
-/// event, the audit entry (staff) and the shopper's mail, all in `tx`.
-#[allow(clippy::too_many_arguments)]
-pub fn apply(
-    tx: &Tx,
-    cfg: &Config,
-    hmac: &Hmac,
-    id: i64,
-    op: &Op,
-    actor: &Actor,
-    now: i64,
-) -> Result<Order> {
+/// event and the audit entry (staff), all in `tx`; records [`events::Event::OrderChanged`]
+/// (the shopper's mail).
+pub fn apply(tx: &Tx, id: i64, op: &Op, actor: &Actor, now: i64) -> Result<Order> {
     let o = get(tx, id)?.ok_or_else(|| Error::not_found("There is no such order."))?;
     let action = match op {
         Op::VerifyProof => Action::VerifyProof,
@@ -609,16 +602,20 @@ pub fn apply(
         audit::record(tx, actor, op.name(), "order", &o.number, &summary, now)?;
     }
     let after = get(tx, id)?.ok_or_else(|| Error::internal("order vanished"))?;
-    notices::order_update(tx, cfg, hmac, &after, op, &note, ev, now)?;
+    tx.record(events::Event::OrderChanged {
+        order: after.clone(),
+        op: op.clone(),
+        note,
+        event_id: ev,
+    });
     Ok(after)
 }
 
 /// A stored proof file (see `proofs::store`) attached to order `id`: the order moves to
-/// awaiting verification, an earlier undecided proof is superseded (kept as history), the
-/// owner is mailed.
+/// awaiting verification, an earlier undecided proof is superseded (kept as history);
+/// records [`events::Event::ProofUploaded`] (the owner's mail).
 pub fn attach_proof(
     tx: &Tx,
-    cfg: &Config,
     id: i64,
     file: &crate::shop::orders::proofs::Stored,
     now: i64,
@@ -653,7 +650,9 @@ pub fn attach_proof(
         now,
     )?;
     let after = get(tx, id)?.ok_or_else(|| Error::internal("order vanished"))?;
-    notices::proof_uploaded(tx, cfg, &after, now)?;
+    tx.record(events::Event::ProofUploaded {
+        order: after.clone(),
+    });
     Ok(after)
 }
 
@@ -661,13 +660,13 @@ pub fn attach_proof(
 /// the reminder to unpaid bank-transfer orders past `reminder_after_hours`, and expires
 /// those past `pay_by` (cancelled, stock and coupon back, shopper mailed). Returns
 /// (reminded, expired).
-pub fn sweep(tx: &Tx, cfg: &Config, hmac: &Hmac, now: i64) -> Result<(usize, usize)> {
+pub fn sweep(tx: &Tx, cfg: &Config, now: i64) -> Result<(usize, usize)> {
     let due: Vec<i64> = tx
         .prepare_cached(sql::EXPIRE_DUE)?
         .query_map([now], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for id in &due {
-        apply(tx, cfg, hmac, *id, &Op::Expire, &Actor::system(), now)?;
+        apply(tx, *id, &Op::Expire, &Actor::system(), now)?;
     }
     let remind_before = now - cfg.payments.reminder_after_hours * 3600;
     let remind: Vec<i64> = tx
@@ -676,63 +675,13 @@ pub fn sweep(tx: &Tx, cfg: &Config, hmac: &Hmac, now: i64) -> Result<(usize, usi
         .collect::<rusqlite::Result<_>>()?;
     for id in &remind {
         if let Some(o) = get(tx, *id)? {
-            notices::payment_reminder(tx, cfg, hmac, &o, now)?;
             tx.prepare_cached(sql::MARK_REMINDED)?
                 .execute(params![now, id])?;
             event(tx, *id, "system", "reminder_sent", None, None, "", now)?;
+            tx.record(events::Event::PaymentReminderDue { order: o });
         }
     }
     Ok((remind.len(), due.len()))
-}
-
-/// The thread that runs [`sweep`] once a minute (and right at start, so orders that fell
-/// due while the store was down are handled). Stops when the handle is dropped.
-pub struct Sweeper {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    join: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Sweeper {
-    fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        if let Some(j) = self.join.take() {
-            let _ = j.join();
-        }
-    }
-}
-
-pub fn spawn_sweeper(app: std::sync::Arc<crate::app::App>, every: std::time::Duration) -> Sweeper {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let stop = std::sync::Arc::new(AtomicBool::new(false));
-    let stop2 = stop.clone();
-    let join = std::thread::Builder::new()
-        .name("payment-sweep".into())
-        .spawn(move || {
-            let mut next = std::time::Instant::now();
-            while !stop2.load(Ordering::SeqCst) {
-                if std::time::Instant::now() >= next {
-                    let cfg = app.cfg();
-                    let now = crate::db::now();
-                    match app.db.write_tx(|tx| sweep(tx, &cfg, &app.hmac, now)) {
-                        Ok((0, 0)) => {}
-                        Ok((r, e)) => {
-                            eprintln!(
-                                "payments: {r} reminder(s) sent, {e} unpaid order(s) expired"
-                            );
-                            app.mail_wake().notify();
-                        }
-                        Err(e) => eprintln!("payments: sweep failed: {e}"),
-                    }
-                    next = std::time::Instant::now() + every;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(200));
-            }
-        })
-        .expect("spawn payment sweeper");
-    Sweeper {
-        stop,
-        join: Some(join),
-    }
 }
 
 /// Filters of the admin order list.
@@ -872,6 +821,32 @@ pub fn proof_file(
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .optional()?)
+}
+
+/// How to pay, for a bank-transfer order (the same words as the order page).
+pub fn bank_instructions(cfg: &Config, o: &Order) -> Vec<String> {
+    let p = &cfg.payments;
+    let m = crate::money::Money::of(&cfg.store);
+    let mut v = vec![format!(
+        "Please transfer {} to the account below and upload a screenshot of the transfer on your order page.",
+        m.format(o.total)
+    )];
+    v.push(format!("Account name: {}", p.bank_account_name));
+    v.push(format!("Account number: {}", p.bank_account_number));
+    if !p.bank_name.is_empty() {
+        v.push(format!("Bank: {}", p.bank_name));
+    }
+    if !p.bank_ifsc.is_empty() {
+        v.push(format!("IFSC: {}", p.bank_ifsc));
+    }
+    if !p.bank_iban.is_empty() {
+        v.push(format!("IBAN: {}", p.bank_iban));
+    }
+    v.push(format!("Reference: {}", o.number));
+    if !p.bank_instructions.is_empty() {
+        v.push(p.bank_instructions.clone());
+    }
+    v
 }
 
 pub mod sql {

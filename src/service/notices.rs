@@ -1,5 +1,7 @@
 //! The mail each event sends: builds the words with `views::email::render` and queues them
 //! in the outbox inside the caller's transaction, so the mail commits with its cause.
+//! [`react`] turns the events a domain write recorded (`shop::events`) into those mails;
+//! the sign-in and address mails a visitor asks for are queued directly by their use case.
 
 use crate::config::Config;
 use crate::db::Tx;
@@ -7,6 +9,7 @@ use crate::error::Result;
 use crate::jobs::outbox::{self, NewEmail};
 use crate::money::Money;
 use crate::shop::accounts::signin::Issued;
+use crate::shop::events::Event;
 use crate::shop::orders::lifecycle::{Method, Payment};
 use crate::shop::orders::{Op, Order};
 
@@ -233,32 +236,6 @@ fn summary(cfg: &Config, o: &Order) -> Vec<String> {
     out
 }
 
-/// How to pay, for a bank-transfer order (the same words as the order page).
-pub fn bank_instructions(cfg: &Config, o: &Order) -> Vec<String> {
-    let p = &cfg.payments;
-    let m = Money::of(&cfg.store);
-    let mut v = vec![format!(
-        "Please transfer {} to the account below and upload a screenshot of the transfer on your order page.",
-        m.format(o.total)
-    )];
-    v.push(format!("Account name: {}", p.bank_account_name));
-    v.push(format!("Account number: {}", p.bank_account_number));
-    if !p.bank_name.is_empty() {
-        v.push(format!("Bank: {}", p.bank_name));
-    }
-    if !p.bank_ifsc.is_empty() {
-        v.push(format!("IFSC: {}", p.bank_ifsc));
-    }
-    if !p.bank_iban.is_empty() {
-        v.push(format!("IBAN: {}", p.bank_iban));
-    }
-    v.push(format!("Reference: {}", o.number));
-    if !p.bank_instructions.is_empty() {
-        v.push(p.bank_instructions.clone());
-    }
-    v
-}
-
 /// The shopper's confirmation (with payment instructions and, for a guest, a sign-in
 /// link that links the order to an account) and the owner's notification.
 pub fn order_placed(
@@ -283,7 +260,7 @@ pub fn order_placed(
             "You pay in cash when the parcel arrives. We will email you when it ships.".into(),
         ),
         Method::BankTransfer => {
-            paras.extend(bank_instructions(cfg, &o));
+            paras.extend(crate::shop::orders::bank_instructions(cfg, &o));
             paras.push(format!(
                 "If we do not receive the payment within {} hours, the order is cancelled.",
                 cfg.payments.payment_window_hours
@@ -332,7 +309,7 @@ pub fn order_placed(
         o.name,
         o.email,
         o.phone,
-        method_label(o.method)
+        crate::shop::orders::lifecycle::method_label(o.method)
     )];
     owner.extend(summary(cfg, &o));
     let refs: Vec<&str> = owner.iter().map(String::as_str).collect();
@@ -358,15 +335,6 @@ pub fn order_placed(
         now,
     )?;
     Ok(())
-}
-
-pub fn method_label(m: Method) -> &'static str {
-    match m {
-        Method::Cod => "cash on delivery",
-        Method::BankTransfer => "bank transfer",
-        Method::Razorpay => "Razorpay",
-        Method::Stripe => "Stripe",
-    }
 }
 
 /// The shopper's mail after an operation on their order.
@@ -430,7 +398,7 @@ pub fn order_update(
                 (_, Payment::Paid | Payment::PartiallyRefunded) => format!(
                     "Your payment will be refunded: {} back to the way you paid ({}); we will email you when it is sent.",
                     m.format(o.total - o.refunded),
-                    method_label(o.method)
+                    crate::shop::orders::lifecycle::method_label(o.method)
                 ),
                 (_, Payment::Refunded) => "Your payment has already been refunded in full.".into(),
                 (Method::Cod, _) => "You paid nothing for this order, so there is nothing to pay.".into(),
@@ -527,7 +495,7 @@ pub fn payment_reminder(
         "We are holding order {} for you, but we have not received the payment yet.",
         o.number
     )];
-    paras.extend(bank_instructions(cfg, o));
+    paras.extend(crate::shop::orders::bank_instructions(cfg, o));
     if let Some(by) = o.pay_by {
         let hours = ((by - now).max(0) + 3599) / 3600;
         paras.push(format!(
@@ -550,6 +518,84 @@ pub fn payment_reminder(
         "payment-reminder",
         (text, html),
         format!("payment-reminder/{}", o.id),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Takes every event recorded on `tx` and queues the mails they call for, in the same
+/// transaction. Returns how many events there were.
+pub fn react(tx: &Tx, cfg: &Config, hmac: &crate::crypto::Hmac, now: i64) -> Result<usize> {
+    let events = tx.take::<Event>();
+    for e in &events {
+        match e {
+            Event::OrderPlaced {
+                order_id,
+                access_token,
+                guest_link,
+            } => order_placed(tx, cfg, *order_id, access_token, guest_link.as_deref(), now)?,
+            Event::OrderChanged {
+                order,
+                op,
+                note,
+                event_id,
+            } => order_update(tx, cfg, hmac, order, op, note, *event_id, now)?,
+            Event::ProofUploaded { order } => proof_uploaded(tx, cfg, order, now)?,
+            Event::PaymentReminderDue { order } => payment_reminder(tx, cfg, hmac, order, now)?,
+            Event::StockLow {
+                item,
+                after,
+                ledger_id,
+            } => low_stock(tx, cfg, item, *after, *ledger_id, now)?,
+        }
+    }
+    Ok(events.len())
+}
+
+/// The owner's low-stock mail, once per downward crossing (keyed by the ledger row of the
+/// move); nothing when the store has no contact address to send it to.
+fn low_stock(
+    tx: &Tx,
+    cfg: &Config,
+    it: &crate::shop::catalog::stock::Item,
+    after: i64,
+    ledger_id: i64,
+    now: i64,
+) -> Result<()> {
+    if cfg.store.contact_email.trim().is_empty() {
+        return Ok(());
+    }
+    let variant_id = it.variant_id;
+    let name = if it.options.is_empty() {
+        it.title.clone()
+    } else {
+        format!("{} ({})", it.title, it.options.join(" / "))
+    };
+    let state = if after == 0 {
+        "is sold out".to_string()
+    } else {
+        format!("is down to {after}")
+    };
+    let line1 = format!("{name}, SKU {}, {state}.", it.sku);
+    let line2 = format!(
+        "Its low-stock threshold is {}. You will hear again only after it is restocked above that and falls back.",
+        it.threshold
+    );
+    let url = format!("{}/admin/stock/{}", cfg.store.url, variant_id);
+    let mail = crate::views::email::render(
+        &cfg.store.name,
+        "Low stock",
+        &[&line1, &line2],
+        Some(("See the stock", &url)),
+    );
+    queue(
+        tx,
+        cfg,
+        &cfg.store.contact_email,
+        format!("Low stock: {} {state}", it.sku),
+        "low-stock",
+        mail,
+        format!("low-stock/{variant_id}/{ledger_id}"),
         now,
     )?;
     Ok(())

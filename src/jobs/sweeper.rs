@@ -1,0 +1,50 @@
+//! The payment-window clock: a thread that runs the sweep (reminders for unpaid
+//! bank-transfer orders, then expiry past `pay_by`) once a minute, and right at start so
+//! orders that fell due while the store was down are handled.
+
+/// The thread that runs [`service::orders::sweep`](crate::service::orders::sweep) once a minute (and right at start, so orders that fell
+/// due while the store was down are handled). Stops when the handle is dropped.
+pub struct Sweeper {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    join: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Sweeper {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(j) = self.join.take() {
+            let _ = j.join();
+        }
+    }
+}
+
+pub fn spawn_sweeper(app: std::sync::Arc<crate::app::App>, every: std::time::Duration) -> Sweeper {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let join = std::thread::Builder::new()
+        .name("payment-sweep".into())
+        .spawn(move || {
+            let mut next = std::time::Instant::now();
+            while !stop2.load(Ordering::SeqCst) {
+                if std::time::Instant::now() >= next {
+                    match crate::service::orders::sweep(&app, crate::db::now()) {
+                        Ok((0, 0)) => {}
+                        Ok((r, e)) => {
+                            eprintln!(
+                                "payments: {r} reminder(s) sent, {e} unpaid order(s) expired"
+                            );
+                        }
+                        Err(e) => eprintln!("payments: sweep failed: {e}"),
+                    }
+                    next = std::time::Instant::now() + every;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        })
+        .expect("spawn payment sweeper");
+    Sweeper {
+        stop,
+        join: Some(join),
+    }
+}
