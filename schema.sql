@@ -270,7 +270,7 @@ CREATE INDEX sign_in_requests_email ON sign_in_requests (email, created_at);
 CREATE INDEX sign_in_requests_ip ON sign_in_requests (ip, created_at);
 CREATE INDEX sign_in_requests_session ON sign_in_requests (session_id, created_at);
 
--- The outbox: side effects (today: email) written in the same transaction as the change
+-- The outbox: side effects written in the same transaction as the change
 -- that causes them, delivered afterwards by the worker thread with retries. It doubles as
 -- the email log the admin reads (recipient, subject, template, status, attempts, error).
 -- status: pending (due at next_attempt_at) → sending (claimed at claimed_at) → sent;
@@ -280,6 +280,8 @@ CREATE INDEX sign_in_requests_session ON sign_in_requests (session_id, created_a
 -- is also sent to the provider (Resend Idempotency-Key, the Message-ID) so a duplicate
 -- delivery after a crash is detectable. resends counts admin re-sends: each one gets a
 -- fresh wire key, because the provider would otherwise swallow it as a duplicate.
+-- Migration 4 (src/migrations/0004_general_outbox.sql) makes it general: any kind, with a
+-- JSON payload in place of the two body columns.
 CREATE TABLE outbox (
     id              INTEGER PRIMARY KEY,
     kind            TEXT NOT NULL DEFAULT 'email' CHECK (kind IN ('email')),

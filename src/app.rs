@@ -7,7 +7,7 @@ use crate::db::{Db, Sync};
 use crate::error::{Error, Result};
 use crate::http::assets::AssetIndex;
 use crate::http::{ServerConfig, ServerHandle};
-use crate::jobs::outbox::{self, MailWake, WorkerHandle};
+use crate::jobs::worker::{self, MailWake, WorkerHandle};
 use crate::shop::catalog::{Category, Facets};
 use crate::web::cache::VersionedMap;
 use std::net::TcpListener;
@@ -210,7 +210,7 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
     };
     let web = Arc::new(crate::web::Web::new(app.clone()));
     let handle = crate::http::serve(listener, web, server_cfg).map_err(|e| e.to_string())?;
-    let mail = outbox::spawn_worker(
+    let mail = worker::spawn_worker(
         app.clone(),
         opts.mail_tick.unwrap_or(Duration::from_secs(5)),
     );

@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../schema.sql"),
     include_str!("migrations/0002_abuse_limits.sql"),
     include_str!("migrations/0003_line_endings.sql"),
+    include_str!("migrations/0004_general_outbox.sql"),
 ];
 
 pub type Reader = r2d2::PooledConnection<SqliteConnectionManager>;

@@ -6,7 +6,7 @@
 //! `service` function per write and renders, and never calls `write_tx` or wakes a worker;
 //! `service` owns every use case's transaction and the wake after commit; the domain
 //! (`shop`) never names `service` or `web`; `views` take domain types, `money` and the
-//! store settings only; `remote` is reached only from the outbox worker (`jobs::outbox`).
+//! store settings only; `remote` is reached only from the outbox worker (`jobs::worker`).
 
 pub mod admin_data;
 pub mod app;

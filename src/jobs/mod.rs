@@ -5,3 +5,4 @@
 
 pub mod outbox;
 pub mod sweeper;
+pub mod worker;

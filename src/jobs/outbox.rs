@@ -1,28 +1,27 @@
-//! The outbox: side effects queued in the same transaction as the change that causes
-//! them, and the worker that delivers them afterwards (today only email). This file owns
-//! the `outbox` table's state machine — pending → sending → sent, with retryable failures
-//! going back to pending on the [`BACKOFF_SECS`] schedule until they run out (`dead`) and
-//! permanent ones stopping at `failed` — the admin's view of it (it is also the email
-//! log), and the worker thread.
+//! The outbox: jobs queued in the same transaction as the change that causes them, run
+//! afterwards by the worker (`jobs::worker`). A job has a kind (`email` today; gateway
+//! calls, courier calls and projections next), a JSON payload its handler reads, summary
+//! columns for the admin (recipient, subject, template) and an idempotency key. This file
+//! owns the `outbox` table's state machine — pending → sending → sent, with retryable
+//! failures going back to pending on the [`BACKOFF_SECS`] schedule until they run out
+//! (`dead`) and permanent ones stopping at `failed` — and the admin's view of it (it is
+//! also the email log). It knows nothing of how a job is carried out: handlers answer
+//! with a [`Failure`] and this file decides what happens next.
 //!
-//! Delivery is at-least-once. A row is claimed (`sending`) in one short transaction, sent
+//! Delivery is at-least-once. A row is claimed (`sending`) in one short transaction, run
 //! with no transaction open (house rule 4), then marked in another. If the process dies
-//! between sending and marking, the row is still `sending`; the next worker (on restart)
-//! puts rows stuck there for over a minute back to `pending`, so the mail is sent again
-//! rather than lost. One worker per database is assumed (the store is one process). A duplicate is detectable: both copies carry the same Message-ID, and Resend
-//! drops a repeated Idempotency-Key within 24 hours.
+//! between running and marking, the row is still `sending`; the next worker (on restart)
+//! puts rows stuck there for over a minute back to `pending`, so the job runs again rather
+//! than being lost. One worker per database is assumed (the store is one process). A
+//! duplicate is detectable by the peer: every attempt carries the job's wire key (for mail
+//! the Message-ID and Resend's Idempotency-Key, which drops a repeat within 24 hours).
 
-use crate::app::App;
 use crate::db::Db;
 use crate::db::Tx;
 use crate::error::{Error, Result};
-use crate::remote::mail::{Mailer, Outgoing, SendError};
 use ring::rand::{SecureRandom, SystemRandom};
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
-use std::time::Duration;
+use serde::{Deserialize, Serialize};
 
 /// Wait after the 1st, 2nd, ... failed attempt; after the last one the row is `dead`
 /// (six attempts over about nine hours in all).
@@ -49,6 +48,53 @@ pub struct NewEmail {
     /// `<event>/<entity-id>` (e.g. `order-confirmation/42`): queuing the same key twice
     /// returns the first row. None → a random `email-{hex}` key.
     pub idempotency_key: Option<String>,
+}
+
+/// The kind of an email job.
+pub const EMAIL: &str = "email";
+
+/// A job of any kind, as queued. The payload is what the handler of `kind` reads; the
+/// three summary fields are what the admin lists show (and `recipient` is what the mail
+/// cap counts for email).
+#[derive(Debug, Clone)]
+pub struct NewJob<'a> {
+    pub kind: &'a str,
+    /// `<event>/<entity-id>`: queuing the same key twice returns the first row.
+    /// None → a random `{kind}-{hex}` key.
+    pub idempotency_key: Option<&'a str>,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub template: &'a str,
+    pub payload: serde_json::Value,
+}
+
+/// The payload of an `email` job: the finished bodies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmailBody {
+    pub text: String,
+    pub html: String,
+}
+
+/// How a job's attempt failed, as its handler sorts it; [`mark_failed`] turns it into the
+/// next state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Worth trying again on the backoff schedule (network, timeout, 5xx...).
+    Retry(String),
+    /// Like `Retry`, but the peer said not before this many seconds.
+    RetryAfter(String, i64),
+    /// Will fail the same way every time (bad address, refused request, no handler).
+    Permanent(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Retry(m) => write!(f, "temporary: {m}"),
+            Failure::RetryAfter(m, secs) => write!(f, "temporary: {m} (retry after {secs} s)"),
+            Failure::Permanent(m) => write!(f, "permanent: {m}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,8 +139,8 @@ pub struct OutboxRow {
     pub recipient: String,
     pub subject: String,
     pub template: String,
-    pub text: String,
-    pub html: String,
+    /// The job's JSON object (for email, an [`EmailBody`]).
+    pub payload: String,
     pub status: Status,
     pub attempts: i64,
     pub resends: i64,
@@ -107,7 +153,7 @@ pub struct OutboxRow {
 
 impl OutboxRow {
     fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
-        let status: String = r.get(8)?;
+        let status: String = r.get(7)?;
         Ok(OutboxRow {
             id: r.get(0)?,
             kind: r.get(1)?,
@@ -115,18 +161,32 @@ impl OutboxRow {
             recipient: r.get(3)?,
             subject: r.get(4)?,
             template: r.get(5)?,
-            text: r.get(6)?,
-            html: r.get(7)?,
+            payload: r.get(6)?,
             // The CHECK constraint admits only the five names.
             status: Status::parse(&status).unwrap_or(Status::Failed),
-            attempts: r.get(9)?,
-            resends: r.get(10)?,
-            next_attempt_at: r.get(11)?,
-            last_error: r.get(12)?,
-            created_at: r.get(13)?,
-            sent_at: r.get(14)?,
-            provider_id: r.get(15)?,
+            attempts: r.get(8)?,
+            resends: r.get(9)?,
+            next_attempt_at: r.get(10)?,
+            last_error: r.get(11)?,
+            created_at: r.get(12)?,
+            sent_at: r.get(13)?,
+            provider_id: r.get(14)?,
         })
+    }
+
+    /// The bodies of an email job; None for another kind or a payload that is not one.
+    pub fn email(&self) -> Option<EmailBody> {
+        if self.kind != EMAIL {
+            return None;
+        }
+        serde_json::from_str(&self.payload).ok()
+    }
+
+    /// The payload indented for people (the admin's job page).
+    pub fn payload_pretty(&self) -> String {
+        serde_json::from_str::<serde_json::Value>(&self.payload)
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .unwrap_or_else(|_| self.payload.clone())
     }
 
     /// The key sent to the provider. An admin re-send must really go out again, so each
@@ -140,11 +200,34 @@ impl OutboxRow {
     }
 }
 
-/// Queues an email inside the caller's write transaction, so it commits (or rolls back)
-/// with the change that causes it. Call `app.mail_wake().notify()` after the commit to
-/// have it sent at once instead of at the next tick. A key already queued returns the
-/// existing row's id and queues nothing.
+/// Queues a job of any kind inside the caller's write transaction, so it commits (or
+/// rolls back) with the change that causes it. A key already queued returns the existing
+/// row's id and queues nothing.
+pub fn enqueue(tx: &Tx, job: &NewJob, now: i64) -> Result<i64> {
+    let key = job_key(job)?;
+    tx.prepare_cached(sql::INSERT)?.execute(params![
+        job.kind,
+        key,
+        job.recipient,
+        job.subject,
+        job.template,
+        job.payload.to_string(),
+        now
+    ])?;
+    let id = tx
+        .prepare_cached(sql::ID_BY_KEY)?
+        .query_row([&key], |r| r.get(0))?;
+    Ok(id)
+}
+
+/// Queues an email (see [`enqueue`]). Call `app.mail_wake().notify()` after the commit to
+/// have it sent at once instead of at the next tick.
 pub fn enqueue_email(tx: &Tx, msg: &NewEmail, now: i64) -> Result<i64> {
+    enqueue(tx, &email_job(msg)?, now)
+}
+
+/// The job an email becomes, once its address and subject are checked.
+fn email_job(msg: &NewEmail) -> Result<NewJob<'_>> {
     let to = msg.to.trim();
     if to.is_empty() || !to.contains('@') || to.chars().any(char::is_control) {
         return Err(Error::bad_request("Please enter a valid email address."));
@@ -152,24 +235,37 @@ pub fn enqueue_email(tx: &Tx, msg: &NewEmail, now: i64) -> Result<i64> {
     if msg.subject.chars().any(char::is_control) {
         return Err(Error::internal("email subject contains control characters"));
     }
-    let key = match &msg.idempotency_key {
-        Some(k) if !k.is_empty() && k.len() <= 200 => k.clone(),
-        Some(k) => return Err(Error::internal(format!("bad idempotency key {k:?}"))),
-        None => random_key()?,
+    let body = EmailBody {
+        text: msg.text.clone(),
+        html: msg.html.clone(),
     };
-    tx.prepare_cached(sql::INSERT)?.execute(params![
-        key,
-        to,
-        msg.subject,
-        msg.template,
-        msg.text,
-        msg.html,
-        now
-    ])?;
-    let id = tx
-        .prepare_cached(sql::ID_BY_KEY)?
-        .query_row([&key], |r| r.get(0))?;
-    Ok(id)
+    Ok(NewJob {
+        kind: EMAIL,
+        idempotency_key: msg.idempotency_key.as_deref(),
+        recipient: to,
+        subject: &msg.subject,
+        template: &msg.template,
+        payload: serde_json::to_value(body)
+            .map_err(|e| Error::internal(format!("email payload: {e}")))?,
+    })
+}
+
+/// The job's own key, or a fresh random one.
+fn job_key(job: &NewJob) -> Result<String> {
+    let kind_ok = !job.kind.is_empty()
+        && job.kind.len() <= 40
+        && job
+            .kind
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b));
+    if !kind_ok {
+        return Err(Error::internal(format!("bad job kind {:?}", job.kind)));
+    }
+    match job.idempotency_key {
+        Some(k) if !k.is_empty() && k.len() <= 200 => Ok(k.to_string()),
+        Some(k) => Err(Error::internal(format!("bad idempotency key {k:?}"))),
+        None => random_key(job.kind),
+    }
 }
 
 /// The per-address mail cap (`[limits] mails_per_unproven_address_per_hour`): an address
@@ -199,8 +295,8 @@ pub const HELD: &str = "Held back:";
 /// Like [`enqueue_email`], under `cap` (see [`MailCap`]). Never fails because of the cap:
 /// the caller's change (an order, a status update) is still written.
 pub fn enqueue_email_capped(tx: &Tx, msg: &NewEmail, cap: &MailCap, now: i64) -> Result<Queued> {
-    let to = msg.to.trim();
-    if let Some(k) = &msg.idempotency_key
+    let job = email_job(msg)?;
+    if let Some(k) = job.idempotency_key
         && let Some(id) = tx
             .prepare_cached(sql::ID_BY_KEY)?
             .query_row([k], |r| r.get::<_, i64>(0))
@@ -208,6 +304,7 @@ pub fn enqueue_email_capped(tx: &Tx, msg: &NewEmail, cap: &MailCap, now: i64) ->
     {
         return Ok(Queued::Pending(id));
     }
+    let to = job.recipient;
     let exempt = to.eq_ignore_ascii_case(cap.store_address.trim())
         || tx
             .prepare_cached(sql::PROVEN)?
@@ -218,21 +315,17 @@ pub fn enqueue_email_capped(tx: &Tx, msg: &NewEmail, cap: &MailCap, now: i64) ->
             .query_row(params![to, now - 3600], |r| Ok((r.get(0)?, r.get(1)?)))?;
         if n >= cap.per_hour {
             let wait = (first.unwrap_or(now) + 3600 - now).max(1);
-            let key = match &msg.idempotency_key {
-                Some(k) if !k.is_empty() && k.len() <= 200 => k.clone(),
-                _ => random_key()?,
-            };
             let why = format!(
                 "{HELD} {} mails in the last hour to an address that has never signed in (limit {}).",
                 n, cap.per_hour
             );
             tx.prepare_cached(sql::INSERT_HELD)?.execute(params![
-                key,
+                job.kind,
+                job_key(&job)?,
                 to,
-                msg.subject,
-                msg.template,
-                msg.text,
-                msg.html,
+                job.subject,
+                job.template,
+                job.payload.to_string(),
                 now,
                 why
             ])?;
@@ -242,34 +335,36 @@ pub fn enqueue_email_capped(tx: &Tx, msg: &NewEmail, cap: &MailCap, now: i64) ->
             });
         }
     }
-    enqueue_email(tx, msg, now).map(Queued::Pending)
+    enqueue(tx, &job, now).map(Queued::Pending)
 }
 
-fn random_key() -> Result<String> {
+fn random_key(kind: &str) -> Result<String> {
     let mut b = [0u8; 16];
     SystemRandom::new()
         .fill(&mut b)
         .map_err(|_| Error::internal("system random source failed"))?;
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    Ok(format!("email-{hex}"))
+    Ok(format!("{kind}-{hex}"))
 }
 
-/// Claims up to `limit` due rows (pending, next_attempt_at ≤ now) by moving them to
-/// `sending`, in one short transaction. The caller sends them with no transaction open.
-pub fn claim_due(db: &Db, now: i64, limit: usize) -> Result<Vec<OutboxRow>> {
+/// Claims up to `limit` due rows (pending, next_attempt_at ≤ now), except those of the
+/// `held` kinds (whose handler cannot run now: they wait untouched), by moving them to
+/// `sending`, in one short transaction. The caller runs them with no transaction open.
+pub fn claim_due(db: &Db, now: i64, limit: usize, held: &[&str]) -> Result<Vec<OutboxRow>> {
+    let held = serde_json::to_string(held).map_err(|e| Error::internal(e.to_string()))?;
     // Most ticks find nothing: ask a reader first so an idle worker never takes the
     // writer away from shoppers.
     let any: bool = db
         .read()?
         .prepare_cached(sql::ANY_DUE)?
-        .query_row([now], |r| r.get(0))?;
+        .query_row(params![now, held], |r| r.get(0))?;
     if !any {
         return Ok(Vec::new());
     }
     db.write_tx(|tx| {
         let rows = tx
             .prepare_cached(sql::DUE)?
-            .query_map(params![now, limit as i64], OutboxRow::from_row)?
+            .query_map(params![now, limit as i64, held], OutboxRow::from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut claim = tx.prepare_cached(sql::CLAIM)?;
         let mut out = Vec::with_capacity(rows.len());
@@ -282,22 +377,37 @@ pub fn claim_due(db: &Db, now: i64, limit: usize) -> Result<Vec<OutboxRow>> {
     })
 }
 
+/// Records jobs that succeeded (with the peer's id for each, e.g. the provider's message
+/// id), in one transaction.
+pub fn mark_done(db: &Db, done: &[(i64, Option<String>)], now: i64) -> Result<()> {
+    if done.is_empty() {
+        return Ok(());
+    }
+    db.write_tx(|tx| {
+        let mut mark = tx.prepare_cached(sql::MARK_SENT)?;
+        for (id, peer_id) in done {
+            mark.execute(params![now, peer_id, id])?;
+        }
+        Ok(())
+    })
+}
+
 /// Records a failed attempt and decides what happens next: back to `pending` after the
 /// next backoff step, `dead` when the schedule has run out, `failed` at once for a
 /// permanent refusal. Returns the new status.
-pub fn mark_failed(db: &Db, id: i64, err: &SendError, now: i64) -> Result<Status> {
+pub fn mark_failed(db: &Db, id: i64, err: &Failure, now: i64) -> Result<Status> {
     db.write_tx(|tx| {
         let attempts: i64 = tx
             .prepare_cached(sql::ATTEMPTS)?
             .query_row([id], |r| r.get(0))
             .optional()?
-            .ok_or_else(|| Error::not_found("No such email."))?;
+            .ok_or_else(|| Error::not_found("No such job."))?;
         let n = attempts + 1;
         let (status, next) = match err {
-            SendError::Permanent(_) => (Status::Failed, now),
-            SendError::Retry(_) | SendError::RetryAfter(..) => {
+            Failure::Permanent(_) => (Status::Failed, now),
+            Failure::Retry(_) | Failure::RetryAfter(..) => {
                 let asked = match err {
-                    SendError::RetryAfter(_, secs) => *secs,
+                    Failure::RetryAfter(_, secs) => *secs,
                     _ => 0,
                 };
                 match BACKOFF_SECS.get((n - 1) as usize) {
@@ -326,9 +436,9 @@ pub fn resend(db: &Db, id: i64, now: i64) -> Result<()> {
             .query_row([id], |r| r.get(0))
             .optional()?;
         match status {
-            None => Err(Error::not_found("No such email.")),
+            None => Err(Error::not_found("No such job.")),
             Some(s) => Err(Error::conflict(format!(
-                "This email is {s}: it is already on its way."
+                "This job is {s}: it is already on its way."
             ))),
         }
     })
@@ -352,7 +462,6 @@ pub fn recover_stuck(db: &Db, now: i64) -> Result<usize> {
     })
 }
 
-/// Newest first, optionally only one status: the admin's email log.
 /// How many messages have each of these statuses (for the admin overview).
 pub fn count(conn: &Connection, statuses: &[Status]) -> Result<i64> {
     let mut n = 0;
@@ -364,11 +473,18 @@ pub fn count(conn: &Connection, statuses: &[Status]) -> Result<i64> {
     Ok(n)
 }
 
-pub fn list(conn: &Connection, status: Option<Status>, limit: usize) -> Result<Vec<OutboxRow>> {
+/// Newest first, optionally only one status and one kind: the admin's outbox and email
+/// log.
+pub fn list(
+    conn: &Connection,
+    status: Option<Status>,
+    kind: Option<&str>,
+    limit: usize,
+) -> Result<Vec<OutboxRow>> {
     let rows = conn
         .prepare_cached(sql::LIST)?
         .query_map(
-            params![status.map(Status::as_str), limit as i64],
+            params![status.map(Status::as_str), limit as i64, kind],
             OutboxRow::from_row,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -382,214 +498,24 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<OutboxRow>> {
         .optional()?)
 }
 
-/// What one delivery round did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Delivery {
-    pub claimed: usize,
-    pub sent: usize,
-    pub retrying: usize,
-    pub failed: usize,
-    pub dead: usize,
-}
-
-/// One round: claim due rows as of `now`, send each through `mailer` (no transaction
-/// open), record each outcome in its own transaction. Tests call it with a chosen `now`
-/// to walk the backoff schedule without waiting.
-pub fn deliver_due(db: &Db, mailer: &Mailer, now: i64, limit: usize) -> Result<Delivery> {
-    let rows = claim_due(db, now, limit)?;
-    let mut d = Delivery {
-        claimed: rows.len(),
-        ..Delivery::default()
-    };
-    let mut sent = Vec::new();
-    for row in rows {
-        let out = Outgoing {
-            outbox_id: row.id,
-            to: row.recipient.clone(),
-            subject: row.subject.clone(),
-            text: row.text.clone(),
-            html: row.html.clone(),
-            key: row.wire_key(),
-            now,
-        };
-        match mailer.send(&out) {
-            Ok(provider_id) => {
-                sent.push((row.id, provider_id));
-                d.sent += 1;
-            }
-            Err(e) => {
-                eprintln!(
-                    "mail: outbox #{} to {} via {}: {e}",
-                    row.id,
-                    row.recipient,
-                    mailer.name()
-                );
-                match mark_failed(db, row.id, &e, now)? {
-                    Status::Dead => d.dead += 1,
-                    Status::Failed => d.failed += 1,
-                    _ => d.retrying += 1,
-                }
-            }
-        }
-    }
-    // One flush and one transaction for the whole batch. A crash before this point leaves
-    // the rows `sending`; they are sent again (same key, same Message-ID and file name).
-    if !sent.is_empty() {
-        if let Err(e) = mailer.flush() {
-            // Not durable: the rows go back to the retry schedule instead of `sent`.
-            eprintln!("mail: {e}");
-            for (id, _) in &sent {
-                mark_failed(db, *id, &e, now)?;
-            }
-            d.retrying += sent.len();
-            d.sent -= sent.len();
-            return Ok(d);
-        }
-        db.write_tx(|tx| {
-            for (id, provider_id) in &sent {
-                tx.prepare_cached(sql::MARK_SENT)?
-                    .execute(params![now, provider_id, id])?;
-            }
-            Ok(())
-        })?;
-    }
-    Ok(d)
-}
-
-/// The doorbell between code that queued mail and the worker: `notify` after the commit
-/// wakes the worker at once; without it the worker still finds the row at its next tick.
-#[derive(Default)]
-pub struct MailWake {
-    rung: Mutex<bool>,
-    cv: Condvar,
-}
-
-impl MailWake {
-    pub fn notify(&self) {
-        *self.rung.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        self.cv.notify_all();
-    }
-
-    /// Waits until rung or `timeout` passes, and clears the bell.
-    fn wait(&self, timeout: Duration) {
-        let guard = self.rung.lock().unwrap_or_else(|p| p.into_inner());
-        let (mut guard, _) = self
-            .cv
-            .wait_timeout_while(guard, timeout, |rung| !*rung)
-            .unwrap_or_else(|p| p.into_inner());
-        *guard = false;
-    }
-}
-
-/// The running worker; [`WorkerHandle::stop`] (or drop) ends it after the message in
-/// hand, if any, is recorded.
-pub struct WorkerHandle {
-    stop: Arc<AtomicBool>,
-    wake: Arc<MailWake>,
-    join: Option<JoinHandle<()>>,
-}
-
-impl WorkerHandle {
-    pub fn stop(mut self) {
-        self.halt();
-    }
-    fn halt(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.wake.notify();
-        if let Some(j) = self.join.take() {
-            let _ = j.join();
-        }
-    }
-}
-
-impl Drop for WorkerHandle {
-    fn drop(&mut self) {
-        self.halt();
-    }
-}
-
-/// Starts the delivery thread: it recovers stuck rows and delivers whatever is due
-/// whenever it is woken ([`App::mail_wake`]) or `tick` passes. The transport is rebuilt
-/// whenever the live `[email]` config changes, so a fixed config takes effect without a
-/// restart; while the config cannot make a transport, rows stay queued untouched.
-pub fn spawn_worker(app: Arc<App>, tick: Duration) -> WorkerHandle {
-    let stop = Arc::new(AtomicBool::new(false));
-    let wake = app.mail_wake.clone();
-    let (stop2, wake2) = (stop.clone(), wake.clone());
-    let join = std::thread::Builder::new()
-        .name("mail-worker".into())
-        .spawn(move || worker_loop(&app, &stop2, &wake2, tick))
-        .expect("spawn mail worker");
-    WorkerHandle {
-        stop,
-        wake,
-        join: Some(join),
-    }
-}
-
-fn worker_loop(app: &App, stop: &AtomicBool, wake: &MailWake, tick: Duration) {
-    let mut current: Option<(crate::config::EmailConfig, Option<Mailer>)> = None;
-    while !stop.load(Ordering::SeqCst) {
-        // Checked every round, not only at start: between rounds this (only) worker
-        // holds no claimed rows, so a row still `sending` belongs to a process that died
-        // — including one that died less than a minute before this one started.
-        match recover_stuck(&app.db, crate::db::now()) {
-            Ok(0) => {}
-            Ok(n) => eprintln!("mail: {n} email(s) interrupted by a crash will be sent again"),
-            Err(e) => eprintln!("mail: cannot recover interrupted emails: {e}"),
-        }
-        let cfg = app.cfg();
-        if current.as_ref().map(|(c, _)| c) != Some(&cfg.email) {
-            let mailer = match Mailer::from_config(&cfg.email, &app.data_dir) {
-                Ok(m) => Some(m),
-                Err(e) => {
-                    eprintln!(
-                        "mail: cannot set up the {} transport: {e}",
-                        cfg.email.transport
-                    );
-                    None
-                }
-            };
-            current = Some((cfg.email.clone(), mailer));
-        }
-        if let Some((_, Some(mailer))) = &current {
-            loop {
-                match deliver_due(&app.db, mailer, crate::db::now(), BATCH) {
-                    Ok(d) if d.claimed == BATCH && !stop.load(Ordering::SeqCst) => continue,
-                    Ok(_) => break,
-                    Err(e) => {
-                        eprintln!("mail: delivery round failed: {e}");
-                        break;
-                    }
-                }
-            }
-        }
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        wake.wait(tick);
-    }
-}
-
 pub mod sql {
     //! SQL of the outbox. Every constant here is prepared against the schema by a test.
 
     /// The column order `OutboxRow::from_row` reads; the SELECTs below spell it out so
     /// they stay plain constants (a unit test keeps them in step).
     #[cfg(test)]
-    const COLUMNS: &str = "id, kind, idempotency_key, recipient, subject, template, body_text, body_html, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id";
+    const COLUMNS: &str = "id, kind, idempotency_key, recipient, subject, template, payload, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id";
 
-    pub const INSERT: &str = "INSERT INTO outbox (kind, idempotency_key, recipient, subject, template, body_text, body_html, status, next_attempt_at, created_at) VALUES ('email', ?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7) ON CONFLICT (idempotency_key) DO NOTHING";
+    pub const INSERT: &str = "INSERT INTO outbox (kind, idempotency_key, recipient, subject, template, payload, status, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7) ON CONFLICT (idempotency_key) DO NOTHING";
     pub const ID_BY_KEY: &str = "SELECT id FROM outbox WHERE idempotency_key = ?1";
     /// Whether an address has proven itself: a sign-in link or code of it was used, or it
     /// is a staff account.
     pub const PROVEN: &str = "SELECT EXISTS (SELECT 1 FROM sign_in_requests WHERE email = ?1 AND used_at IS NOT NULL) OR EXISTS (SELECT 1 FROM customers WHERE email = ?1 AND role IN ('staff', 'owner'))";
     /// Mails queued to an address since ?2 (held ones excluded) and the oldest's time.
-    pub const SENT_TO_SINCE: &str = "SELECT count(*), min(created_at) FROM outbox WHERE recipient = ?1 AND created_at > ?2 AND NOT (status = 'failed' AND last_error LIKE 'Held back:%')";
-    pub const INSERT_HELD: &str = "INSERT INTO outbox (kind, idempotency_key, recipient, subject, template, body_text, body_html, status, next_attempt_at, created_at, last_error) VALUES ('email', ?1, ?2, ?3, ?4, ?5, ?6, 'failed', ?7, ?7, ?8)";
-    pub const DUE: &str = "SELECT id, kind, idempotency_key, recipient, subject, template, body_text, body_html, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2";
-    pub const ANY_DUE: &str =
-        "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1)";
+    pub const SENT_TO_SINCE: &str = "SELECT count(*), min(created_at) FROM outbox WHERE kind = 'email' AND recipient = ?1 AND created_at > ?2 AND NOT (status = 'failed' AND last_error LIKE 'Held back:%')";
+    pub const INSERT_HELD: &str = "INSERT INTO outbox (kind, idempotency_key, recipient, subject, template, payload, status, next_attempt_at, created_at, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'failed', ?7, ?7, ?8)";
+    pub const DUE: &str = "SELECT id, kind, idempotency_key, recipient, subject, template, payload, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1 AND kind NOT IN (SELECT value FROM json_each(?3)) ORDER BY next_attempt_at, id LIMIT ?2";
+    pub const ANY_DUE: &str = "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1 AND kind NOT IN (SELECT value FROM json_each(?2)))";
     pub const CLAIM: &str = "UPDATE outbox SET status = 'sending', claimed_at = ?1 WHERE id = ?2 AND status = 'pending'";
     pub const MARK_SENT: &str = "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?1, provider_id = ?2, last_error = NULL, claimed_at = NULL WHERE id = ?3";
     pub const ATTEMPTS: &str = "SELECT attempts FROM outbox WHERE id = ?1";
@@ -600,8 +526,8 @@ pub mod sql {
         "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'sending' AND claimed_at <= ?1)";
     pub const RECOVER: &str = "UPDATE outbox SET status = 'pending', next_attempt_at = ?1, claimed_at = NULL WHERE status = 'sending' AND claimed_at <= ?2";
     pub const COUNT: &str = "SELECT count(*) FROM outbox WHERE status = ?1";
-    pub const LIST: &str = "SELECT id, kind, idempotency_key, recipient, subject, template, body_text, body_html, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id FROM outbox WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2";
-    pub const GET: &str = "SELECT id, kind, idempotency_key, recipient, subject, template, body_text, body_html, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id FROM outbox WHERE id = ?1";
+    pub const LIST: &str = "SELECT id, kind, idempotency_key, recipient, subject, template, payload, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id FROM outbox WHERE (?1 IS NULL OR status = ?1) AND (?3 IS NULL OR kind = ?3) ORDER BY id DESC LIMIT ?2";
+    pub const GET: &str = "SELECT id, kind, idempotency_key, recipient, subject, template, payload, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id FROM outbox WHERE id = ?1";
 
     pub const ALL: &[&str] = &[
         INSERT,

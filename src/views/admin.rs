@@ -36,6 +36,7 @@ pub fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
                     a.active[active == "coupons"] href="/admin/coupons" { "Coupons" }
                     a href="/admin/imports/products" { "Import / export" }
                     a.active[active == "emails"] href="/admin/emails" { "Emails" }
+                    a.active[active == "jobs"] href="/admin/jobs" { "Jobs" }
                     a.active[active == "customers"] href="/admin/customers" { "Customers" }
                     a.active[active == "audit"] href="/admin/audit" { "Audit log" }
                     a.active[active == "settings"] href="/admin/settings" { "Settings" }
@@ -46,7 +47,56 @@ pub fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
     )
 }
 
-pub fn emails(ctx: &Ctx, rows: &[OutboxRow], filter: Option<Status>, offset: i32) -> Markup {
+/// Which of the two outbox pages: the email log (email jobs only) or every job of every
+/// kind (gateway and courier calls to come).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Book {
+    Emails,
+    Jobs,
+}
+
+impl Book {
+    pub fn of(section: &str) -> Book {
+        if section == "jobs" {
+            Book::Jobs
+        } else {
+            Book::Emails
+        }
+    }
+    pub fn base(self) -> &'static str {
+        match self {
+            Book::Emails => "/admin/emails",
+            Book::Jobs => "/admin/jobs",
+        }
+    }
+    fn title(self) -> &'static str {
+        match self {
+            Book::Emails => "Emails",
+            Book::Jobs => "Jobs",
+        }
+    }
+    fn active(self) -> &'static str {
+        match self {
+            Book::Emails => "emails",
+            Book::Jobs => "jobs",
+        }
+    }
+    /// The kind the page lists; None = all.
+    pub fn kind(self) -> Option<&'static str> {
+        match self {
+            Book::Emails => Some(crate::jobs::outbox::EMAIL),
+            Book::Jobs => None,
+        }
+    }
+}
+
+pub fn outbox(
+    ctx: &Ctx,
+    book: Book,
+    rows: &[OutboxRow],
+    filter: Option<Status>,
+    offset: i32,
+) -> Markup {
     let tabs = [
         None,
         Some(Status::Pending),
@@ -54,30 +104,40 @@ pub fn emails(ctx: &Ctx, rows: &[OutboxRow], filter: Option<Status>, offset: i32
         Some(Status::Failed),
         Some(Status::Dead),
     ];
+    let base = book.base();
+    let all = book == Book::Jobs;
     frame(
         ctx,
-        "Emails",
-        "emails",
+        book.title(),
+        book.active(),
         html! {
-            h1 { "Emails" }
+            h1 { (book.title()) }
+            @if all {
+                p.muted { "Everything the store does after a request: emails today, gateway and courier calls as they come. Failed and dead jobs can be run again from their page." }
+            }
             nav.tabs {
                 @for t in tabs {
                     @let label = t.map(|s| s.as_str()).unwrap_or("all");
-                    @let href = match t { Some(s) => format!("/admin/emails?status={}", s.as_str()), None => "/admin/emails".into() };
+                    @let href = match t { Some(s) => format!("{base}?status={}", s.as_str()), None => base.into() };
                     a.active[t == filter] href=(href) { (label) }
                 }
             }
             @if rows.is_empty() {
-                p.muted { "No emails here." }
+                p.muted { "Nothing here." }
             } @else {
                 table.data {
-                    thead { tr { th { "Queued" } th { "To" } th { "Subject" } th { "Template" } th { "Status" } th { "Tries" } th { "Last error" } } }
+                    thead { tr {
+                        th { "Queued" }
+                        @if all { th { "Kind" } }
+                        th { "To" } th { "Subject" } th { "Template" } th { "Status" } th { "Tries" } th { "Last error" }
+                    } }
                     tbody {
                         @for r in rows {
                             tr {
                                 td { (when(r.created_at, offset)) }
+                                @if all { td { (r.kind) } }
                                 td { (r.recipient) }
-                                td { a href={ "/admin/emails/" (r.id) } { (r.subject) } }
+                                td { a href={ (base) "/" (r.id) } { (r.subject) } }
                                 td { (r.template) }
                                 td { span class={ "status " (r.status.as_str()) } { (r.status.as_str()) } }
                                 td { (r.attempts) }
@@ -91,30 +151,37 @@ pub fn emails(ctx: &Ctx, rows: &[OutboxRow], filter: Option<Status>, offset: i32
     )
 }
 
-pub fn email(ctx: &Ctx, csrf: &str, r: &OutboxRow, offset: i32) -> Markup {
+pub fn outbox_row(ctx: &Ctx, book: Book, csrf: &str, r: &OutboxRow, offset: i32) -> Markup {
+    let base = book.base();
     frame(
         ctx,
         &r.subject,
-        "emails",
+        book.active(),
         html! {
-            p { a href="/admin/emails" { "← All emails" } }
+            p { a href=(base) { "← All " (book.title().to_lowercase()) } }
             h1 { (r.subject) }
             dl.facts {
+                dt { "Kind" } dd { (r.kind) }
                 dt { "To" } dd { (r.recipient) }
                 dt { "Status" } dd { (r.status.as_str()) }
                 dt { "Queued" } dd { (when(r.created_at, offset)) }
-                @if let Some(t) = r.sent_at { dt { "Sent" } dd { (when(t, offset)) } }
+                @if let Some(t) = r.sent_at { dt { "Done" } dd { (when(t, offset)) } }
                 dt { "Attempts" } dd { (r.attempts) }
                 @if let Some(e) = &r.last_error { dt { "Last error" } dd { (e) } }
                 dt { "Template" } dd { (r.template) }
             }
             @if matches!(r.status, Status::Sent | Status::Failed | Status::Dead) {
-                (post_form(&format!("/admin/emails/{}/resend", r.id), csrf, "inline", html! {
-                    button.button type="submit" { "Send again" }
+                (post_form(&format!("{base}/{}/resend", r.id), csrf, "inline", html! {
+                    button.button type="submit" { @if r.kind == crate::jobs::outbox::EMAIL { "Send again" } @else { "Run again" } }
                 }))
             }
-            h2 { "Text" }
-            pre.mail { (r.text) }
+            @if let Some(body) = r.email() {
+                h2 { "Text" }
+                pre.mail { (body.text) }
+            } @else {
+                h2 { "Payload" }
+                pre.mail { (r.payload_pretty()) }
+            }
         },
     )
 }

@@ -22,6 +22,7 @@ use crate::jobs::outbox::{self, Status};
 use crate::shop::accounts::sessions::Session;
 use crate::shop::accounts::{self, Customer};
 use crate::views::admin as views;
+use crate::views::admin::Book;
 
 /// The gate: Ok((session, person)) for staff and owners; otherwise the answer to send.
 fn gate(app: &App, req: &Req) -> Result<(Session, Customer), Outcome> {
@@ -69,9 +70,13 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
         (true, ["admin", "customers", id, "role"]) => {
             admin_customers::set_role(app, req, &s, &me, id)
         }
-        (false, ["admin", "emails"]) => emails(app, req),
-        (false, ["admin", "emails", id]) => email(app, req, &s, id),
-        (true, ["admin", "emails", id, "resend"]) => resend(app, req, &s, id),
+        (false, ["admin", book @ ("emails" | "jobs")]) => outbox(app, req, Book::of(book)),
+        (false, ["admin", book @ ("emails" | "jobs"), id]) => {
+            outbox_row(app, req, &s, Book::of(book), id)
+        }
+        (true, ["admin", book @ ("emails" | "jobs"), id, "resend"]) => {
+            resend(app, req, &s, Book::of(book), id)
+        }
         (false, ["admin", "orders"]) => admin_orders::list(app, req),
         (false, ["admin", "orders", number]) => admin_orders::detail(app, req, &s, number),
         (false, ["admin", "orders", number, "proofs", proof]) => {
@@ -99,39 +104,40 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
     Ok(resp)
 }
 
-fn emails(app: &App, req: &Req) -> Outcome {
+fn outbox(app: &App, req: &Req, book: Book) -> Outcome {
     let params = Params::parse(req.query());
     let filter = match params.get("status") {
         None | Some("") | Some("all") => None,
-        Some(s) => {
-            Some(Status::parse(s).ok_or_else(|| Error::bad_request("Unknown email status."))?)
-        }
+        Some(s) => Some(Status::parse(s).ok_or_else(|| Error::bad_request("Unknown status."))?),
     };
-    let rows = outbox::list(&*app.db.read()?, filter, 200)?;
+    let rows = outbox::list(&*app.db.read()?, filter, book.kind(), 200)?;
     let offset = app.cfg().store.utc_offset_minutes;
     with_ctx(app, req, "", |ctx| {
-        html_page(200, views::emails(ctx, &rows, filter, offset))
+        html_page(200, views::outbox(ctx, book, &rows, filter, offset))
     })
 }
 
-fn email_id(id: &str) -> Result<i64, Error> {
-    id.parse::<i64>()
-        .map_err(|_| Error::not_found("There is no such email."))
+/// Job `id` as the page `book` may show it: the email log shows only email jobs.
+fn job_id(app: &App, book: Book, id: &str) -> Result<outbox::OutboxRow, Error> {
+    let missing = || Error::not_found("There is no such job.");
+    let id = id.parse::<i64>().map_err(|_| missing())?;
+    outbox::get(&*app.db.read()?, id)?
+        .filter(|r| book.kind().is_none_or(|k| k == r.kind))
+        .ok_or_else(missing)
 }
 
-fn email(app: &App, req: &Req, s: &Session, id: &str) -> Outcome {
-    let row = outbox::get(&*app.db.read()?, email_id(id)?)?
-        .ok_or_else(|| Error::not_found("There is no such email."))?;
+fn outbox_row(app: &App, req: &Req, s: &Session, book: Book, id: &str) -> Outcome {
+    let row = job_id(app, book, id)?;
     let offset = app.cfg().store.utc_offset_minutes;
     with_ctx(app, req, "", |ctx| {
-        html_page(200, views::email(ctx, &s.csrf, &row, offset))
+        html_page(200, views::outbox_row(ctx, book, &s.csrf, &row, offset))
     })
 }
 
-fn resend(app: &App, req: &Req, s: &Session, id: &str) -> Outcome {
+fn resend(app: &App, req: &Req, s: &Session, book: Book, id: &str) -> Outcome {
     let f = form(req)?;
     check_csrf(Some(s), &f)?;
-    let id = email_id(id)?;
+    let id = job_id(app, book, id)?.id;
     crate::service::admin_mail::resend(app, id)?;
-    Ok(Resp::redirect(&format!("/admin/emails/{id}")))
+    Ok(Resp::redirect(&format!("{}/{id}", book.base())))
 }

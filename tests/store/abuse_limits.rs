@@ -247,7 +247,7 @@ fn mail_to_an_unproven_address_is_capped_and_held_mail_is_logged() {
         5
     );
     // The held ones show in the admin email log (it lists outbox rows with their error).
-    let rows = boutique::jobs::outbox::list(&s.app().db.read().unwrap(), None, 100).unwrap();
+    let rows = boutique::jobs::outbox::list(&s.app().db.read().unwrap(), None, None, 100).unwrap();
     assert_eq!(
         rows.iter()
             .filter(|r| r

@@ -158,5 +158,5 @@ fn the_outside_world_is_reached_only_from_the_outbox_worker() {
             }
         }
     }
-    assert_eq!(users, ["src/jobs/outbox.rs"]);
+    assert_eq!(users, ["src/jobs/worker.rs"]);
 }

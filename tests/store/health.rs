@@ -78,11 +78,11 @@ fn mail_backlog_is_shown() {
         .db
         .write_tx(|tx| {
             tx.execute(
-                "INSERT INTO outbox (kind, idempotency_key, recipient, subject, template, body_text, body_html, status, next_attempt_at, created_at) VALUES ('email', 'h/1', 'a@b.test', 's', 't', 'x', 'x', 'pending', ?1, ?2)",
+                "INSERT INTO outbox (kind, idempotency_key, recipient, subject, template, payload, status, next_attempt_at, created_at) VALUES ('email', 'h/1', 'a@b.test', 's', 't', '{}', 'pending', ?1, ?2)",
                 [now + 3600, now - 120],
             )?;
             tx.execute(
-                "INSERT INTO outbox (kind, idempotency_key, recipient, subject, template, body_text, body_html, status, next_attempt_at, created_at) VALUES ('email', 'h/2', 'a@b.test', 's', 't', 'x', 'x', 'dead', ?1, ?1)",
+                "INSERT INTO outbox (kind, idempotency_key, recipient, subject, template, payload, status, next_attempt_at, created_at) VALUES ('email', 'h/2', 'a@b.test', 's', 't', '{}', 'dead', ?1, ?1)",
                 [now],
             )?;
             Ok(())

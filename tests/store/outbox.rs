@@ -11,6 +11,7 @@ use boutique::app::{self, Options};
 use boutique::config::EmailConfig;
 use boutique::db::{Db, Sync};
 use boutique::jobs::outbox::{self, BACKOFF_SECS, NewEmail, Status};
+use boutique::jobs::worker::{self, Handlers};
 use boutique::remote::mail::{Mailer, Outgoing, SendError};
 use boutique::shop::catalog;
 use common::{BASE_CONFIG, Store};
@@ -115,7 +116,7 @@ fn file_transport_writes_an_eml_for_mail_queued_in_a_business_transaction() {
     });
     assert!(failed.is_err());
     assert!(
-        outbox::list(&app.db.read().unwrap(), None, 10)
+        outbox::list(&app.db.read().unwrap(), None, None, 10)
             .unwrap()
             .is_empty()
     );
@@ -376,12 +377,13 @@ fn resend_transport_posts_the_documented_request_and_replays_by_key() {
     // A duplicate delivery (what a crash between send and mark_sent causes) carries the
     // same key, gets the same id back, and is not delivered twice.
     let mailer = Mailer::from_config(&store.app().cfg().email, &store.data_dir()).unwrap();
+    let body = r.email().expect("an email payload");
     let out = Outgoing {
         outbox_id: id,
         to: r.recipient.clone(),
         subject: r.subject.clone(),
-        text: r.text.clone(),
-        html: r.html.clone(),
+        text: body.text,
+        html: body.html,
         key: r.wire_key(),
         now: 1,
     };
@@ -437,7 +439,7 @@ fn failures_back_off_then_die_and_resend_delivers_without_touching_anything_else
 
     let mut now = t0;
     for (i, wait) in BACKOFF_SECS.iter().enumerate() {
-        let d = outbox::deliver_due(&db, &mailer, now, 10).unwrap();
+        let d = worker::deliver_due(&db, &Handlers::mail(&mailer), now, 10).unwrap();
         assert_eq!((d.claimed, d.retrying), (1, 1), "attempt {}", i + 1);
         let r = row(&db, id);
         assert_eq!(r.status, Status::Pending);
@@ -449,22 +451,22 @@ fn failures_back_off_then_die_and_resend_delivers_without_touching_anything_else
             "{err}"
         );
         // Not due one second early.
-        let early = outbox::deliver_due(&db, &mailer, now + wait - 1, 10).unwrap();
+        let early = worker::deliver_due(&db, &Handlers::mail(&mailer), now + wait - 1, 10).unwrap();
         assert_eq!(early.claimed, 0);
         now += wait;
     }
-    let d = outbox::deliver_due(&db, &mailer, now, 10).unwrap();
+    let d = worker::deliver_due(&db, &Handlers::mail(&mailer), now, 10).unwrap();
     assert_eq!(d.dead, 1);
     let r = row(&db, id);
     assert_eq!((r.status, r.attempts), (Status::Dead, 6));
     assert_eq!(
-        outbox::deliver_due(&db, &mailer, now + 86_400, 10)
+        worker::deliver_due(&db, &Handlers::mail(&mailer), now + 86_400, 10)
             .unwrap()
             .claimed,
         0
     );
     assert_eq!(
-        outbox::list(&db.read().unwrap(), Some(Status::Dead), 10)
+        outbox::list(&db.read().unwrap(), Some(Status::Dead), None, 10)
             .unwrap()
             .len(),
         1
@@ -478,7 +480,7 @@ fn failures_back_off_then_die_and_resend_delivers_without_touching_anything_else
     let id3 = db
         .write_tx(|tx| outbox::enqueue_email(tx, &email(Some("stuck/1")), now))
         .unwrap();
-    assert_eq!(outbox::claim_due(&db, now, 10).unwrap().len(), 1);
+    assert_eq!(outbox::claim_due(&db, now, 10, &[]).unwrap().len(), 1);
     assert_eq!(outbox::recover_stuck(&db, now + 30).unwrap(), 0);
     assert_eq!(row(&db, id3).status, Status::Sending);
     assert_eq!(outbox::recover_stuck(&db, now + 61).unwrap(), 1);
@@ -489,7 +491,7 @@ fn failures_back_off_then_die_and_resend_delivers_without_touching_anything_else
     );
     fail.store(0, Ordering::SeqCst);
     assert_eq!(
-        outbox::deliver_due(&db, &mailer, now + 61, 10)
+        worker::deliver_due(&db, &Handlers::mail(&mailer), now + 61, 10)
             .unwrap()
             .sent,
         1
@@ -507,7 +509,7 @@ fn failures_back_off_then_die_and_resend_delivers_without_touching_anything_else
         (r.status, r.attempts, r.last_error.is_some()),
         (Status::Pending, 0, true)
     );
-    let d = outbox::deliver_due(&db, &mailer, now, 10).unwrap();
+    let d = worker::deliver_due(&db, &Handlers::mail(&mailer), now, 10).unwrap();
     assert_eq!(d.sent, 1);
     let r = row(&db, id);
     assert_eq!(
@@ -521,7 +523,7 @@ fn failures_back_off_then_die_and_resend_delivers_without_touching_anything_else
     }
     // A sent mail can be re-sent too, and really goes out again (fresh wire key).
     outbox::resend(&db, id, now).unwrap();
-    outbox::deliver_due(&db, &mailer, now, 10).unwrap();
+    worker::deliver_due(&db, &Handlers::mail(&mailer), now, 10).unwrap();
     assert_eq!(state.lock().unwrap().delivered.len(), 3);
 
     // A 429 waits as long as Resend asks when that is longer than the backoff step.
@@ -530,7 +532,9 @@ fn failures_back_off_then_die_and_resend_delivers_without_touching_anything_else
         .write_tx(|tx| outbox::enqueue_email(tx, &email(Some("rate/1")), now))
         .unwrap();
     assert_eq!(
-        outbox::deliver_due(&db, &mailer, now, 10).unwrap().retrying,
+        worker::deliver_due(&db, &Handlers::mail(&mailer), now, 10)
+            .unwrap()
+            .retrying,
         1
     );
     let r = row(&db, id4);
@@ -542,7 +546,7 @@ fn failures_back_off_then_die_and_resend_delivers_without_touching_anything_else
     let id2 = db
         .write_tx(|tx| outbox::enqueue_email(tx, &email(None), now))
         .unwrap();
-    let d = outbox::deliver_due(&db, &mailer, now, 10).unwrap();
+    let d = worker::deliver_due(&db, &Handlers::mail(&mailer), now, 10).unwrap();
     assert_eq!(d.failed, 1);
     let r = row(&db, id2);
     assert_eq!((r.status, r.attempts), (Status::Failed, 1));
@@ -566,7 +570,7 @@ fn mail_queued_before_a_crash_is_delivered_after_restart() {
         let b = db
             .write_tx(|tx| outbox::enqueue_email(tx, &email(Some("crash/b")), now - 300))
             .unwrap();
-        let claimed = outbox::claim_due(&db, now - 120, 1).unwrap();
+        let claimed = outbox::claim_due(&db, now - 120, 1, &[]).unwrap();
         assert_eq!(claimed[0].id, b);
         assert_eq!(row(&db, b).status, Status::Sending);
         (a, b)
@@ -639,4 +643,140 @@ fn switching_transport_in_store_toml_applies_without_restart() {
     assert!(raw.contains("Message-ID: <switch/smtp@shop.test>"));
     wait_sent(&store.app().db, b);
     assert_eq!(mail_files(&store.data_dir()).len(), 1, "no new .eml");
+}
+
+/// The outbox is general: a job of any kind is queued with a JSON payload, listed on the
+/// admin's Jobs page with its kind, and run by the worker by kind. A kind this binary has
+/// no handler for is never dropped: it fails visibly ("no handler") and the owner can run
+/// it again. Email jobs wait untouched while no transport is set up (not failed), and the
+/// email log shows email jobs only.
+#[test]
+fn jobs_of_any_kind_are_listed_run_by_kind_and_never_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&dir.path().join("store.db"), Sync::Normal, 2).unwrap();
+    let now = 1_000_000;
+    let (job, mail) = db
+        .write_tx(|tx| {
+            let job = outbox::enqueue(
+                tx,
+                &outbox::NewJob {
+                    kind: "courier.create",
+                    idempotency_key: Some("courier/1001"),
+                    recipient: "shiprocket",
+                    subject: "Create shipment for #1001",
+                    template: "create-order",
+                    payload: serde_json::json!({"order": 1001, "weight_g": 500}),
+                },
+                now,
+            )?;
+            Ok((job, outbox::enqueue_email(tx, &email(Some("mail/1")), now)?))
+        })
+        .unwrap();
+    // A bad kind is refused before anything is written.
+    let bad = db.write_tx(|tx| {
+        outbox::enqueue(
+            tx,
+            &outbox::NewJob {
+                kind: "Courier Create",
+                idempotency_key: None,
+                recipient: "x",
+                subject: "x",
+                template: "x",
+                payload: serde_json::json!({}),
+            },
+            now,
+        )
+    });
+    assert!(bad.is_err());
+    // No transport: the email is held back, the courier job (no handler yet) fails.
+    let d = worker::deliver_due(&db, &Handlers { mailer: None }, now, 10).unwrap();
+    assert_eq!((d.claimed, d.failed), (1, 1), "{d:?}");
+    assert_eq!(row(&db, mail).status, Status::Pending);
+    let r = row(&db, job);
+    assert_eq!(r.status, Status::Failed);
+    assert!(
+        r.last_error.as_deref().unwrap().contains("no handler"),
+        "{r:?}"
+    );
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&r.payload).unwrap()["weight_g"],
+        500
+    );
+    assert_eq!(r.email(), None);
+    // Only email jobs in the email log; every kind in the jobs list.
+    let c = db.read().unwrap();
+    let emails = outbox::list(&c, None, Some(outbox::EMAIL), 10).unwrap();
+    assert_eq!(emails.iter().map(|r| r.id).collect::<Vec<_>>(), [mail]);
+    assert_eq!(outbox::list(&c, None, None, 10).unwrap().len(), 2);
+    drop(c);
+    // Retried by the owner, it is due again with its attempts reset.
+    outbox::resend(&db, job, now).unwrap();
+    assert_eq!(row(&db, job).status, Status::Pending);
+    assert_eq!(row(&db, job).attempts, 0);
+}
+
+/// The admin's Jobs page over HTTP: lists every kind, shows a job's payload, runs a
+/// failed one again (CSRF checked); the email log does not show non-email jobs.
+#[test]
+fn the_admin_jobs_page_shows_every_kind_and_runs_a_failed_job_again() {
+    let s = Store::empty();
+    let owner = common::owner(&s);
+    let db = &s.app().db;
+    let id = db
+        .write_tx(|tx| {
+            outbox::enqueue(
+                tx,
+                &outbox::NewJob {
+                    kind: "gateway.refund",
+                    idempotency_key: Some("refund/7"),
+                    recipient: "razorpay",
+                    subject: "Refund order #1007",
+                    template: "refund",
+                    payload: serde_json::json!({"order": 1007, "amount": 12_500}),
+                },
+                boutique::db::now(),
+            )
+        })
+        .unwrap();
+    s.app().mail_wake().notify();
+    wait_for("the job to fail for want of a handler", || {
+        (row(db, id).status == Status::Failed).then_some(())
+    });
+    let get = |p: &str| s.get_with(p, &[("Cookie", owner.as_str())]);
+    let list = get("/admin/jobs");
+    assert_eq!(list.status, 200);
+    assert!(list.text().contains("gateway.refund"), "{}", list.text());
+    assert!(list.text().contains("Refund order #1007"));
+    assert_eq!(get("/admin/jobs?status=failed").status, 200);
+    assert!(!get("/admin/emails").text().contains("Refund order #1007"));
+    assert_eq!(get(&format!("/admin/emails/{id}")).status, 404);
+    let page = get(&format!("/admin/jobs/{id}"));
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(
+        html.contains("no handler") && html.contains("12500"),
+        "{html}"
+    );
+    assert!(html.contains("Run again"));
+    let path = format!("/admin/jobs/{id}/resend");
+    assert_eq!(
+        common::post_form(&s, &path, Some(&owner), "csrf_token=nope").status,
+        403
+    );
+    let r = common::post_form(
+        &s,
+        &path,
+        Some(&owner),
+        &format!("csrf_token={}", common::csrf(&html)),
+    );
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/admin/jobs/{id}").as_str())
+    );
+    // It ran again (and, with no handler still, failed again: attempts count anew).
+    wait_for("the job to run again", || {
+        let r = row(db, id);
+        (r.status == Status::Failed && r.resends == 1).then_some(())
+    });
 }
