@@ -162,13 +162,14 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
 
+    let zone = boutique::zone::Zone::fixed_minutes(330);
     // 1. The query set, in-process.
     let conn = db.read().unwrap();
     let mut times = Vec::with_capacity(runs);
     let mut check = reports::Dashboard::default();
     for _ in 0..runs {
         let t = Instant::now();
-        check = reports::dashboard(&conn, now, 330, 5).unwrap();
+        check = reports::dashboard(&conn, now, &zone, 5).unwrap();
         times.push(t.elapsed());
     }
     times.sort();
@@ -181,10 +182,16 @@ fn main() {
         check.periods[2].paid_orders
     );
     // Where the time goes: each query alone (median of 50).
-    let m = reports::local_midnight(now, 330);
+    let m = reports::local_midnight(now, &zone);
     let since30 = m - 29 * 86_400;
-    let tod = (now + 330 * 60).rem_euclid(86_400);
-    let one = |name: &str, q: &str, p: &[i64]| {
+    let tod = now - m;
+    // A fixed offset has 24-hour days, so the bucket list is plain arithmetic here.
+    let days: Vec<(i64, i64)> = (0..60)
+        .map(|i| (m - (59 - i) * 86_400, m - (58 - i) * 86_400 - 1))
+        .collect();
+    let days = serde_json::to_string(&days).unwrap();
+    use rusqlite::types::Value as V;
+    let one = |name: &str, q: &str, p: &[V]| {
         let mut t: Vec<Duration> = (0..50)
             .map(|_| {
                 let start = Instant::now();
@@ -200,18 +207,19 @@ fn main() {
         t.sort();
         println!("  {name:<16} p50 {}", ms(pct(&t, 0.5)));
     };
-    one("BUCKETS", reports::sql::BUCKETS, &[m - 59 * 86_400, tod]);
-    one("BY_STATUS", reports::sql::BY_STATUS, &[since30, now]);
+    let span = [V::Integer(since30), V::Integer(now)];
+    one(
+        "BUCKETS",
+        reports::sql::BUCKETS,
+        &[V::Text(days), V::Integer(tod)],
+    );
+    one("BY_STATUS", reports::sql::BY_STATUS, &span);
     one("WAITING", reports::sql::WAITING, &[]);
     one("COD_DUE", reports::sql::COD_DUE, &[]);
-    one("LOW_STOCK", reports::sql::LOW_STOCK_COUNT, &[5]);
-    one(
-        "PRODUCT_REVENUE",
-        reports::sql::PRODUCT_REVENUE,
-        &[since30, now],
-    );
-    one("FUNNEL", reports::sql::FUNNEL, &[since30, now]);
-    one("LINKS_USED", reports::sql::LINKS_USED, &[since30, now]);
+    one("LOW_STOCK", reports::sql::LOW_STOCK_COUNT, &[V::Integer(5)]);
+    one("PRODUCT_REVENUE", reports::sql::PRODUCT_REVENUE, &span);
+    one("FUNNEL", reports::sql::FUNNEL, &span);
+    one("LINKS_USED", reports::sql::LINKS_USED, &span);
     drop(conn);
     drop(db);
 

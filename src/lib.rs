@@ -5,8 +5,8 @@
 //! sources): `http` names nothing of ours but `error`; `web` parses, authorizes, calls one
 //! `service` function per write and renders, and never calls `write_tx` or wakes a worker;
 //! `service` owns every use case's transaction and the wake after commit; the domain
-//! (`shop`) never names `service` or `web`; `views` take domain types, `money` and the
-//! store settings only; `remote` is reached only from the outbox worker (`jobs::worker`).
+//! (`shop`) never names `service` or `web`; `views` take domain types, `money`, `zone` and
+//! the store settings only; `remote` is reached only from the outbox worker (`jobs::worker`).
 
 pub mod admin_data;
 pub mod app;
@@ -26,3 +26,4 @@ pub mod service;
 pub mod shop;
 pub mod views;
 pub mod web;
+pub mod zone;

@@ -4,6 +4,7 @@
 //! it only ever appears on the first page.
 
 use crate::error::Result;
+use crate::zone::Zone;
 use rusqlite::Connection;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -81,28 +82,20 @@ pub fn choices(c: &Connection) -> Result<(Vec<String>, Vec<String>)> {
     Ok((col(sql::ACTORS)?, col(sql::TARGET_TYPES)?))
 }
 
-/// Unix seconds of local midnight starting `YYYY-MM-DD` in the store's offset.
-pub fn parse_local_date(s: &str, offset_minutes: i32) -> Option<i64> {
+/// Unix seconds of local midnight starting `YYYY-MM-DD` in the store's zone; None for a
+/// date that does not exist (02-31) or is out of range.
+pub fn parse_local_date(s: &str, zone: &Zone) -> Option<i64> {
+    let (y, m, d) = parse_ymd(s)?;
+    zone.day_start(y, m, d)
+}
+
+/// `YYYY-MM-DD` → (year, month, day), years 1970 to 9999 (the calendar check is jiff's).
+pub fn parse_ymd(s: &str) -> Option<(i32, u32, u32)> {
     let mut it = s.trim().splitn(3, '-');
-    let y: i64 = it.next()?.parse().ok()?;
-    let m: i64 = it.next()?.parse().ok()?;
-    let d: i64 = it.next()?.parse().ok()?;
-    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // H. Hinnant's days_from_civil.
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    // Reject dates like 02-31 that roll over into the next month.
-    if crate::views::format::iso_date(days * 86_400, 0) != format!("{y:04}-{m:02}-{d:02}") {
-        return None;
-    }
-    Some(days * 86_400 - offset_minutes as i64 * 60)
+    let y: i32 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
+    let d: u32 = it.next()?.parse().ok()?;
+    ((1970..=9999).contains(&y)).then_some((y, m, d))
 }
 
 pub mod sql {

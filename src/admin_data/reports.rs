@@ -13,12 +13,14 @@
 //!   **paid orders** = those that count towards revenue; **AOV** = revenue / paid orders.
 //! - A period of N days = the N local days ending today (today so far included); the
 //!   previous period = the N days before it, cut at the same time of day, so both are
-//!   equally long. Days are in the store's offset (`[store] utc_offset_minutes`).
+//!   equally long. Days are local days of the store's zone (`[store] time_zone`): with
+//!   daylight saving, two days a year have 23 or 25 hours, and the buckets follow them.
 //! - **Product revenue** (top products, by category) = `unit_price × (quantity - returned)`
 //!   of the lines of revenue orders of the last 30 days: line value at the price paid,
 //!   before order-level discounts, shipping and COD fees.
 
 use crate::error::Result;
+use crate::zone::Zone;
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub const DAY: i64 = 86_400;
@@ -105,9 +107,20 @@ pub struct Dashboard {
 }
 
 /// Unix seconds of the local midnight that starts the day `t` falls on.
-pub fn local_midnight(t: i64, offset_minutes: i32) -> i64 {
-    let off = offset_minutes as i64 * 60;
-    t - (t + off).rem_euclid(DAY)
+pub fn local_midnight(t: i64, zone: &Zone) -> i64 {
+    zone.midnight(t)
+}
+
+/// The starts of the 60 local days ending with the one `now` is in, oldest first, and the
+/// start of tomorrow: 61 instants, so day i runs from `starts[i]` to `starts[i + 1] - 1`.
+fn day_starts(now: i64, zone: &Zone) -> Vec<i64> {
+    let mut starts = vec![zone.next_midnight(now), zone.midnight(now)];
+    while starts.len() < 61 {
+        let later = starts[starts.len() - 1];
+        starts.push(zone.midnight(later - 1));
+    }
+    starts.reverse();
+    starts
 }
 
 /// (product revenue, category name) per product, biggest first.
@@ -161,36 +174,33 @@ fn product_revenue(c: &Connection, since30: i64, now: i64) -> Result<PerProduct>
 pub fn dashboard(
     c: &Connection,
     now: i64,
-    offset_minutes: i32,
+    zone: &Zone,
     default_threshold: i64,
 ) -> Result<Dashboard> {
-    let since30 = local_midnight(now, offset_minutes) - 29 * DAY;
-    let per_product = product_revenue(c, since30, now)?;
-    let mut d = figures(c, now, offset_minutes, default_threshold)?;
+    let starts = day_starts(now, zone);
+    let per_product = product_revenue(c, starts[30], now)?;
+    let mut d = figures(c, now, &starts, default_threshold)?;
     add_products(&mut d, per_product);
     Ok(d)
 }
 
-/// Everything but the product figures.
-fn figures(
-    c: &Connection,
-    now: i64,
-    offset_minutes: i32,
-    default_threshold: i64,
-) -> Result<Dashboard> {
-    let off = offset_minutes as i64 * 60;
-    let midnight = local_midnight(now, offset_minutes);
-    let today = (now + off).div_euclid(DAY);
-    let time_of_day = (now + off).rem_euclid(DAY);
+/// Everything but the product figures. `starts` is [`day_starts`]: today is day 59.
+fn figures(c: &Connection, now: i64, starts: &[i64], default_threshold: i64) -> Result<Dashboard> {
+    let today = 59;
+    let midnight = starts[today as usize];
+    let time_of_day = now - midnight;
     let mut d = Dashboard::default();
 
     // 60 local days in (day, before-this-time-of-day) buckets: the periods and the series.
+    let days: Vec<(i64, i64)> = starts.windows(2).map(|w| (w[0], w[1] - 1)).collect();
+    let days =
+        serde_json::to_string(&days).map_err(|e| crate::error::Error::internal(e.to_string()))?;
     let mut buckets: Vec<(i64, bool, i64, i64, i64)> = Vec::new();
     {
         let mut st = c.prepare_cached(sql::BUCKETS)?;
-        let rows = st.query_map(params![midnight - 59 * DAY, time_of_day], |r| {
+        let rows = st.query_map(params![days, time_of_day], |r| {
             Ok((
-                today - 59 + r.get::<_, i64>(0)?,
+                r.get::<_, i64>(0)?,
                 r.get::<_, i64>(1)? != 0,
                 r.get::<_, i64>(2)?,
                 r.get::<_, i64>(3)?,
@@ -226,11 +236,11 @@ fn figures(
         .map(|i| {
             let day = today - 29 + i;
             let revenue = buckets.iter().filter(|b| b.0 == day).map(|b| b.2).sum();
-            (midnight - (29 - i) * DAY, revenue)
+            (starts[day as usize], revenue)
         })
         .collect();
 
-    let since30 = midnight - 29 * DAY;
+    let since30 = starts[30];
     {
         let mut st = c.prepare_cached(sql::BY_STATUS)?;
         let rows = st.query_map(params![since30, now], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -310,7 +320,9 @@ pub mod sql {
     /// midnight): revenue, orders and paid orders per (day 0..=59, placed at or before
     /// now's time of day). Each bucket is its own range of the covering index: a GROUP BY
     /// over an expression of `created_at` would sort every row of 60 days instead.
-    pub const BUCKETS: &str = "WITH RECURSIVE d(i, lo) AS (SELECT 0, ?1 UNION ALL SELECT i + 1, lo + 86400 FROM d WHERE i < 59), r(i, early, lo, hi) AS (SELECT i, 1, lo, lo + ?2 FROM d UNION ALL SELECT i, 0, lo + ?2 + 1, lo + 86399 FROM d) SELECT i, early, (SELECT coalesce(sum(total - refunded), 0) FROM orders WHERE created_at BETWEEN r.lo AND r.hi AND status <> 'cancelled' AND payment_status <> 'unpaid'), (SELECT count(*) FROM orders WHERE created_at BETWEEN r.lo AND r.hi AND status <> 'cancelled'), (SELECT count(*) FROM orders WHERE created_at BETWEEN r.lo AND r.hi AND status <> 'cancelled' AND payment_status <> 'unpaid') FROM r";
+    /// ?1: the days as a JSON list of [first second, last second]; ?2: seconds since today's
+    /// midnight. Each day splits into before (early = 1) and after that time of day.
+    pub const BUCKETS: &str = "WITH d(i, lo, hi) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)), r(i, early, lo, hi) AS (SELECT i, 1, lo, min(lo + ?2, hi) FROM d UNION ALL SELECT i, 0, lo + ?2 + 1, hi FROM d) SELECT i, early, (SELECT coalesce(sum(total - refunded), 0) FROM orders WHERE created_at BETWEEN r.lo AND r.hi AND status <> 'cancelled' AND payment_status <> 'unpaid'), (SELECT count(*) FROM orders WHERE created_at BETWEEN r.lo AND r.hi AND status <> 'cancelled'), (SELECT count(*) FROM orders WHERE created_at BETWEEN r.lo AND r.hi AND status <> 'cancelled' AND payment_status <> 'unpaid') FROM r";
     pub const BY_STATUS: &str = "SELECT status, count(*) AS n FROM orders WHERE created_at >= ?1 AND created_at <= ?2 GROUP BY status ORDER BY n DESC, status";
     pub const WAITING: &str = "SELECT (SELECT count(*) FROM orders WHERE status = 'awaiting_verification'), (SELECT count(*) FROM orders WHERE status IN ('confirmed', 'processing'))";
     pub const COD_DUE: &str = "SELECT count(*), coalesce(sum(total), 0) FROM orders WHERE payment_method = 'cod' AND payment_status = 'unpaid' AND status NOT IN ('cancelled', 'returned')";
@@ -335,4 +347,25 @@ pub mod sql {
         FUNNEL,
         LINKS_USED,
     ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The dashboard's days are local days: across the end of summer time in Paris one of
+    /// them is 25 hours long, and every day starts at a local midnight.
+    #[test]
+    fn days_follow_daylight_saving() {
+        let paris = Zone::parse("Europe/Paris").unwrap();
+        let now = paris.local_time(2026, 11, 10, 15, 0).unwrap();
+        let starts = day_starts(now, &paris);
+        assert_eq!(starts.len(), 61);
+        assert_eq!(starts[59], paris.day_start(2026, 11, 10).unwrap());
+        assert_eq!(starts[60], paris.day_start(2026, 11, 11).unwrap());
+        let lengths: Vec<i64> = starts.windows(2).map(|w| w[1] - w[0]).collect();
+        assert_eq!(lengths.iter().filter(|l| **l == 25 * 3600).count(), 1);
+        assert!(lengths.iter().all(|l| *l == DAY || *l == 25 * 3600));
+        assert!(starts.iter().all(|t| paris.time(*t) == (0, 0)));
+    }
 }

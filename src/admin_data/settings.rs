@@ -44,13 +44,7 @@ fn secret(s: &Secret) -> Value {
 /// The effective configuration, section by section, as the view shows it.
 pub fn entries(cfg: &Config) -> Vec<Entry> {
     let p = |v: String| Value::Plain(v);
-    let offset = cfg.store.utc_offset_minutes;
-    let tz = format!(
-        "{}{:02}:{:02}",
-        if offset < 0 { '-' } else { '+' },
-        offset.abs() / 60,
-        offset.abs() % 60
-    );
+    let tz = cfg.store.zone.name().to_string();
     let s = &cfg.store;
     let sv = &cfg.server;
     let e = &cfg.email;

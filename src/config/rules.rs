@@ -103,40 +103,6 @@ pub(super) fn check_locale(s: &str) -> Result<(), String> {
     }
 }
 
-/// `"+05:30"` → 330, `"-04:00"` → -240. Offsets on Earth run from -12:00 to +14:00.
-pub(super) fn parse_offset(s: &str) -> Result<i32, String> {
-    let bad = || {
-        format!(
-            "time_zone must be a UTC offset like \"+05:30\", \"+00:00\" or \"-04:00\" (got \"{s}\")"
-        )
-    };
-    let b = s.as_bytes();
-    if b.len() != 6 || b[3] != b':' {
-        return Err(bad());
-    }
-    let sign = match b[0] {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return Err(bad()),
-    };
-    let num = |r: Range<usize>| -> Option<i32> {
-        let part = &s[r];
-        if part.bytes().all(|c| c.is_ascii_digit()) {
-            part.parse().ok()
-        } else {
-            None
-        }
-    };
-    let (Some(h), Some(m)) = (num(1..3), num(4..6)) else {
-        return Err(bad());
-    };
-    let minutes = sign * (h * 60 + m);
-    if m > 59 || !(-12 * 60..=14 * 60).contains(&minutes) {
-        return Err(bad());
-    }
-    Ok(minutes)
-}
-
 /// A deliberately loose address check: one `@`, something on both sides, a dot in the
 /// domain, no spaces or control characters. Real validation is the mail server's job; this
 /// catches typos and header injection.

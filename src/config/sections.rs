@@ -174,7 +174,7 @@ impl Checker<'_> {
                 "currency" => check_currency(&s).map(|()| out.currency = s),
                 "currency_symbol" => check_symbol(&s).map(|()| out.currency_symbol = s),
                 "locale" => check_locale(&s).map(|()| out.locale = s),
-                "time_zone" => parse_offset(&s).map(|m| out.utc_offset_minutes = m),
+                "time_zone" => crate::zone::Zone::parse(&s).map(|z| out.zone = z),
                 "order_prefix" => check_order_prefix(&s).map(|()| out.order_prefix = s),
                 _ => check_email_addr(&s)
                     .map(|()| out.contact_email = s)

@@ -108,7 +108,18 @@ from = "shop@example.com"
     let cfg = parse(text, "s", Path::new("/b")).unwrap();
     assert_eq!(cfg.store.name, "Tea & Toast");
     assert_eq!(cfg.store.url, "https://shop.example.com");
-    assert_eq!(cfg.store.utc_offset_minutes, -270);
+    assert_eq!(cfg.store.zone.offset_secs(0), -270 * 60);
+    let paris = parse(
+        "[store]\ntime_zone = \"Europe/Paris\"\n",
+        "s",
+        Path::new("/b"),
+    )
+    .unwrap();
+    assert_eq!(paris.store.zone.name(), "Europe/Paris");
+    assert_eq!(
+        parse_err("[store]\ntime_zone = \"Europe/Pariss\"\n"),
+        "store.toml:2: [store] time_zone must be a UTC offset like \"+05:30\", \"+00:00\" or \"-04:00\", or a time zone name like \"Asia/Kolkata\" or \"Europe/Paris\" (got \"Europe/Pariss\")"
+    );
     assert_eq!(cfg.store.currency_digits, 0);
     assert_eq!(cfg.server.synchronous, "normal");
     assert_eq!(cfg.server.trusted_proxies.len(), 2);

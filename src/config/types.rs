@@ -39,9 +39,9 @@ pub struct StoreConfig {
     pub currency_symbol: String,
     /// BCP 47 language tag for <html lang>, e.g. "en-IN".
     pub locale: String,
-    /// Fixed UTC offset in minutes used to show times (e.g. +330 for "+05:30").
-    /// Written in the file as `time_zone = "+05:30"`.
-    pub utc_offset_minutes: i32,
+    /// The zone dates are shown and days are cut in: `time_zone = "Asia/Kolkata"` (an
+    /// IANA name, daylight saving right) or a fixed offset such as `"+05:30"`.
+    pub zone: crate::zone::Zone,
     pub contact_email: String,
     /// 1 to 6 capital letters A-Z put before order numbers ("BQ" → `BQ-10427`), so a
     /// shopper quoting one on the phone or as a bank-transfer reference is recognisable.
@@ -279,7 +279,8 @@ impl Default for Config {
                 currency_digits: 2,
                 currency_symbol: "₹".into(),
                 locale: "en-IN".into(),
-                utc_offset_minutes: 330,
+                zone: crate::zone::Zone::parse("Asia/Kolkata")
+                    .unwrap_or_else(|_| crate::zone::Zone::fixed_minutes(330)),
                 contact_email: "hello@example.com".into(),
                 order_prefix: "BQ".into(),
             },

@@ -7,6 +7,7 @@ use super::layout::{Ctx, Meta, page};
 use crate::shop::accounts::Customer;
 use crate::shop::accounts::sessions::Session;
 use crate::shop::orders::Summary;
+use crate::zone::Zone;
 use maud::{Markup, html};
 
 fn meta(title: &str) -> Meta {
@@ -82,7 +83,7 @@ pub struct OverviewInfo<'a> {
     pub sessions: &'a [Session],
     /// The id of the session looking at the page.
     pub current: i64,
-    pub offset_minutes: i32,
+    pub offset_minutes: Zone,
     pub error: Option<&'a str>,
     /// Just came back from proving a new address.
     pub email_changed: bool,
@@ -92,7 +93,7 @@ pub fn overview(ctx: &Ctx, csrf: &str, me: &Customer, info: &OverviewInfo) -> Ma
     let OverviewInfo {
         sessions,
         current,
-        offset_minutes,
+        ref offset_minutes,
         error,
         email_changed,
     } = *info;
@@ -152,7 +153,7 @@ pub fn overview(ctx: &Ctx, csrf: &str, me: &Customer, info: &OverviewInfo) -> Ma
 }
 
 /// Order history, newest first, each linking to its order page.
-pub fn orders(ctx: &Ctx, list: &[Summary], offset_minutes: i32) -> Markup {
+pub fn orders(ctx: &Ctx, list: &[Summary], offset_minutes: &Zone) -> Markup {
     page(
         ctx,
         &meta("Your orders"),

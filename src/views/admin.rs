@@ -5,17 +5,13 @@
 use super::form::post_form;
 use super::layout::{Ctx, Meta, page};
 use crate::jobs::outbox::{OutboxRow, Status};
+use crate::zone::Zone;
 use maud::{Markup, html};
 
-pub fn when(t: i64, offset: i32) -> String {
-    let local = t + offset as i64 * 60;
-    let secs = local.rem_euclid(86_400);
-    format!(
-        "{} {:02}:{:02}",
-        super::format::iso_date(t, offset),
-        secs / 3600,
-        (secs % 3600) / 60
-    )
+/// `YYYY-MM-DD HH:MM` of a unix time in the store's zone.
+pub fn when(t: i64, zone: &Zone) -> String {
+    let (h, m) = zone.time(t);
+    format!("{} {h:02}:{m:02}", super::format::iso_date(t, zone))
 }
 
 pub fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
@@ -95,7 +91,7 @@ pub fn outbox(
     book: Book,
     rows: &[OutboxRow],
     filter: Option<Status>,
-    offset: i32,
+    offset: &Zone,
 ) -> Markup {
     let tabs = [
         None,
@@ -151,7 +147,7 @@ pub fn outbox(
     )
 }
 
-pub fn outbox_row(ctx: &Ctx, book: Book, csrf: &str, r: &OutboxRow, offset: i32) -> Markup {
+pub fn outbox_row(ctx: &Ctx, book: Book, csrf: &str, r: &OutboxRow, offset: &Zone) -> Markup {
     let base = book.base();
     frame(
         ctx,

@@ -4,6 +4,7 @@
 use super::admin::{frame, when};
 use super::layout::Ctx;
 use crate::admin_data::audit_list::Entry;
+use crate::zone::Zone;
 use maud::{Markup, html};
 
 pub struct Page<'a> {
@@ -14,7 +15,7 @@ pub struct Page<'a> {
     pub target_type: &'a str,
     pub from: &'a str,
     pub to: &'a str,
-    pub offset: i32,
+    pub offset: Zone,
     /// The address of the next (older) page, if there is one.
     pub next: Option<String>,
 }
@@ -60,7 +61,7 @@ pub fn audit(ctx: &Ctx, p: &Page) -> Markup {
                     tbody {
                         @for e in p.rows {
                             tr data-id=(e.id) {
-                                td { (when(e.at, p.offset)) }
+                                td { (when(e.at, &p.offset)) }
                                 td { (e.actor) }
                                 td { code { (e.action) } }
                                 td {

@@ -7,6 +7,7 @@ use super::form::post_form;
 use super::layout::Ctx;
 use crate::admin_data::coupons::Usage;
 use crate::shop::cart::coupons::Coupon;
+use crate::zone::Zone;
 use maud::{Markup, html};
 
 const KINDS: [(&str, &str); 3] = [
@@ -23,7 +24,7 @@ fn effect(ctx: &Ctx, k: &Coupon) -> String {
     }
 }
 
-fn fields(ctx: &Ctx, k: Option<&Coupon>, offset: i32) -> Markup {
+fn fields(ctx: &Ctx, k: Option<&Coupon>, offset: &Zone) -> Markup {
     let value = k
         .map(|k| match k.kind.as_str() {
             "fixed" => ctx.money.plain(k.value),
@@ -49,7 +50,7 @@ fn fields(ctx: &Ctx, k: Option<&Coupon>, offset: i32) -> Markup {
     }
 }
 
-pub fn list(ctx: &Ctx, csrf: &str, rows: &[Usage], offset: i32, error: Option<&str>) -> Markup {
+pub fn list(ctx: &Ctx, csrf: &str, rows: &[Usage], offset: &Zone, error: Option<&str>) -> Markup {
     frame(
         ctx,
         "Coupons",
@@ -92,7 +93,7 @@ pub fn list(ctx: &Ctx, csrf: &str, rows: &[Usage], offset: i32, error: Option<&s
     )
 }
 
-pub fn detail(ctx: &Ctx, csrf: &str, u: &Usage, offset: i32, error: Option<&str>) -> Markup {
+pub fn detail(ctx: &Ctx, csrf: &str, u: &Usage, offset: &Zone, error: Option<&str>) -> Markup {
     let k = &u.coupon;
     let base = format!("/admin/coupons/{}", k.id);
     frame(

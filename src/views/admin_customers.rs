@@ -5,9 +5,10 @@ use super::admin::{frame, when};
 use super::form::post_form;
 use super::layout::Ctx;
 use crate::admin_data::customers::{Detail, Row};
+use crate::zone::Zone;
 use maud::{Markup, html};
 
-pub fn list(ctx: &Ctx, rows: &[Row], q: &str, offset: i32, next: Option<String>) -> Markup {
+pub fn list(ctx: &Ctx, rows: &[Row], q: &str, offset: &Zone, next: Option<String>) -> Markup {
     frame(
         ctx,
         "Customers",
@@ -43,7 +44,7 @@ pub fn list(ctx: &Ctx, rows: &[Row], q: &str, offset: i32, next: Option<String>)
 }
 
 /// `can_manage`: the viewer is the owner (only owners see the role form).
-pub fn detail(ctx: &Ctx, csrf: &str, d: &Detail, can_manage: bool, offset: i32) -> Markup {
+pub fn detail(ctx: &Ctx, csrf: &str, d: &Detail, can_manage: bool, offset: &Zone) -> Markup {
     let c = &d.customer;
     let m = &ctx.money;
     frame(

@@ -7,6 +7,7 @@ use super::admin::frame;
 use super::format::{Money, iso_date};
 use super::layout::Ctx;
 use crate::admin_data::reports::{Dashboard, Period, change};
+use crate::zone::Zone;
 use maud::{Markup, html};
 
 const BAR: &str = "#7a5c8f";
@@ -17,7 +18,7 @@ const MUTED: &str = "#888888";
 pub struct Page<'a> {
     pub email: &'a str,
     pub role: &'a str,
-    pub offset: i32,
+    pub offset: Zone,
     pub d: &'a Dashboard,
 }
 
@@ -48,7 +49,7 @@ pub fn dashboard(ctx: &Ctx, p: &Page) -> Markup {
                 " · " a href="/admin/orders?status=processing" { "processing" }
             }
             h2 { "Revenue per day, last 30 days" }
-            (daily_chart(m, p.offset, &d.daily))
+            (daily_chart(m, &p.offset, &d.daily))
             .two {
                 div {
                     h2 { "Orders by status (placed in 30 days)" }
@@ -154,7 +155,7 @@ fn funnel(d: &Dashboard) -> Markup {
 }
 
 /// Vertical bars, one per day, with the day and amount as each bar's tooltip.
-fn daily_chart(m: &Money, offset: i32, days: &[(i64, i64)]) -> Markup {
+fn daily_chart(m: &Money, offset: &Zone, days: &[(i64, i64)]) -> Markup {
     let (w, h, pad_l, pad_b) = (640i64, 180i64, 8i64, 20i64);
     let max = days.iter().map(|d| d.1).max().unwrap_or(0).max(1);
     let n = days.len().max(1) as i64;

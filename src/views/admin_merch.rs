@@ -6,10 +6,11 @@ use super::form::{post_form, upload_form};
 use super::layout::{Ctx, image_url};
 use crate::shop::catalog::Category;
 use crate::shop::catalog::merch::BannerRow;
+use crate::zone::Zone;
 use maud::{Markup, html};
 
 /// A stored time as the value of a `datetime-local` input in the store's time zone.
-pub fn local_input(t: Option<i64>, offset: i32) -> String {
+pub fn local_input(t: Option<i64>, offset: &Zone) -> String {
     t.map(|t| when(t, offset).replace(' ', "T"))
         .unwrap_or_default()
 }
@@ -65,7 +66,7 @@ pub fn categories(ctx: &Ctx, csrf: &str, cats: &[Category], error: Option<&str>)
     )
 }
 
-fn banner_fields(b: Option<&BannerRow>, offset: i32) -> Markup {
+fn banner_fields(b: Option<&BannerRow>, offset: &Zone) -> Markup {
     html! {
         label.field { span { "Title" } input type="text" name="title" required maxlength="120" value=(b.map(|b| b.title.as_str()).unwrap_or("")); }
         label.field { span { "Text" } input type="text" name="subtitle" maxlength="300" value=(b.map(|b| b.subtitle.as_str()).unwrap_or("")); }
@@ -83,7 +84,7 @@ fn banner_fields(b: Option<&BannerRow>, offset: i32) -> Markup {
     }
 }
 
-fn schedule(b: &BannerRow, offset: i32) -> String {
+fn schedule(b: &BannerRow, offset: &Zone) -> String {
     match (b.starts_at, b.ends_at) {
         (None, None) => "always".into(),
         (Some(s), None) => format!("from {}", when(s, offset)),
@@ -96,7 +97,7 @@ pub fn banners(
     ctx: &Ctx,
     csrf: &str,
     rows: &[BannerRow],
-    offset: i32,
+    offset: &Zone,
     error: Option<&str>,
 ) -> Markup {
     frame(
@@ -134,7 +135,7 @@ pub fn banners(
     )
 }
 
-pub fn banner(ctx: &Ctx, csrf: &str, b: &BannerRow, offset: i32, error: Option<&str>) -> Markup {
+pub fn banner(ctx: &Ctx, csrf: &str, b: &BannerRow, offset: &Zone, error: Option<&str>) -> Markup {
     frame(
         ctx,
         &b.title,

@@ -8,13 +8,14 @@ use super::layout::Ctx;
 use super::order::{address, lines, method_label, payment_label, timeline, totals};
 use crate::shop::orders::lifecycle::{self, Action, Method, Payment};
 use crate::shop::orders::{Filter, Order, Row};
+use crate::zone::Zone;
 use maud::{Markup, html};
 
 fn status_text(s: &str) -> &'static str {
     super::account::status_label(s)
 }
 
-pub fn list(ctx: &Ctx, rows: &[Row], f: &Filter, offset: i32, next: Option<String>) -> Markup {
+pub fn list(ctx: &Ctx, rows: &[Row], f: &Filter, offset: &Zone, next: Option<String>) -> Markup {
     let statuses = lifecycle::Status::ALL;
     frame(
         ctx,
@@ -73,7 +74,7 @@ fn allowed(o: &Order, a: Action) -> bool {
     lifecycle::next(o.status, o.payment, o.method, a).is_ok()
 }
 
-pub fn detail(ctx: &Ctx, o: &Order, csrf: &str, offset: i32, error: Option<&str>) -> Markup {
+pub fn detail(ctx: &Ctx, o: &Order, csrf: &str, offset: &Zone, error: Option<&str>) -> Markup {
     let base = format!("/admin/orders/{}", o.number);
     let act = |name: &str| format!("{base}/{name}");
     let left = o.total - o.refunded;

@@ -6,6 +6,7 @@ use super::admin::{frame, when};
 use super::form::post_form;
 use super::layout::Ctx;
 use crate::admin_data::settings::{Entry, Value};
+use crate::zone::Zone;
 use maud::{Markup, html};
 
 pub struct Page<'a> {
@@ -19,7 +20,7 @@ pub struct Page<'a> {
     pub mail_failed: i64,
     pub db_bytes: u64,
     pub last_backup: Option<i64>,
-    pub offset: i32,
+    pub offset: Zone,
 }
 
 fn size(bytes: u64) -> String {
@@ -40,7 +41,7 @@ pub fn settings(ctx: &Ctx, csrf: &str, p: &Page) -> Markup {
             p.muted { "What the store runs with now. Change it by editing store.toml: it is read again on save." }
             dl.facts {
                 dt { "Last reload" } dd.last-reload {
-                    @match p.last_reload { Some(t) => (when(t, p.offset)), None => "not reloaded since start" }
+                    @match p.last_reload { Some(t) => (when(t, &p.offset)), None => "not reloaded since start" }
                 }
                 @if let Some(e) = p.reload_error {
                     dt { "Reload error" } dd.reload-error { "The last edit was not applied: " (e) }
@@ -51,7 +52,7 @@ pub fn settings(ctx: &Ctx, csrf: &str, p: &Page) -> Markup {
                 dt { "Mail" } dd.mail { (p.mail_transport) " · " (p.mail_waiting) " waiting · " a href="/admin/emails?status=failed" { (p.mail_failed) " failed" } }
                 dt { "Database" } dd.db-size { (size(p.db_bytes)) " (with its WAL)" }
                 dt { "Last backup" } dd.last-backup {
-                    @match p.last_backup { Some(t) => (when(t, p.offset)), None => "not recorded" }
+                    @match p.last_backup { Some(t) => (when(t, &p.offset)), None => "not recorded" }
                 }
             }
             @if p.owner {

@@ -5,6 +5,7 @@ use super::admin::{frame, when};
 use super::form::post_form;
 use super::layout::Ctx;
 use crate::shop::catalog::stock::{Item, LedgerRow, REASONS};
+use crate::zone::Zone;
 use maud::{Markup, html};
 
 fn reason_help(r: &str) -> &'static str {
@@ -77,7 +78,7 @@ pub fn variant(
     csrf: &str,
     it: &Item,
     rows: &[LedgerRow],
-    offset: i32,
+    offset: &Zone,
     error: Option<&str>,
 ) -> Markup {
     frame(

@@ -2,6 +2,7 @@
 //! "₹1,299.00", with Indian digit grouping for `en-IN`), dates in the store's offset, and
 //! the small safe subset of formatting allowed in product descriptions.
 
+use crate::zone::Zone;
 use maud::{Markup, html};
 
 pub use crate::money::Money;
@@ -87,25 +88,10 @@ pub fn plain_text(text: &str, max: usize) -> String {
     }
 }
 
-/// ISO date (YYYY-MM-DD) of a unix time shifted by the store's offset.
-pub fn iso_date(unix: i64, offset_minutes: i32) -> String {
-    let days = (unix + offset_minutes as i64 * 60).div_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
+/// ISO date (YYYY-MM-DD) of a unix time in the store's zone.
+pub fn iso_date(unix: i64, zone: &Zone) -> String {
+    let (y, m, d) = zone.date(unix);
     format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's method).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 #[cfg(test)]
@@ -155,7 +141,19 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(iso_date(0, 0), "1970-01-01");
-        assert_eq!(iso_date(1_700_000_000, 330), "2023-11-15");
+        assert_eq!(iso_date(0, &Zone::utc()), "1970-01-01");
+        assert_eq!(
+            iso_date(1_700_000_000, &Zone::fixed_minutes(330)),
+            "2023-11-15"
+        );
+        // Late evening in Paris is already tomorrow in Kolkata.
+        let t = Zone::parse("Europe/Paris")
+            .unwrap()
+            .local_time(2026, 7, 1, 23, 0)
+            .unwrap();
+        assert_eq!(
+            iso_date(t, &Zone::parse("Asia/Kolkata").unwrap()),
+            "2026-07-02"
+        );
     }
 }

@@ -8,6 +8,7 @@ use super::format::iso_date;
 use super::layout::{Ctx, Meta, page};
 use crate::shop::orders::Order;
 use crate::shop::orders::lifecycle::{Method, Payment, Status};
+use crate::zone::Zone;
 use maud::{Markup, html};
 
 /// How this visitor reached the order; decides the links of the proof form and files.
@@ -15,7 +16,7 @@ pub struct Access<'a> {
     /// The secret token when the page was opened by its link.
     pub token: Option<&'a str>,
     pub csrf: Option<&'a str>,
-    pub offset_minutes: i32,
+    pub offset_minutes: Zone,
     /// Lines of the bank details (account name, number…), shown while payment is due.
     pub bank: Vec<String>,
     pub error: Option<&'a str>,
@@ -67,7 +68,7 @@ fn event_label(kind: &str) -> &'static str {
 }
 
 /// The timeline and totals shared by the shopper's page and the admin's.
-pub fn timeline(o: &Order, offset: i32, show_actor: bool) -> Markup {
+pub fn timeline(o: &Order, offset: &Zone, show_actor: bool) -> Markup {
     html! {
         ol.timeline {
             @for e in &o.events {
@@ -138,7 +139,7 @@ pub fn order_page(ctx: &Ctx, o: &Order, a: &Access) -> Markup {
         &meta,
         html! {
             section.order-page {
-                p.muted { "Order " (o.number) " · placed " (iso_date(o.created_at, a.offset_minutes)) }
+                p.muted { "Order " (o.number) " · placed " (iso_date(o.created_at, &a.offset_minutes)) }
                 h1 #order-status data-status=(o.status.as_str()) { (status_label(o.status.as_str())) }
                 p { "Payment: " strong #payment-status data-payment=(o.payment.as_str()) { (payment_label(o.payment)) } " · " (method_label(o.method)) }
                 @if let Some(e) = a.error { p.notice.error role="alert" { (e) } }
@@ -159,7 +160,7 @@ pub fn order_page(ctx: &Ctx, o: &Order, a: &Access) -> Markup {
                         } @else {
                             p { "Transfer " strong { (ctx.money.format(o.total)) } " to:" }
                             ul.bank { @for b in &a.bank { li { (b) } } }
-                            @if let Some(by) = o.pay_by { p.muted { "Please pay by " (iso_date(by, a.offset_minutes)) "; unpaid orders are cancelled after that." } }
+                            @if let Some(by) = o.pay_by { p.muted { "Please pay by " (iso_date(by, &a.offset_minutes)) "; unpaid orders are cancelled after that." } }
                             @if let Some(r) = o.proofs.iter().find(|p| p.status == "rejected" && !p.closed_with_cancellation()) {
                                 p.notice.error { "Your last proof was not accepted: " (r.reason) }
                             }
@@ -182,7 +183,7 @@ pub fn order_page(ctx: &Ctx, o: &Order, a: &Access) -> Markup {
                     ul.proofs {
                         @for p in &o.proofs {
                             li {
-                                a href={ "/orders/" (o.number) "/proofs/" (p.id) (suffix) } { "Uploaded " (iso_date(p.uploaded_at, a.offset_minutes)) }
+                                a href={ "/orders/" (o.number) "/proofs/" (p.id) (suffix) } { "Uploaded " (iso_date(p.uploaded_at, &a.offset_minutes)) }
                                 " · " (if p.closed_with_cancellation() { "closed with the cancellation" } else { match p.status.as_str() { "pending" => "being checked", "accepted" => "accepted", "rejected" => "not accepted", _ => "replaced" } })
                             }
                         }
@@ -193,7 +194,7 @@ pub fn order_page(ctx: &Ctx, o: &Order, a: &Access) -> Markup {
                 (totals(ctx, o))
                 .two {
                     div { h2 { "Delivery" } (address(o)) }
-                    div { h2 { "Timeline" } (timeline(o, a.offset_minutes, false)) }
+                    div { h2 { "Timeline" } (timeline(o, &a.offset_minutes, false)) }
                 }
                 p.muted { "Questions? Write to " a href={ "mailto:" (ctx.contact_email) } { (ctx.contact_email) } " with your order number." }
             }

@@ -176,7 +176,7 @@ fn render_overview(
     let me = accounts::by_id(&conn, cid)?.ok_or_else(|| Error::not_found("No such account."))?;
     let list = sessions::list(&conn, cid, crate::db::now())?;
     drop(conn);
-    let offset = app.cfg().store.utc_offset_minutes;
+    let offset = app.cfg().store.zone.clone();
     let changed = Params::parse(req.query()).get("changed") == Some("email");
     let page = with_ctx(app, req, "", |ctx| {
         let info = views::OverviewInfo {
@@ -223,9 +223,9 @@ pub fn orders(app: &App, req: &Req) -> Outcome {
         Err(answer) => return answer,
     };
     let list = orders::for_customer(&*app.db.read()?, cid, 200)?;
-    let offset = app.cfg().store.utc_offset_minutes;
+    let offset = app.cfg().store.zone.clone();
     let page = with_ctx(app, req, "", |ctx| {
-        html_page(200, views::orders(ctx, &list, offset))
+        html_page(200, views::orders(ctx, &list, &offset))
     })?;
     Ok(with_cookie(app, page, None))
 }

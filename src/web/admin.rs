@@ -111,9 +111,9 @@ fn outbox(app: &App, req: &Req, book: Book) -> Outcome {
         Some(s) => Some(Status::parse(s).ok_or_else(|| Error::bad_request("Unknown status."))?),
     };
     let rows = outbox::list(&*app.db.read()?, filter, book.kind(), 200)?;
-    let offset = app.cfg().store.utc_offset_minutes;
+    let offset = app.cfg().store.zone.clone();
     with_ctx(app, req, "", |ctx| {
-        html_page(200, views::outbox(ctx, book, &rows, filter, offset))
+        html_page(200, views::outbox(ctx, book, &rows, filter, &offset))
     })
 }
 
@@ -128,9 +128,9 @@ fn job_id(app: &App, book: Book, id: &str) -> Result<outbox::OutboxRow, Error> {
 
 fn outbox_row(app: &App, req: &Req, s: &Session, book: Book, id: &str) -> Outcome {
     let row = job_id(app, book, id)?;
-    let offset = app.cfg().store.utc_offset_minutes;
+    let offset = app.cfg().store.zone.clone();
     with_ctx(app, req, "", |ctx| {
-        html_page(200, views::outbox_row(ctx, book, &s.csrf, &row, offset))
+        html_page(200, views::outbox_row(ctx, book, &s.csrf, &row, &offset))
     })
 }
 

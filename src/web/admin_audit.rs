@@ -12,7 +12,7 @@ const PAGE: i64 = 50;
 
 pub fn list(app: &App, req: &Req) -> Outcome {
     let p = Params::parse(req.query());
-    let offset = app.cfg().store.utc_offset_minutes;
+    let offset = app.cfg().store.zone.clone();
     let text = |k: &str| -> String { p.get(k).unwrap_or("").trim().chars().take(254).collect() };
     let (actor, target_type, from, to) =
         (text("actor"), text("target_type"), text("from"), text("to"));
@@ -20,7 +20,7 @@ pub fn list(app: &App, req: &Req) -> Outcome {
         if s.is_empty() {
             return Ok(None);
         }
-        audit_list::parse_local_date(s, offset)
+        audit_list::parse_local_date(s, &offset)
             .map(Some)
             .ok_or_else(|| Error::bad_request("Dates are written YYYY-MM-DD."))
     };

@@ -34,25 +34,25 @@ fn parse_id(id: &str) -> Result<i64> {
 
 fn list(app: &App, req: &Req, s: &Session, status: u16, error: Option<&str>) -> Outcome {
     let rows = admin::list(&*app.db.read()?)?;
-    let offset = app.cfg().store.utc_offset_minutes;
+    let offset = app.cfg().store.zone.clone();
     with_ctx(app, req, "", |ctx| {
-        html_page(status, views::list(ctx, &s.csrf, &rows, offset, error))
+        html_page(status, views::list(ctx, &s.csrf, &rows, &offset, error))
     })
 }
 
 fn detail(app: &App, req: &Req, s: &Session, id: i64, status: u16, error: Option<&str>) -> Outcome {
     let u = admin::get(&*app.db.read()?, id)?
         .ok_or_else(|| Error::not_found("There is no such coupon."))?;
-    let offset = app.cfg().store.utc_offset_minutes;
+    let offset = app.cfg().store.zone.clone();
     with_ctx(app, req, "", |ctx| {
-        html_page(status, views::detail(ctx, &s.csrf, &u, offset, error))
+        html_page(status, views::detail(ctx, &s.csrf, &u, &offset, error))
     })
 }
 
 fn coupon_of(app: &App, f: &Params) -> Result<NewCoupon> {
     let cfg = app.cfg();
     let m = Money::of(&cfg.store);
-    let offset = cfg.store.utc_offset_minutes;
+    let offset = cfg.store.zone.clone();
     let g = |k: &str| f.get(k).unwrap_or("").trim().to_string();
     let kind = g("kind");
     let value = match kind.as_str() {
@@ -73,7 +73,7 @@ fn coupon_of(app: &App, f: &Params) -> Result<NewCoupon> {
     let time = |k: &str| -> Result<Option<i64>> {
         match g(k).as_str() {
             "" => Ok(None),
-            v => parse_local_time(v, offset).map(Some).ok_or_else(|| {
+            v => parse_local_time(v, &offset).map(Some).ok_or_else(|| {
                 Error::bad_request("Please enter dates as a date and time, like 2026-12-01T09:00.")
             }),
         }

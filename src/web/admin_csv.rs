@@ -40,18 +40,18 @@ pub fn products_csv(app: &App) -> Outcome {
 /// default the last 30 days.
 pub fn orders_csv(app: &App, req: &Req) -> Outcome {
     let cfg = app.cfg();
-    let offset = cfg.store.utc_offset_minutes;
+    let offset = cfg.store.zone.clone();
     let p = Params::parse(req.query());
     let now = crate::db::now();
     let day = |key: &str, default: i64| -> Result<i64, Error> {
         match p.get(key).filter(|v| !v.is_empty()) {
             None => Ok(default),
-            Some(v) => parse_local_date(v, offset).ok_or_else(|| {
+            Some(v) => parse_local_date(v, &offset).ok_or_else(|| {
                 Error::bad_request(format!("{key} must be a date like 2026-11-01."))
             }),
         }
     };
-    let to_default = parse_local_date(&iso_date(now, offset), offset).unwrap_or(now);
+    let to_default = parse_local_date(&iso_date(now, &offset), &offset).unwrap_or(now);
     let to = day("to", to_default)? + 86_400;
     let from = day("from", to - 31 * 86_400)?;
     if from >= to {
@@ -64,8 +64,8 @@ pub fn orders_csv(app: &App, req: &Req) -> Outcome {
     Ok(csv_resp(
         &format!(
             "orders-{}-{}.csv",
-            iso_date(from, offset),
-            iso_date(to - 86_400, offset)
+            iso_date(from, &offset),
+            iso_date(to - 86_400, &offset)
         ),
         body,
     ))
@@ -80,10 +80,10 @@ fn render(
     applied: bool,
     error: Option<&str>,
 ) -> Outcome {
-    let offset = app.cfg().store.utc_offset_minutes;
+    let offset = app.cfg().store.zone.clone();
     let now = crate::db::now();
-    let today = iso_date(now, offset);
-    let month_ago = iso_date(now - 30 * 86_400, offset);
+    let today = iso_date(now, &offset);
+    let month_ago = iso_date(now - 30 * 86_400, &offset);
     with_ctx(app, req, "", |ctx| {
         html_page(
             status,

@@ -40,19 +40,19 @@ pub fn list(app: &App, req: &Req) -> Outcome {
             rows[rows.len() - 1].id
         )
     });
-    let offset = app.cfg().store.utc_offset_minutes;
+    let offset = app.cfg().store.zone.clone();
     with_ctx(app, req, "", |ctx| {
-        html_page(200, views::list(ctx, &rows, &q, offset, next))
+        html_page(200, views::list(ctx, &rows, &q, &offset, next))
     })
 }
 
 pub fn detail(app: &App, req: &Req, s: &Session, me: &Customer, id: &str) -> Outcome {
     let d = customers::detail(&*app.db.read()?, customer_id(id)?)?
         .ok_or_else(|| Error::not_found("There is no such customer."))?;
-    let offset = app.cfg().store.utc_offset_minutes;
+    let offset = app.cfg().store.zone.clone();
     let owner = me.role == "owner" && me.id != d.customer.id;
     with_ctx(app, req, "", |ctx| {
-        html_page(200, views::detail(ctx, &s.csrf, &d, owner, offset))
+        html_page(200, views::detail(ctx, &s.csrf, &d, owner, &offset))
     })
 }
 

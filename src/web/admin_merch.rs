@@ -18,6 +18,7 @@ use crate::shop::catalog;
 use crate::shop::catalog::images;
 use crate::shop::catalog::merch::{self, BannerFields, CategoryFields};
 use crate::views::admin_merch as views;
+use crate::zone::Zone;
 
 fn actor(me: &Customer) -> Actor {
     Actor::staff(me.id, &me.email)
@@ -120,9 +121,9 @@ pub fn banners(app: &App, req: &Req, s: &Session, me: &Customer, seg: &[&str]) -
 
 fn banner_list(app: &App, req: &Req, s: &Session, status: u16, error: Option<&str>) -> Outcome {
     let rows = merch::banners(&*app.db.read()?)?;
-    let offset = app.cfg().store.utc_offset_minutes;
+    let offset = app.cfg().store.zone.clone();
     with_ctx(app, req, "", |ctx| {
-        html_page(status, views::banners(ctx, &s.csrf, &rows, offset, error))
+        html_page(status, views::banners(ctx, &s.csrf, &rows, &offset, error))
     })
 }
 
@@ -136,23 +137,23 @@ fn banner_page(
 ) -> Outcome {
     let b = merch::banner(&*app.db.read()?, id)?
         .ok_or_else(|| Error::not_found("There is no such banner."))?;
-    let offset = app.cfg().store.utc_offset_minutes;
+    let offset = app.cfg().store.zone.clone();
     with_ctx(app, req, "", |ctx| {
-        html_page(status, views::banner(ctx, &s.csrf, &b, offset, error))
+        html_page(status, views::banner(ctx, &s.csrf, &b, &offset, error))
     })
 }
 
-/// `YYYY-MM-DDTHH:MM` (a `datetime-local` value) in the store's offset → unix seconds.
-pub fn parse_local_time(s: &str, offset_minutes: i32) -> Option<i64> {
+/// `YYYY-MM-DDTHH:MM` (a `datetime-local` value) in the store's zone → unix seconds.
+pub fn parse_local_time(s: &str, zone: &Zone) -> Option<i64> {
     let (date, time) = s.trim().split_once('T').unwrap_or((s.trim(), "00:00"));
-    let day = crate::admin_data::audit_list::parse_local_date(date, offset_minutes)?;
+    let (y, mo, d) = crate::admin_data::audit_list::parse_ymd(date)?;
     let mut hm = time.split(':');
-    let h: i64 = hm.next()?.parse().ok()?;
-    let m: i64 = hm.next().unwrap_or("0").parse().ok()?;
-    if !(0..24).contains(&h) || !(0..60).contains(&m) {
+    let h: u32 = hm.next()?.parse().ok()?;
+    let m: u32 = hm.next().unwrap_or("0").parse().ok()?;
+    if h >= 24 || m >= 60 {
         return None;
     }
-    Some(day + h * 3600 + m * 60)
+    zone.local_time(y, mo, d, h, m)
 }
 
 fn banner_save(app: &App, req: &Req, s: &Session, me: &Customer, id: Option<i64>) -> Outcome {
@@ -186,13 +187,13 @@ fn banner_save(app: &App, req: &Req, s: &Session, me: &Customer, id: Option<i64>
         Some(s),
         &Params(vec![("csrf_token".into(), text("csrf_token"))]),
     )?;
-    let offset = app.cfg().store.utc_offset_minutes;
+    let offset = app.cfg().store.zone.clone();
     let when = |k: &str| -> Result<Option<i64>> {
         let v = text(k);
         if v.trim().is_empty() {
             return Ok(None);
         }
-        parse_local_time(&v, offset).map(Some).ok_or_else(|| {
+        parse_local_time(&v, &offset).map(Some).ok_or_else(|| {
             Error::bad_request(
                 "Please enter the schedule as a date and time, like 2026-12-01T09:00.",
             )

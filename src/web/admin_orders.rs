@@ -53,9 +53,9 @@ pub fn list(app: &App, req: &Req) -> Outcome {
             .collect();
         format!("/admin/orders?{}", qs.join("&"))
     });
-    let offset = app.cfg().store.utc_offset_minutes;
+    let offset = app.cfg().store.zone.clone();
     with_ctx(app, req, "", |ctx| {
-        html_page(200, views::list(ctx, &rows, &f, offset, next))
+        html_page(200, views::list(ctx, &rows, &f, &offset, next))
     })
 }
 
@@ -71,9 +71,9 @@ fn render(
     let id = orders::id_by_number(&conn, number)?.ok_or_else(not_found)?;
     let o = orders::get(&conn, id)?.ok_or_else(not_found)?;
     drop(conn);
-    let offset = app.cfg().store.utc_offset_minutes;
+    let offset = app.cfg().store.zone.clone();
     with_ctx(app, req, "", |ctx| {
-        html_page(status, views::detail(ctx, &o, &s.csrf, offset, error))
+        html_page(status, views::detail(ctx, &o, &s.csrf, &offset, error))
     })
 }
 

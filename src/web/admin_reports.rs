@@ -9,11 +9,11 @@ use crate::views::admin_dashboard as views;
 
 pub fn dashboard(app: &App, req: &Req, me: &Customer) -> Outcome {
     let cfg = app.cfg();
-    let offset = cfg.store.utc_offset_minutes;
+    let offset = cfg.store.zone.clone();
     let d = reports::dashboard(
         &*app.db.read()?,
         crate::db::now(),
-        offset,
+        &offset,
         cfg.catalog.low_stock_threshold,
     )?;
     let page = views::Page {

@@ -32,7 +32,7 @@ pub fn show(app: &App, req: &Req, s: &Session, me: &Customer) -> Outcome {
         mail_failed,
         db_bytes: settings::db_size(app.db.path()),
         last_backup,
-        offset: cfg.store.utc_offset_minutes,
+        offset: cfg.store.zone.clone(),
     };
     with_ctx(app, req, "", |ctx| {
         html_page(200, views::settings(ctx, &s.csrf, &page))
@@ -51,8 +51,8 @@ pub fn backup(app: &App, req: &Req, s: &Session, me: &Customer) -> Outcome {
     let now = crate::db::now();
     let bytes =
         settings::backup_bytes(&app.db, &app.data_dir, &Actor::staff(me.id, &me.email), now)?;
-    let offset = app.cfg().store.utc_offset_minutes;
-    let stamp = crate::views::admin::when(now, offset)
+    let offset = app.cfg().store.zone.clone();
+    let stamp = crate::views::admin::when(now, &offset)
         .replace(['-', ':'], "")
         .replace(' ', "-");
     Ok(Resp::new(200)

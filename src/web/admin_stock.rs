@@ -51,11 +51,11 @@ fn variant(
         .ok_or_else(|| Error::not_found("There is no such variant."))?;
     let rows = stock::ledger(&conn, id, 500)?;
     drop(conn);
-    let offset = cfg.store.utc_offset_minutes;
+    let offset = cfg.store.zone.clone();
     with_ctx(app, req, "", |ctx| {
         html_page(
             status,
-            views::variant(ctx, &s.csrf, &it, &rows, offset, error),
+            views::variant(ctx, &s.csrf, &it, &rows, &offset, error),
         )
     })
 }

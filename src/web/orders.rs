@@ -83,7 +83,7 @@ fn render(
                 &views::Access {
                     token,
                     csrf,
-                    offset_minutes: cfg.store.utc_offset_minutes,
+                    offset_minutes: cfg.store.zone.clone(),
                     bank,
                     error,
                     notice,

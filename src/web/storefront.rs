@@ -251,7 +251,10 @@ pub fn sitemap(app: &App) -> Outcome {
         xml.push_str("</loc>");
         if let Some(t) = lastmod {
             xml.push_str("<lastmod>");
-            xml.push_str(&crate::views::format::iso_date(t, 0));
+            xml.push_str(&crate::views::format::iso_date(
+                t,
+                &crate::zone::Zone::utc(),
+            ));
             xml.push_str("</lastmod>");
         }
         xml.push_str("</url>\n");

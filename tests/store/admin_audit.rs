@@ -5,6 +5,7 @@
 
 use crate::common;
 use crate::common::staff;
+use boutique::zone::Zone;
 
 use boutique::admin_data::audit_list;
 use boutique::shop::audit::{self, Actor};
@@ -109,7 +110,7 @@ fn real_admin_actions_appear_and_the_filters_work() {
     assert_eq!(ids(&none).len(), 0);
     assert!(none.contains("No entries."));
 
-    let offset = s.app().cfg().store.utc_offset_minutes;
+    let offset = &s.app().cfg().store.zone.clone();
     let now = boutique::db::now();
     let today = boutique::views::format::iso_date(now, offset);
     let yesterday = boutique::views::format::iso_date(now - 86_400, offset);
@@ -201,15 +202,29 @@ fn audit_sql_prepares_and_dates_parse_in_the_store_offset() {
     for q in audit_list::sql::ALL {
         c.prepare(q).unwrap_or_else(|e| panic!("{e}: {q}"));
     }
-    assert_eq!(audit_list::parse_local_date("1970-01-02", 0), Some(86_400));
+    let utc = &Zone::utc();
     assert_eq!(
-        audit_list::parse_local_date("2026-11-22", 330),
+        audit_list::parse_local_date("1970-01-02", utc),
+        Some(86_400)
+    );
+    assert_eq!(
+        audit_list::parse_local_date("2026-11-22", &Zone::fixed_minutes(330)),
         Some(1_795_305_600 - 330 * 60)
     );
-    assert_eq!(audit_list::parse_local_date("2026-13-01", 0), None);
-    assert_eq!(audit_list::parse_local_date("2026-02-29", 0), None);
+    assert_eq!(audit_list::parse_local_date("2026-13-01", utc), None);
+    assert_eq!(audit_list::parse_local_date("2026-02-29", utc), None);
     assert_eq!(
-        audit_list::parse_local_date("2024-02-29", 0),
+        audit_list::parse_local_date("2024-02-29", utc),
         Some(1_709_164_800)
+    );
+    // A named zone follows daylight saving: Paris is UTC+1 in winter, UTC+2 in summer.
+    let paris = &Zone::parse("Europe/Paris").unwrap();
+    assert_eq!(
+        audit_list::parse_local_date("2026-01-15", paris),
+        audit_list::parse_local_date("2026-01-15", utc).map(|t| t - 3600)
+    );
+    assert_eq!(
+        audit_list::parse_local_date("2026-07-15", paris),
+        audit_list::parse_local_date("2026-07-15", utc).map(|t| t - 7200)
     );
 }

@@ -49,7 +49,7 @@ struct Fixture {
 /// Products (two categories, low stock by the store default and by a variant's own
 /// threshold, a draft that must not count) and orders around `now`.
 fn fixture(s: &Store, now: i64) -> Fixture {
-    let offset = s.app().cfg().store.utc_offset_minutes;
+    let offset = &s.app().cfg().store.zone.clone();
     let m = reports::local_midnight(now, offset);
     s.app()
         .db
@@ -111,7 +111,7 @@ fn fixture(s: &Store, now: i64) -> Fixture {
 
 /// Waits past the first few minutes of a local day, so "earlier today" exists.
 fn not_just_after_midnight(s: &Store) -> i64 {
-    let offset = s.app().cfg().store.utc_offset_minutes;
+    let offset = &s.app().cfg().store.zone.clone();
     let now = boutique::db::now();
     let since = now - reports::local_midnight(now, offset);
     if since < 300 {
@@ -129,7 +129,7 @@ fn figures_equal_the_hand_computed_values() {
     let d = reports::dashboard(
         &s.app().db.read().unwrap(),
         now,
-        cfg.store.utc_offset_minutes,
+        &cfg.store.zone,
         cfg.catalog.low_stock_threshold,
     )
     .unwrap();

@@ -96,8 +96,12 @@ fn http_names_nothing_of_ours_but_error() {
 #[test]
 fn views_name_only_domain_types_money_and_the_store_settings() {
     // `money` for Money; `config` for `StoreConfig`, which Money is made from; the admin
-    // read models (`admin_data`) and outbox rows (`jobs`) are the admin pages' domain types.
-    let bad = only("views", &["shop", "money", "config", "admin_data", "jobs"]);
+    // read models (`admin_data`) and outbox rows (`jobs`) are the admin pages' domain types;
+    // `zone` says which local day and time an instant is.
+    let bad = only(
+        "views",
+        &["shop", "money", "zone", "config", "admin_data", "jobs"],
+    );
     assert!(bad.is_empty(), "{bad:#?}");
 }
 
