@@ -202,7 +202,7 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
         Some(p) => match config::watch(p.clone(), handle_cfg) {
             Ok(w) => Some(w),
             Err(e) => {
-                eprintln!("config: not watching {} for changes: {e}", p.display());
+                log::warn!("not watching {} for changes: {e}", p.display());
                 None
             }
         },

@@ -19,6 +19,7 @@ pub mod files;
 pub mod http;
 pub mod jobs;
 pub mod limits;
+pub mod logging;
 pub mod money;
 pub mod ops;
 pub mod remote;

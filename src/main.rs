@@ -235,7 +235,8 @@ fn limit_malloc_arenas() {
 fn serve(args: &Args) -> CmdResult {
     limit_malloc_arenas();
     // A bad config file is a usage error (exit 2), reported before anything starts.
-    app::load_config(args.config.as_deref()).map_err(|e| (2, e))?;
+    let (cfg, _) = app::load_config(args.config.as_deref()).map_err(|e| (2, e))?;
+    boutique::logging::init(&cfg.server.log_level);
     let stop = boutique::http::server::install_signal_handlers();
     let running = app::start(Options {
         config_path: args.config.clone(),
@@ -248,14 +249,15 @@ fn serve(args: &Args) -> CmdResult {
     .map_err(|e| (1, e))?;
     // The URL is the first line on stdout: scripts and tests read it.
     println!("{}", running.url);
-    eprintln!(
-        "boutique: serving {} from {}",
+    log::info!(
+        "serving {} from {}",
         running.app.cfg().store.name,
         running.app.data_dir.display()
     );
     let _ = stop;
     running.handle.wait();
-    eprintln!("boutique: stopped");
+    log::info!("stopped");
+    log::logger().flush();
     Ok(())
 }
 

@@ -72,6 +72,7 @@ pub fn reload(path: &Path, handle: &ConfigHandle) -> Result<(), String> {
     match load(path) {
         Ok(cfg) => {
             let pending = handle.startup.restart_keys_changed(&cfg);
+            crate::logging::set_filter(&cfg.server.log_level);
             handle.set(cfg);
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -82,14 +83,14 @@ pub fn reload(path: &Path, handle: &ConfigHandle) -> Result<(), String> {
                 s.last_error = None;
                 s.restart_pending = pending.clone();
             });
-            eprintln!("config reloaded from {}", path.display());
+            log::info!("config reloaded from {}", path.display());
             for key in pending {
-                eprintln!("config: {key} changed; restart boutique for it to take effect");
+                log::warn!("{key} changed; restart boutique for it to take effect");
             }
             Ok(())
         }
         Err(msg) => {
-            eprintln!("config reload failed, keeping the last good config: {msg}");
+            log::error!("config reload failed, keeping the last good config: {msg}");
             handle.update_status(|s| s.last_error = Some(msg.clone()));
             Err(msg)
         }
@@ -140,7 +141,7 @@ pub fn watch(path: PathBuf, handle: ConfigHandle) -> Result<ConfigWatcher, Strin
         }
         Err(errors) => {
             for e in errors {
-                eprintln!("config watcher error: {e}");
+                log::warn!("config watcher error: {e}");
             }
         }
     };

@@ -86,7 +86,7 @@ pub(super) const STORE_KEYS: [&str; 10] = [
     "contact_email",
     "order_prefix",
 ];
-pub(super) const SERVER_KEYS: [&str; 10] = [
+pub(super) const SERVER_KEYS: [&str; 11] = [
     "listen",
     "data_dir",
     "max_connections",
@@ -97,6 +97,7 @@ pub(super) const SERVER_KEYS: [&str; 10] = [
     "body_timeout_secs",
     "trusted_proxies",
     "max_connections_per_client",
+    "log_level",
 ];
 pub(super) const CATALOG_KEYS: [&str; 2] = ["low_stock_threshold", "page_size"];
 pub(super) const EMAIL_KEYS: [&str; 9] = [
@@ -238,6 +239,14 @@ impl Checker<'_> {
                 "reader_pool_size" => {
                     if let Some(n) = self.int(S, k, v, 1, 64) {
                         out.reader_pool_size = n as u32;
+                    }
+                }
+                "log_level" => {
+                    if let Some(s) = self.string(S, k, v) {
+                        let r = crate::logging::Filter::parse(&s)
+                            .map(|_| out.log_level = s.to_lowercase())
+                            .map_err(|e| format!("[{S}] log_level: {e}"));
+                        self.check(v, r);
                     }
                 }
                 "max_connections_per_client" => {

@@ -66,6 +66,9 @@ pub struct ServerSection {
     /// Connections one visitor's address may hold at once (behind a trusted proxy: requests
     /// in flight per forwarded address). Read at start-up.
     pub max_connections_per_client: usize,
+    /// What the log writes: a level, or `level,target=level,...` (see `logging`). Live;
+    /// `RUST_LOG` overrides it.
+    pub log_level: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -295,6 +298,7 @@ impl Default for Config {
                 body_timeout_secs: 10,
                 trusted_proxies: vec![],
                 max_connections_per_client: 64,
+                log_level: "info".into(),
             },
             catalog: CatalogConfig {
                 low_stock_threshold: 5,

@@ -11,5 +11,7 @@ pub mod query;
 pub mod server;
 pub mod types;
 
-pub use server::{ServerConfig, ServerHandle, Stopper, install_signal_handlers, serve};
+pub use server::{
+    ServerConfig, ServerHandle, Stopper, current_request_id, install_signal_handlers, serve,
+};
 pub use types::{Handler, Head, Req, Resp};

@@ -121,7 +121,7 @@ impl Resp {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
         if !name_ok || !header_safe(&value) {
-            eprintln!("refused unsafe response header {name:?}");
+            log::error!("refused unsafe response header {name:?}");
             return false;
         }
         self.headers.push((name.to_string(), value));
@@ -184,7 +184,7 @@ impl Resp {
         let target = if local_target(location) {
             location
         } else {
-            eprintln!("refused off-site redirect target {location:?}");
+            log::error!("refused off-site redirect target {location:?}");
             "/"
         };
         Resp::new(status).header("Location", target)

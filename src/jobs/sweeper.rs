@@ -31,11 +31,9 @@ pub fn spawn_sweeper(app: std::sync::Arc<crate::app::App>, every: std::time::Dur
                     match crate::service::orders::sweep(&app, crate::db::now()) {
                         Ok((0, 0)) => {}
                         Ok((r, e)) => {
-                            eprintln!(
-                                "payments: {r} reminder(s) sent, {e} unpaid order(s) expired"
-                            );
+                            log::info!("{r} payment reminder(s) sent, {e} unpaid order(s) expired");
                         }
-                        Err(e) => eprintln!("payments: sweep failed: {e}"),
+                        Err(e) => log::error!("payment sweep failed: {e}"),
                     }
                     next = std::time::Instant::now() + every;
                 }

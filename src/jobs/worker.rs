@@ -84,9 +84,11 @@ pub fn deliver_due(db: &Db, handlers: &Handlers, now: i64, limit: usize) -> Resu
         match outcome {
             Ok(()) => d.sent += 1,
             Err(e) => {
-                eprintln!(
-                    "jobs: outbox #{} ({} to {}): {e}",
-                    row.id, row.kind, row.recipient
+                log::warn!(
+                    "outbox #{} ({} to {}): {e}",
+                    row.id,
+                    row.kind,
+                    row.recipient
                 );
                 count_failure(&mut d, outbox::mark_failed(db, row.id, &e, now)?);
             }
@@ -99,7 +101,7 @@ pub fn deliver_due(db: &Db, handlers: &Handlers, now: i64, limit: usize) -> Resu
         match mailer.flush() {
             Ok(()) => done.append(&mut mailed),
             Err(e) => {
-                eprintln!("mail: {e}");
+                log::warn!("mail not made durable: {e}");
                 let e = Failure::from(e);
                 for (id, _) in &mailed {
                     count_failure(&mut d, outbox::mark_failed(db, *id, &e, now)?);
@@ -139,7 +141,7 @@ fn send_email(
         now,
     };
     mailer.send(&out).map_err(|e| {
-        eprintln!("mail: via {}: {e}", mailer.name());
+        log::debug!("mail via {}: {e}", mailer.name());
         Failure::from(e)
     })
 }
@@ -223,16 +225,16 @@ fn worker_loop(app: &App, stop: &AtomicBool, wake: &MailWake, tick: Duration) {
         // — including one that died less than a minute before this one started.
         match recover_stuck(&app.db, crate::db::now()) {
             Ok(0) => {}
-            Ok(n) => eprintln!("jobs: {n} job(s) interrupted by a crash will run again"),
-            Err(e) => eprintln!("jobs: cannot recover interrupted jobs: {e}"),
+            Ok(n) => log::info!("{n} job(s) interrupted by a crash will run again"),
+            Err(e) => log::error!("cannot recover interrupted jobs: {e}"),
         }
         let cfg = app.cfg();
         if current.as_ref().map(|(c, _)| c) != Some(&cfg.email) {
             let mailer = match Mailer::from_config(&cfg.email, &app.data_dir) {
                 Ok(m) => Some(m),
                 Err(e) => {
-                    eprintln!(
-                        "mail: cannot set up the {} transport: {e}",
+                    log::error!(
+                        "cannot set up the {} mail transport: {e}",
                         cfg.email.transport
                     );
                     None
@@ -248,7 +250,7 @@ fn worker_loop(app: &App, stop: &AtomicBool, wake: &MailWake, tick: Duration) {
                 Ok(d) if d.claimed == BATCH && !stop.load(Ordering::SeqCst) => continue,
                 Ok(_) => break,
                 Err(e) => {
-                    eprintln!("jobs: delivery round failed: {e}");
+                    log::error!("delivery round failed: {e}");
                     break;
                 }
             }

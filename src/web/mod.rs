@@ -256,9 +256,15 @@ impl Web {
 
     fn error_resp(&self, err: &Error, req: &Req) -> Resp {
         if err.kind == Kind::Internal || err.detail.is_some() {
-            eprintln!(
-                "error {} {} {}: {}",
-                req.request_id,
+            // The logger adds the request id, which the error page shows the visitor.
+            let level = if err.kind == Kind::Internal {
+                log::Level::Error
+            } else {
+                log::Level::Warn
+            };
+            log::log!(
+                level,
+                "{} {}: {}",
                 req.method(),
                 crate::http::server::redact(req.path()),
                 err

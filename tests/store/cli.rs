@@ -524,9 +524,10 @@ fn a_secret_from_the_environment_counts_and_settings_name_its_source() {
     assert_eq!(sigterm_and_wait(child), 0);
 }
 
-/// The access line of a request, as the real binary writes it on stderr: UTC time, the
-/// client, method, path without its query, status, duration and the request id the
-/// response carried.
+/// The access line of a request, as the real binary writes it on stderr through the log:
+/// UTC time to the millisecond, level, target `access`, the request id the response
+/// carried, then the client, method, path without its query, status and duration. With
+/// `[server] log_level = "warn,access=off"` or `RUST_LOG` the lines can be turned off.
 #[test]
 fn the_access_line_has_time_client_method_path_status_duration_and_id() {
     let dir = tempfile::tempdir().unwrap();
@@ -550,21 +551,59 @@ fn the_access_line_has_time_client_method_path_status_duration_and_id() {
     let line = lines
         .by_ref()
         .map(Result::unwrap)
-        .find(|l| l.ends_with(&id))
+        .find(|l| l.contains(&format!(" access [{id}] ")))
         .expect("an access line for the request");
     let f: Vec<&str> = line.split(' ').collect();
-    assert_eq!(f.len(), 7, "{line}");
+    assert_eq!(f.len(), 9, "{line}");
     let t = f[0];
     assert!(
-        t.len() == 20 && t.ends_with('Z') && &t[10..11] == "T" && t.starts_with("20"),
+        t.len() == 24 && t.ends_with('Z') && &t[10..11] == "T" && t.starts_with("20"),
         "{line}"
     );
-    assert_eq!(&f[1..5], ["127.0.0.1", "GET", "/search", "200"], "{line}");
+    assert_eq!(&f[1..3], ["INFO", "access"], "{line}");
+    assert_eq!(&f[4..8], ["127.0.0.1", "GET", "/search", "200"], "{line}");
     assert!(
-        f[5].ends_with("ms") && f[5][..f[5].len() - 2].parse::<u64>().is_ok(),
+        f[8].ends_with("ms") && f[8][..f[8].len() - 2].parse::<u64>().is_ok(),
         "{line}"
     );
     assert!(!line.contains("secret-word"), "no query string in the log");
     assert_eq!(sigterm_and_wait(child), 0);
     drop(lines);
+}
+
+/// `[server] log_level` chooses what the log writes (here: warnings only, no access
+/// lines), and `RUST_LOG` wins over it when set.
+#[test]
+fn log_level_from_config_and_rust_log_overrides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), "log_level = \"warn,access=off\"\n");
+    let run = |rust_log: Option<&str>| -> String {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--no-demo", "--config"])
+            .arg(&cfg)
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(v) = rust_log {
+            cmd.env("RUST_LOG", v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut url = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut url)
+            .unwrap();
+        let p = crate::common::request("GET", &format!("{}/", url.trim()), &[]);
+        assert_eq!(p.status, 200);
+        let mut err = child.stderr.take().unwrap();
+        assert_eq!(sigterm_and_wait(child), 0);
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut err, &mut text).unwrap();
+        text
+    };
+    let quiet = run(None);
+    assert!(!quiet.contains(" access ["), "{quiet}");
+    assert!(!quiet.contains(" INFO "), "{quiet}");
+    let loud = run(Some("info"));
+    assert!(loud.contains(" INFO access ["), "{loud}");
+    assert!(loud.contains(" INFO boutique "), "the start line: {loud}");
 }
