@@ -5,6 +5,7 @@
 //! log, the order still placed), and the HTML checkout's 429 that keeps the form.
 
 use crate::common;
+use common::stock;
 
 use boutique::app::{self, Options};
 use boutique::shop::catalog;
@@ -81,13 +82,6 @@ fn order(s: &Store, variant: i64, qty: i64, ip: &str, email: &str, method: &str)
         &format!("/carts/{c}/checkout"),
         &[("Idempotency-Key", &key), ("X-Forwarded-For", ip)],
         Some(&buyer(email, method)),
-    )
-}
-
-fn stock(s: &Store, variant: i64) -> i64 {
-    count(
-        s,
-        &format!("SELECT stock FROM variants WHERE id = {variant}"),
     )
 }
 

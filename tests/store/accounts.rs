@@ -5,14 +5,8 @@
 //! and sign out everywhere end sessions.
 
 use crate::common;
+use common::get_as as get;
 use common::{Page, Store, csrf, mail, post_form as post, session_cookie as set_cookie};
-
-fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
-    match cookie {
-        Some(c) => s.get_with(path, &[("Cookie", c)]),
-        None => s.get(path),
-    }
-}
 
 fn start_sign_in(s: &Store, email: &str, next: &str) -> (String, Page) {
     let p = get(s, &format!("/account/sign-in?next={next}"), None);

@@ -3,12 +3,9 @@
 //! re-sends (with CSRF).
 
 use crate::common;
+use common::get_signed_in as get;
 use common::{Store, csrf, mail_count, post_form, sign_in};
 use std::process::Command;
-
-fn get(s: &Store, path: &str, cookie: &str) -> common::Page {
-    s.get_with(path, &[("Cookie", cookie)])
-}
 
 /// Runs `boutique admin add` on the test store's data and returns the link's path.
 fn admin_add(s: &Store, email: &str, role: &str) -> String {

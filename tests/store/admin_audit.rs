@@ -6,15 +6,12 @@
 use crate::common;
 use crate::common::staff;
 use boutique::zone::Zone;
+use common::get_signed_in as get;
 
 use boutique::admin_data::audit_list;
 use boutique::shop::audit::{self, Actor};
 use boutique::shop::catalog;
-use common::{Page, Store, csrf, post_form, sign_in};
-
-fn get(s: &Store, path: &str, cookie: &str) -> Page {
-    s.get_with(path, &[("Cookie", cookie)])
-}
+use common::{Store, csrf, post_form, sign_in};
 
 /// A confirmed, unpaid COD order `number` (one line), inserted directly.
 fn cod_order(s: &Store, number: &str, n: i64) {

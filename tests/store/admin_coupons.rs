@@ -5,25 +5,10 @@
 
 use crate::common;
 use crate::common::owner;
-use common::{count, form};
+use common::count;
+use common::{get_as as get, post_from};
 
-use common::{Page, Store, csrf, post_form, sign_in};
-
-fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
-    match cookie {
-        Some(c) => s.get_with(path, &[("Cookie", c)]),
-        None => s.get(path),
-    }
-}
-
-fn post_from(s: &Store, cookie: &str, page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
-    let p = get(s, page, Some(cookie));
-    assert_eq!(p.status, 200, "{}", p.text());
-    let token = csrf(&p.text());
-    let mut all = vec![("csrf_token", token.as_str())];
-    all.extend_from_slice(fields);
-    post_form(s, action, Some(cookie), &form(&all))
-}
+use common::{Store, post_form, sign_in};
 
 fn coupon(kind: &'static str, value: &'static str) -> Vec<(&'static str, &'static str)> {
     vec![

@@ -5,13 +5,10 @@
 
 use crate::common;
 use common::count;
+use common::get_signed_in as get;
 
 use boutique::shop::accounts;
 use common::{Page, Store, csrf, send, sign_in};
-
-fn get(s: &Store, path: &str, cookie: &str) -> Page {
-    s.get_with(path, &[("Cookie", cookie)])
-}
 
 fn person(s: &Store, email: &str, role: &str) -> String {
     s.app()

@@ -5,14 +5,11 @@
 
 use crate::common;
 use crate::common::staff;
+use common::get_signed_in as get;
 
 use boutique::shop::accounts::{self, addresses};
 use boutique::views::format::Money;
-use common::{Page, Store, csrf, post_form, sign_in};
-
-fn get(s: &Store, path: &str, cookie: &str) -> Page {
-    s.get_with(path, &[("Cookie", cookie)])
-}
+use common::{Store, csrf, post_form, sign_in};
 
 fn order(
     s: &Store,

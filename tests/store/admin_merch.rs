@@ -4,26 +4,11 @@
 
 use crate::common;
 use crate::common::{owner, png};
-use common::{count, form};
+use common::count;
+use common::{get_as as get, post_from};
 
 use boutique::shop::catalog;
 use common::{Page, Store, csrf, post_form, send, sign_in};
-
-fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
-    match cookie {
-        Some(c) => s.get_with(path, &[("Cookie", c)]),
-        None => s.get(path),
-    }
-}
-
-fn post_from(s: &Store, cookie: &str, page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
-    let p = get(s, page, Some(cookie));
-    assert_eq!(p.status, 200, "{}", p.text());
-    let token = csrf(&p.text());
-    let mut all = vec![("csrf_token", token.as_str())];
-    all.extend_from_slice(fields);
-    post_form(s, action, Some(cookie), &form(&all))
-}
 
 fn category_id(s: &Store, slug: &str) -> i64 {
     count(

@@ -8,16 +8,10 @@
 use crate::common;
 use crate::common::{ledger_balanced, png, staff};
 use common::form;
+use common::{get_as as get, post_from};
 
 use boutique::shop::catalog;
 use common::{Page, Store, csrf, post_form, send, sign_in};
-
-fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
-    match cookie {
-        Some(c) => s.get_with(path, &[("Cookie", c)]),
-        None => s.get(path),
-    }
-}
 
 fn location(p: &Page) -> String {
     p.header("location")
@@ -52,16 +46,6 @@ fn product(s: &Store, slug: &str, title: &str, price: i64, stock: i64) -> (i64, 
         .db
         .write_tx(|tx| catalog::create_simple_product(tx, slug, title, &sku, price, stock, now()))
         .unwrap()
-}
-
-/// Posts a form of an admin page, with the token taken from that page.
-fn post_from(s: &Store, cookie: &str, page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
-    let p = get(s, page, Some(cookie));
-    assert_eq!(p.status, 200, "{}", p.text());
-    let token = csrf(&p.text());
-    let mut all = vec![("csrf_token", token.as_str())];
-    all.extend_from_slice(fields);
-    post_form(s, action, Some(cookie), &form(&all))
 }
 
 /// Posts the edit page's multipart image upload with these files.

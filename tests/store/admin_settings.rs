@@ -6,9 +6,10 @@
 
 use crate::common;
 use crate::common::staff;
+use common::get_signed_in as get;
 
 use boutique::ops;
-use common::{BASE_CONFIG, Page, Store, csrf, post_form, sign_in};
+use common::{BASE_CONFIG, Store, csrf, post_form, sign_in};
 
 const SMTP_PASSWORD: &str = "hunter2-SMTP-pw-4711";
 const RESEND_KEY: &str = "re_SECRET_key_0815";
@@ -17,10 +18,6 @@ fn config() -> String {
     format!(
         "{BASE_CONFIG}\n[email]\nsmtp_password = \"{SMTP_PASSWORD}\"\nresend_api_key = \"{RESEND_KEY}\"\n"
     )
-}
-
-fn get(s: &Store, path: &str, cookie: &str) -> Page {
-    s.get_with(path, &[("Cookie", cookie)])
 }
 
 fn no_secret(html: &str) {

@@ -5,23 +5,13 @@
 use crate::common;
 use crate::common::{ledger_balanced, owner};
 use common::{count, form};
+use common::{get_as as get, stock};
 
 use boutique::shop::catalog;
 use common::{Page, Store, csrf, post_form, session_cookie, sign_in};
 
-fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
-    match cookie {
-        Some(c) => s.get_with(path, &[("Cookie", c)]),
-        None => s.get(path),
-    }
-}
-
 fn now() -> i64 {
     boutique::db::now()
-}
-
-fn stock(s: &Store, vid: i64) -> i64 {
-    count(s, &format!("SELECT stock FROM variants WHERE id = {vid}"))
 }
 
 fn alerts(s: &Store) -> i64 {

@@ -8,6 +8,7 @@
 
 use crate::common;
 use crate::common::ledger_balanced;
+use common::stock;
 
 use boutique::shop::cart::coupons::{self, NewCoupon};
 use boutique::shop::catalog;
@@ -48,13 +49,6 @@ fn count(s: &Store, sql: &str) -> i64 {
         .unwrap()
         .query_row(sql, [], |r| r.get(0))
         .unwrap()
-}
-
-fn stock(s: &Store, variant: i64) -> i64 {
-    count(
-        s,
-        &format!("SELECT stock FROM variants WHERE id = {variant}"),
-    )
 }
 
 /// A JSON request to /api/v1.

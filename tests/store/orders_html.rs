@@ -14,6 +14,7 @@
 use crate::common;
 use crate::common::ledger_balanced;
 use common::form;
+use common::{get_as as get, stock};
 
 use boutique::shop::cart::coupons;
 use boutique::shop::{accounts, catalog};
@@ -26,13 +27,6 @@ const OWNER_INBOX: &str = "hello@example.com";
 
 // ---------------------------------------------------------------------------------------
 // HTTP and form helpers
-
-fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
-    match cookie {
-        Some(c) => s.get_with(path, &[("Cookie", c)]),
-        None => s.get(path),
-    }
-}
 
 fn location(p: &Page) -> String {
     p.header("location")
@@ -108,10 +102,6 @@ fn state(s: &Store, number: &str) -> (String, String) {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap()
-}
-
-fn stock(s: &Store, variant: i64) -> i64 {
-    scalar(s, "SELECT stock FROM variants WHERE id = ?1", [variant])
 }
 
 /// Everything that records what happened to an order, to prove a refusal wrote nothing.

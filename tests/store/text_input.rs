@@ -6,6 +6,7 @@
 //! the checkout form and the API checkout), writing nothing.
 
 use crate::common;
+use common::get_as as get;
 
 use boutique::app::{self, Options};
 use boutique::shop::{accounts, catalog};
@@ -18,13 +19,6 @@ const DESCRIPTION: &str = "Hand-woven in Kutch from **undyed** cotton.\n\nGood f
 
 fn now() -> i64 {
     boutique::db::now()
-}
-
-fn get(s: &Store, path: &str, cookie: Option<&str>) -> Page {
-    match cookie {
-        Some(c) => s.get_with(path, &[("Cookie", c)]),
-        None => s.get(path),
-    }
 }
 
 fn person(s: &Store, email: &str, role: &str) -> String {

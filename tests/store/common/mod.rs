@@ -248,6 +248,44 @@ pub fn csrf(html: &str) -> String {
     html[i..i + html[i..].find('"').unwrap()].to_string()
 }
 
+/// GET `path`, signed in as `cookie` if given.
+pub fn get_as(s: &Store, path: &str, cookie: Option<&str>) -> Page {
+    match cookie {
+        Some(c) => s.get_with(path, &[("Cookie", c)]),
+        None => s.get(path),
+    }
+}
+
+/// GET `path` signed in as `cookie`.
+pub fn get_signed_in(s: &Store, path: &str, cookie: &str) -> Page {
+    s.get_with(path, &[("Cookie", cookie)])
+}
+
+/// Submits the form at `action` the way a browser does from `page`: GETs the page (which
+/// must answer 200), takes its CSRF token and posts it with `fields`.
+pub fn post_from(
+    s: &Store,
+    cookie: &str,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> Page {
+    let p = get_as(s, page, Some(cookie));
+    assert_eq!(p.status, 200, "{}", p.text());
+    let token = csrf(&p.text());
+    let mut all = vec![("csrf_token", token.as_str())];
+    all.extend_from_slice(fields);
+    post_form(s, action, Some(cookie), &form(&all))
+}
+
+/// A variant's stock as the database has it.
+pub fn stock(s: &Store, variant: i64) -> i64 {
+    count(
+        s,
+        &format!("SELECT stock FROM variants WHERE id = {variant}"),
+    )
+}
+
 pub fn post_form(s: &Store, path: &str, cookie: Option<&str>, form: &str) -> Page {
     let mut h = vec![("Content-Type", "application/x-www-form-urlencoded")];
     if let Some(c) = cookie {
