@@ -7,5 +7,6 @@ pub mod audit_list;
 pub mod coupons;
 pub mod csv_io;
 pub mod customers;
+pub mod payments;
 pub mod reports;
 pub mod settings;

@@ -122,6 +122,28 @@ pub(super) const LIMITS_KEYS: [&str; 4] = [
 pub(super) const SHIPPING_KEYS: [&str; 3] = ["fee", "free_over", "zones"];
 /// The keys of one `[[shipping.zones]]` entry.
 pub(super) const ZONE_KEYS: [&str; 6] = ["name", "countries", "regions", "fee", "free_over", "cod"];
+/// How errors name the gateway sections (the helpers print `[{section}] key`).
+pub(super) const RAZORPAY: &str = "payments.razorpay";
+pub(super) const STRIPE: &str = "payments.stripe";
+pub(super) const RAZORPAY_KEYS: [&str; 8] = [
+    "enabled",
+    "mode",
+    "display_name",
+    "key_id",
+    "key_secret",
+    "webhook_secret",
+    "base_url",
+    "payment_window_minutes",
+];
+pub(super) const STRIPE_KEYS: [&str; 7] = [
+    "enabled",
+    "mode",
+    "display_name",
+    "secret_key",
+    "webhook_secret",
+    "base_url",
+    "payment_window_minutes",
+];
 pub(super) const PAYMENTS_KEYS: [&str; 13] = [
     "cod",
     "cod_fee",
@@ -146,6 +168,8 @@ pub(super) const ZONE: &str = "[shipping.zones]";
 pub(super) fn keys_of(name: &str) -> &'static [&'static str] {
     match name {
         ZONE => &ZONE_KEYS,
+        RAZORPAY => &RAZORPAY_KEYS,
+        STRIPE => &STRIPE_KEYS,
         _ => section(name).map_or(&[], |s| s.keys),
     }
 }
@@ -813,6 +837,22 @@ impl Checker<'_> {
                         out.proof_max_bytes = n as u64 * 1024 * 1024;
                     }
                 }
+                "razorpay" | "stripe" => {
+                    let Some(table) = v.get_ref().as_table() else {
+                        self.err(
+                            k.span(),
+                            format!("\"{key}\" must be a section: a line [payments.{key}] followed by its keys"),
+                        );
+                        continue;
+                    };
+                    let (name, gw) = if key == "razorpay" {
+                        (RAZORPAY, &mut out.razorpay)
+                    } else {
+                        (STRIPE, &mut out.stripe)
+                    };
+                    self.gateway(name, table, gw);
+                    continue;
+                }
                 _ => {
                     self.unknown_key(S, k);
                     continue;
@@ -822,6 +862,18 @@ impl Checker<'_> {
             if self.errors.len() > errors_before {
                 refused.push(key);
             }
+        }
+        // Secrets given by environment win even when the gateway's section is absent.
+        for (name, gw, secret_key) in [
+            (RAZORPAY, &mut out.razorpay, "key_secret"),
+            (STRIPE, &mut out.stripe, "secret_key"),
+        ] {
+            gw.api_secret = secret_from_env(name, secret_key, std::mem::take(&mut gw.api_secret));
+            gw.webhook_secret = secret_from_env(
+                name,
+                "webhook_secret",
+                std::mem::take(&mut gw.webhook_secret),
+            );
         }
         let span = |key: &str| {
             spans
@@ -876,6 +928,106 @@ impl Checker<'_> {
                     out.reminder_after_hours, out.payment_window_hours
                 ),
             );
+        }
+    }
+
+    /// `[payments.razorpay]` / `[payments.stripe]` (`section` names which).
+    pub(super) fn gateway(
+        &mut self,
+        section: &'static str,
+        t: &DeTable<'_>,
+        out: &mut GatewayConfig,
+    ) {
+        for (k, v) in t {
+            let key: &str = k.get_ref();
+            match key {
+                "enabled" => {
+                    if let Some(b) = self.boolean(section, k, v) {
+                        out.enabled = b;
+                    }
+                }
+                "mode" => {
+                    if let Some(s) = self.string(section, k, v) {
+                        let r = match s.as_str() {
+                            "live" | "test" | "sandbox" => Ok(s.clone()),
+                            _ => Err(format!(
+                                "[{section}] mode must be \"live\", \"test\" or \"sandbox\" (got \"{s}\")"
+                            )),
+                        };
+                        if let Some(m) = self.check(v, r) {
+                            out.mode = m;
+                        }
+                    }
+                }
+                "display_name" => {
+                    if let Some(s) = self.string(section, k, v) {
+                        let r = check_plain(key, &s, 80).map_err(|e| format!("[{section}] {e}"));
+                        if self.check(v, r).is_some() {
+                            out.display_name = s;
+                        }
+                    }
+                }
+                "key_id" => {
+                    if let Some(s) = self.string(section, k, v) {
+                        let r = if s.is_empty()
+                            || (s.len() <= 100
+                                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+                        {
+                            Ok(s.clone())
+                        } else {
+                            Err(format!(
+                                "[{section}] key_id must be the key id from the Razorpay dashboard, like \"rzp_test_1DP5mmOlF5G5ag\" (got \"{s}\")"
+                            ))
+                        };
+                        if let Some(id) = self.check(v, r) {
+                            out.key_id = id;
+                        }
+                    }
+                }
+                "key_secret" | "secret_key" => {
+                    if let Some(s) = self.secret(section, k, v) {
+                        out.api_secret = s;
+                    }
+                }
+                "webhook_secret" => {
+                    if let Some(s) = self.secret(section, k, v) {
+                        out.webhook_secret = s;
+                    }
+                }
+                "base_url" => {
+                    if let Some(s) = self.string(section, k, v) {
+                        if s.is_empty() {
+                            out.base_url = s;
+                        } else {
+                            let ok = (s.starts_with("https://") || s.starts_with("http://"))
+                                && s.len() <= 200
+                                && !s.chars().any(|c| c.is_whitespace() || c.is_control());
+                            let r = if ok {
+                                Ok(s.trim_end_matches('/').to_string())
+                            } else {
+                                Err(format!(
+                                    "[{section}] base_url must be a web address starting with https:// (got \"{s}\"); leave it out to use the gateway's own"
+                                ))
+                            };
+                            if let Some(u) = self.check(v, r) {
+                                out.base_url = u;
+                            }
+                        }
+                    }
+                }
+                "payment_window_minutes" => {
+                    if let Some(n) = self.int(section, k, v, 5, 1440) {
+                        out.payment_window_minutes = n;
+                    }
+                }
+                _ => {
+                    self.unknown_key(section, k);
+                    continue;
+                }
+            }
+            if !keys_of(section).contains(&key) {
+                self.unknown_key(section, k);
+            }
         }
     }
 }

@@ -34,6 +34,22 @@ fn shipped_store_toml_mentions_every_key() {
             );
         }
     }
+    for section in [RAZORPAY, STRIPE] {
+        assert!(
+            SHIPPED.contains(&format!("\n[{section}]\n")),
+            "[{section}] missing"
+        );
+        for key in keys_of(section) {
+            let line = match *key {
+                "base_url" => format!("\n# {key} = "),
+                _ => format!("\n{key} = "),
+            };
+            assert!(
+                SHIPPED.contains(&line),
+                "{section}.{key} missing from store.toml"
+            );
+        }
+    }
     // The shipped zone sets every zone key but the overrides (the default zone has
     // none), which the commented-out example zone shows.
     for key in ZONE_KEYS {
@@ -972,4 +988,31 @@ fn watch_reloads_on_rename_save_and_keeps_last_good_config() {
     assert_eq!(handle.get().store.name, "Saffron & Loom");
 
     drop(watcher);
+}
+
+#[test]
+fn gateway_sections_are_read_and_checked() {
+    let cfg = parse(
+        "[payments.razorpay]\nmode = \"test\"\nkey_id = \"rzp_test_abc\"\nkey_secret = \"s3cret\"\nwebhook_secret = \"wh\"\npayment_window_minutes = 15\n\n[payments.stripe]\nenabled = false\n",
+        "s",
+        Path::new("/b"),
+    )
+    .unwrap();
+    let r = &cfg.payments.razorpay;
+    assert_eq!(
+        (r.mode.as_str(), r.key_id.as_str(), r.payment_window_minutes),
+        ("test", "rzp_test_abc", 15)
+    );
+    assert_eq!(r.api_secret.expose(), "s3cret");
+    assert!(!format!("{cfg:?}").contains("s3cret"));
+    assert!(!cfg.payments.stripe.enabled);
+    let e = parse_err(
+        "[payments.razorpay]\nmode = \"real\"\nwebhok_secret = \"x\"\n\n[payments.stripe]\nkey_id = \"rzp_x\"\n",
+    );
+    assert!(e.contains("store.toml:2: [payments.razorpay] mode must be \"live\", \"test\" or \"sandbox\" (got \"real\")"), "{e}");
+    assert!(e.contains("store.toml:3: unknown key \"webhok_secret\" in [payments.razorpay] (did you mean \"webhook_secret\"?)"), "{e}");
+    assert!(
+        e.contains("store.toml:6: unknown key \"key_id\" in [payments.stripe]"),
+        "{e}"
+    );
 }

@@ -216,6 +216,47 @@ pub struct PaymentsConfig {
     /// Largest accepted payment-proof upload, in bytes. Written in the file as
     /// `proof_max_mb` (1..=25), times 1024 × 1024.
     pub proof_max_bytes: u64,
+    /// `[payments.razorpay]`.
+    pub razorpay: GatewayConfig,
+    /// `[payments.stripe]`.
+    pub stripe: GatewayConfig,
+}
+
+/// A card gateway: `[payments.razorpay]` or `[payments.stripe]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GatewayConfig {
+    pub enabled: bool,
+    /// "live" (real money), "test" (the gateway's test keys) or "sandbox" (the simulator
+    /// built into boutique: no account, no money; offered only while the store's `url` is
+    /// a local address, so a public store never takes pretend payments).
+    pub mode: String,
+    /// What the shopper reads at checkout.
+    pub display_name: String,
+    /// Razorpay's key id (`rzp_test_…` / `rzp_live_…`); Stripe has none.
+    pub key_id: String,
+    /// Razorpay's key secret or Stripe's secret key (`sk_…`).
+    pub api_secret: Secret,
+    /// The secret webhooks are signed with.
+    pub webhook_secret: Secret,
+    /// The gateway's API address; empty = its real one (tests point it at a fake).
+    pub base_url: String,
+    /// An unpaid card order gives its stock back after this many minutes (5..=1440).
+    pub payment_window_minutes: i64,
+}
+
+impl GatewayConfig {
+    fn sandbox(name: &str) -> GatewayConfig {
+        GatewayConfig {
+            enabled: true,
+            mode: "sandbox".into(),
+            display_name: name.into(),
+            key_id: String::new(),
+            api_secret: Secret::default(),
+            webhook_secret: Secret::default(),
+            base_url: String::new(),
+            payment_window_minutes: 30,
+        }
+    }
 }
 
 /// A password or API key. Debug prints `***` so a logged or panicked config never leaks
@@ -229,6 +270,26 @@ pub struct Secret(String, Option<&'static str>);
 pub const SECRET_ENV: &[(&str, &str, &str)] = &[
     ("email", "smtp_password", "BOUTIQUE_SMTP_PASSWORD"),
     ("email", "resend_api_key", "BOUTIQUE_RESEND_API_KEY"),
+    (
+        "payments.razorpay",
+        "key_secret",
+        "BOUTIQUE_RAZORPAY_KEY_SECRET",
+    ),
+    (
+        "payments.razorpay",
+        "webhook_secret",
+        "BOUTIQUE_RAZORPAY_WEBHOOK_SECRET",
+    ),
+    (
+        "payments.stripe",
+        "secret_key",
+        "BOUTIQUE_STRIPE_SECRET_KEY",
+    ),
+    (
+        "payments.stripe",
+        "webhook_secret",
+        "BOUTIQUE_STRIPE_WEBHOOK_SECRET",
+    ),
 ];
 
 impl Secret {
@@ -351,6 +412,8 @@ impl Default for Config {
                 payment_window_hours: 48,
                 reminder_after_hours: 24,
                 proof_max_bytes: 8 * 1024 * 1024,
+                razorpay: GatewayConfig::sandbox("Card, UPI or netbanking (Razorpay)"),
+                stripe: GatewayConfig::sandbox("Card (Stripe)"),
             },
             health: HealthConfig {
                 min_free_disk_mb: 256,

@@ -18,6 +18,7 @@ pub mod cart;
 pub mod checkout;
 pub mod notices;
 pub mod orders;
+pub mod payments;
 pub mod sessions;
 
 /// The one way a use case writes: `f` in one write transaction, then, still inside it, the

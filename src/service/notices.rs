@@ -352,9 +352,13 @@ pub fn order_update(
     let m = Money::of(&cfg.store);
     let n = &o.number;
     let (subject, mut paras): (String, Vec<String>) = match op {
-        Op::VerifyProof | Op::ConfirmPayment => (
+        Op::VerifyProof | Op::ConfirmPayment | Op::GatewayCapture { .. } => (
             format!("Payment received for order {n}"),
             vec!["We have received your payment. Your order is confirmed and we are getting it ready.".into()],
+        ),
+        Op::LateCapture { .. } => (
+            format!("Payment received for order {n}"),
+            vec!["Your payment arrived after the order had been closed for want of it. The items were still here, so your order is confirmed after all and we are getting it ready.".into()],
         ),
         Op::RejectProof { .. } => (
             format!("We could not verify the payment for order {n}"),

@@ -10,4 +10,5 @@ pub mod cart;
 pub mod catalog;
 pub mod events;
 pub mod orders;
+pub mod payments;
 pub mod text;

@@ -10,6 +10,7 @@ pub mod admin_customers;
 pub mod admin_dashboard;
 pub mod admin_merch;
 pub mod admin_orders;
+pub mod admin_payments;
 pub mod admin_products;
 pub mod admin_settings;
 pub mod admin_stock;

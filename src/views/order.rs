@@ -63,15 +63,25 @@ fn event_label(kind: &str) -> &'static str {
         "transfer_returned" => "Transfer sent back",
         "returned" => "Return received",
         "reminder_sent" => "Payment reminder sent",
+        "payment_captured" => "Card payment received",
+        "payment_captured_late" => "Card payment received after the order was closed",
+        "payment_failed" => "Card payment did not go through",
+        "payment_mismatch" => "Card payment needs checking",
+        "payment_late" => "Card payment arrived too late: refunding",
+        "refund_confirmed" => "Refund confirmed by the gateway",
         _ => "Update",
     }
 }
+
+/// Timeline steps meant for the owner only: their notes speak of dashboards and decisions
+/// the shopper has nothing to do with.
+const OWNER_ONLY: [&str; 2] = ["payment_mismatch", "payment_late"];
 
 /// The timeline and totals shared by the shopper's page and the admin's.
 pub fn timeline(o: &Order, offset: &Zone, show_actor: bool) -> Markup {
     html! {
         ol.timeline {
-            @for e in &o.events {
+            @for e in o.events.iter().filter(|e| show_actor || !OWNER_ONLY.contains(&e.kind.as_str())) {
                 li {
                     time { (iso_date(e.at, offset)) }
                     " " strong { (event_label(&e.kind)) }

@@ -10,6 +10,7 @@ pub mod admin_csv;
 pub mod admin_customers;
 pub mod admin_merch;
 pub mod admin_orders;
+pub mod admin_payments;
 pub mod admin_products;
 pub mod admin_reports;
 pub mod admin_settings;
@@ -23,12 +24,14 @@ pub mod openapi;
 pub mod orders;
 pub mod session;
 pub mod storefront;
+pub mod webhooks;
 
 use crate::app::App;
 use crate::error::{Error, Kind};
 use crate::http::types::Body;
 use crate::http::{Handler, Head, Req, Resp};
 use crate::money::Money;
+use crate::shop::payments::Gateway;
 use crate::views::layout::{self, Ctx};
 use std::sync::Arc;
 
@@ -97,7 +100,7 @@ pub fn html_page(status: u16, markup: maud::Markup) -> Resp {
 }
 
 fn is_api(path: &str) -> bool {
-    path.starts_with("/api/")
+    path.starts_with("/api/") || path.starts_with("/webhooks/")
 }
 
 /// A routed request, not yet run: the router decides existence and methods without
@@ -156,6 +159,10 @@ fn resolve<'a>(method: &str, seg: &[&'a str]) -> Option<Action<'a>> {
                 act(move |app, req| cart::change(app, req, what))
             }
             ["checkout"] => act(checkout::submit),
+            ["webhooks", "razorpay"] => {
+                act(|app, req| webhooks::receive(app, req, Gateway::Razorpay))
+            }
+            ["webhooks", "stripe"] => act(|app, req| webhooks::receive(app, req, Gateway::Stripe)),
             ["orders", number, "proof"] => {
                 act(move |app, req| orders::upload_proof(app, req, number))
             }

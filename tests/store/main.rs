@@ -31,6 +31,7 @@ mod health;
 mod http_edge;
 mod orders_html;
 mod outbox;
+mod payments;
 mod sessions;
 mod signin;
 mod sql_schema;

@@ -63,6 +63,13 @@ pub enum Action {
     /// owner sent it back: the order records the money in and out (payment `refunded`;
     /// the dashboard leaves cancelled orders out of revenue, so it stays 0).
     ReturnTransfer,
+    /// The card gateway captured the payment of a card order waiting for it (webhook,
+    /// the shopper's return or the owner's re-check: whichever comes first).
+    GatewayCapture,
+    /// The gateway captured the payment of a card order that had already been cancelled
+    /// or expired (its goods never left), and its stock could be taken again: it is
+    /// confirmed and paid after all.
+    LateCapture,
 }
 
 impl Status {
@@ -248,6 +255,21 @@ pub fn next(
                 "A returned transfer is recorded only on a cancelled, unpaid bank-transfer order.",
             ),
         },
+        A::GatewayCapture => match (method, status, pay) {
+            (Method::Razorpay | Method::Stripe, S::PendingPayment, P::Unpaid) => {
+                Ok((S::Confirmed, P::Paid))
+            }
+            (Method::Razorpay | Method::Stripe, _, _) => {
+                refuse("This order is not waiting for its card payment.")
+            }
+            _ => refuse("Only card orders are captured by a payment gateway."),
+        },
+        A::LateCapture => match (method, status, pay) {
+            (Method::Razorpay | Method::Stripe, S::Cancelled, P::Unpaid) => {
+                Ok((S::Confirmed, P::Paid))
+            }
+            _ => refuse("Only a cancelled, unpaid card order can be revived by a late payment."),
+        },
     }
 }
 
@@ -274,7 +296,7 @@ mod tests {
     use Payment as P;
     use Status as S;
 
-    const ACTIONS: [Action; 14] = [
+    const ACTIONS: [Action; 16] = [
         A::UploadProof,
         A::VerifyProof,
         A::RejectProof,
@@ -289,6 +311,8 @@ mod tests {
         A::Refund { full: false },
         A::AcceptReturn,
         A::ReturnTransfer,
+        A::GatewayCapture,
+        A::LateCapture,
     ];
 
     /// The legal moves, written out by hand from DESIGN.md §4. Every (status, payment,
@@ -388,6 +412,24 @@ mod tests {
                     v.push((s, P::Unpaid, m, A::CollectCash, s, P::Paid));
                 }
             }
+            if matches!(m, Method::Razorpay | Method::Stripe) {
+                v.push((
+                    S::PendingPayment,
+                    P::Unpaid,
+                    m,
+                    A::GatewayCapture,
+                    S::Confirmed,
+                    P::Paid,
+                ));
+                v.push((
+                    S::Cancelled,
+                    P::Unpaid,
+                    m,
+                    A::LateCapture,
+                    S::Confirmed,
+                    P::Paid,
+                ));
+            }
         }
         v
     }
@@ -418,7 +460,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 8 * 4 * 4 * 14);
+        assert_eq!(checked, 8 * 4 * 4 * 16);
     }
 
     #[test]

@@ -319,6 +319,15 @@ pub enum Op {
         reason: String,
     },
     ConfirmPayment,
+    /// A card gateway captured the payment; `note` says which and its payment id.
+    GatewayCapture {
+        note: String,
+    },
+    /// Captured after the order was cancelled or expired: the stock is taken again (all
+    /// lines or none: a 409 when any is short, and nothing changes).
+    LateCapture {
+        note: String,
+    },
     StartProcessing,
     Ship {
         carrier: String,
@@ -354,6 +363,8 @@ impl Op {
             Op::VerifyProof => "proof_verified",
             Op::RejectProof { .. } => "proof_rejected",
             Op::ConfirmPayment => "payment_confirmed",
+            Op::GatewayCapture { .. } => "payment_captured",
+            Op::LateCapture { .. } => "payment_captured_late",
             Op::StartProcessing => "processing",
             Op::Ship { .. } => "shipped",
             Op::Deliver => "delivered",
@@ -389,6 +400,8 @@ pub fn apply(tx: &Tx, id: i64, op: &Op, actor: &Actor, now: i64) -> Result<Order
         Op::VerifyProof => Action::VerifyProof,
         Op::RejectProof { .. } => Action::RejectProof,
         Op::ConfirmPayment => Action::ConfirmPayment,
+        Op::GatewayCapture { .. } => Action::GatewayCapture,
+        Op::LateCapture { .. } => Action::LateCapture,
         Op::StartProcessing => Action::StartProcessing,
         Op::Ship { .. } => Action::Ship,
         Op::Deliver => Action::Deliver,
@@ -450,6 +463,45 @@ pub fn apply(tx: &Tx, id: i64, op: &Op, actor: &Actor, now: i64) -> Result<Order
             } else {
                 format!("{carrier} {number}")
             };
+        }
+        Op::GatewayCapture { note: n } => note = n.clone(),
+        Op::LateCapture { note: n } => {
+            // All lines or none: check every one first (the writer is ours, so nothing
+            // can change between the check and the take).
+            for l in &o.lines {
+                if let Some(v) = l.variant_id
+                    && l.quantity > 0
+                {
+                    let stock: i64 = tx
+                        .prepare_cached(sql::VARIANT_STOCK)?
+                        .query_row([v], |r| r.get(0))
+                        .optional()?
+                        .unwrap_or(0);
+                    if stock < l.quantity {
+                        return Err(Error::conflict(format!(
+                            "{} is no longer in stock for this order.",
+                            l.title
+                        )));
+                    }
+                } else {
+                    return Err(Error::conflict("An item of this order is no longer sold."));
+                }
+            }
+            for l in &o.lines {
+                if let Some(v) = l.variant_id {
+                    catalog::move_stock(
+                        tx,
+                        v,
+                        -l.quantity,
+                        "sale",
+                        &actor.name,
+                        "",
+                        Some(&o.number),
+                        now,
+                    )?;
+                }
+            }
+            note = n.clone();
         }
         Op::Cancel { reason } => {
             note = short_text("the reason", reason, false, 300)?;
@@ -871,6 +923,7 @@ pub mod sql {
     pub const DECIDE_PROOF: &str = "UPDATE payment_proofs SET status = ?1, reason = ?2, decided_at = ?3, decided_by = ?4 WHERE order_id = ?5 AND status = 'pending'";
     pub const SET_SHIPMENT: &str =
         "UPDATE orders SET carrier = ?1, tracking_number = ?2, tracking_url = ?3 WHERE id = ?4";
+    pub const VARIANT_STOCK: &str = "SELECT stock FROM variants WHERE id = ?1";
     pub const INSERT_REFUND: &str = "INSERT INTO refunds (order_id, amount, note, actor, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
     pub const ADD_REFUNDED: &str = "UPDATE orders SET refunded = refunded + ?1 WHERE id = ?2";
     pub const ADD_RETURNED: &str = "UPDATE order_lines SET returned = returned + ?1 WHERE id = ?2";
@@ -898,6 +951,7 @@ pub mod sql {
         INSERT_FUNNEL_ONCE,
         DECIDE_PROOF,
         SET_SHIPMENT,
+        VARIANT_STOCK,
         INSERT_REFUND,
         ADD_REFUNDED,
         ADD_RETURNED,
