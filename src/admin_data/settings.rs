@@ -137,6 +137,34 @@ pub fn entries(cfg: &Config) -> Vec<Entry> {
             p((pay.proof_max_bytes / (1024 * 1024)).to_string()),
         ),
     ];
+    let mut rows = rows;
+    for g in crate::shop::payments::Gateway::ALL {
+        let c = crate::shop::payments::config(cfg, g);
+        let section = match g {
+            crate::shop::payments::Gateway::Razorpay => "payments.razorpay",
+            crate::shop::payments::Gateway::Stripe => "payments.stripe",
+        };
+        let offered = match crate::shop::payments::offer_problem(cfg, g) {
+            None => "yes".to_string(),
+            Some(why) => format!("no — {why}"),
+        };
+        rows.push((section, "enabled", p(c.enabled.to_string())));
+        rows.push((section, "mode", p(c.mode.clone())));
+        rows.push((section, "display_name", p(c.display_name.clone())));
+        if g == crate::shop::payments::Gateway::Razorpay {
+            rows.push((section, "key_id", p(c.key_id.clone())));
+            rows.push((section, "key_secret", secret(&c.api_secret)));
+        } else {
+            rows.push((section, "secret_key", secret(&c.api_secret)));
+        }
+        rows.push((section, "webhook_secret", secret(&c.webhook_secret)));
+        rows.push((
+            section,
+            "webhook address",
+            p(format!("{}/webhooks/{}", cfg.store.url, g.as_str())),
+        ));
+        rows.push((section, "offered to shoppers", p(offered)));
+    }
     rows.into_iter()
         .map(|(section, key, value)| Entry {
             section,

@@ -502,3 +502,27 @@ fn the_owner_sees_every_delivery_and_the_payments_waiting() {
     assert!(mine.contains("dashboard"), "{mine}");
     assert!(!theirs.contains("dashboard"), "{theirs}");
 }
+
+/// The settings page says, per gateway, whether it is offered and why not, and which
+/// secrets are set and from where, never their values.
+#[test]
+fn settings_say_why_a_gateway_is_not_offered_and_never_show_its_secrets() {
+    let s = store();
+    let owner = common::owner(&s);
+    let html = s
+        .get_with("/admin/settings", &[("Cookie", owner.as_str())])
+        .text();
+    assert!(
+        html.contains("payments.razorpay") && html.contains("payments.stripe"),
+        "{html}"
+    );
+    assert!(html.contains("offered to shoppers"), "{html}");
+    assert!(
+        html.contains("does not have yet"),
+        "test mode is not offered yet: {html}"
+    );
+    assert!(html.contains("/webhooks/razorpay"));
+    for secret in [RZP_WEBHOOK, STRIPE_WEBHOOK, "rzp_key_secret", "sk_test_x"] {
+        assert!(!html.contains(secret), "{secret} leaked");
+    }
+}

@@ -52,6 +52,58 @@ impl Gateway {
     }
 }
 
+/// The gateway's settings in `cfg`.
+pub fn config(cfg: &crate::config::Config, g: Gateway) -> &crate::config::GatewayConfig {
+    match g {
+        Gateway::Razorpay => &cfg.payments.razorpay,
+        Gateway::Stripe => &cfg.payments.stripe,
+    }
+}
+
+/// Why gateway `g` cannot be offered to shoppers now (None: it can), in the owner's
+/// words for the settings page. A disabled gateway is simply not offered.
+pub fn offer_problem(cfg: &crate::config::Config, g: Gateway) -> Option<String> {
+    let c = config(cfg, g);
+    if !c.enabled {
+        return Some(format!("{} is turned off (enabled = false).", g.label()));
+    }
+    match c.mode.as_str() {
+        "sandbox" if !local_url(&cfg.store.url) => Some(format!(
+            "{} is in sandbox mode, which pretends to take payments: it is offered only while [store] url is a local address, so a public store never takes pretend money. Set mode = \"test\" or \"live\" with your keys.",
+            g.label()
+        )),
+        // The rules above are what decides once the card payment page is in place; until
+        // then no card method is offered, and the owner reads why.
+        "sandbox" => Some(format!(
+            "{}: webhooks are received, verified and logged, but the card payment page shoppers would pay on is not built yet in this version, so it is not offered at checkout.",
+            g.label()
+        )),
+        _ => Some(format!(
+            "{} in {} mode needs the connection to {}'s servers, which this version of boutique does not have yet: use mode = \"sandbox\" to try card payments.",
+            g.label(),
+            c.mode,
+            g.label()
+        )),
+    }
+}
+
+/// Whether the store's address is one only this machine or a test network reaches.
+fn local_url(url: &str) -> bool {
+    let host = url
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("");
+    url.is_empty()
+        || host == "localhost"
+        || host.starts_with("127.")
+        || host.ends_with(".localhost")
+        || host.ends_with(".test")
+        || host.ends_with(".example")
+        || url.contains("[::1]")
+}
+
 /// What a gateway told us, in our terms. `remote_id` is the gateway object we created
 /// for the attempt: a Razorpay order id or a Stripe Checkout Session id.
 #[derive(Debug, Clone, PartialEq, Eq)]
