@@ -126,19 +126,11 @@ pub fn init(config: &str) {
     let env = std::env::var("RUST_LOG")
         .ok()
         .filter(|s| !s.trim().is_empty());
-    let from_env = env.as_deref().map(Filter::parse);
-    let (filter, from_env, bad_env) = match from_env {
+    let from_config = || Filter::parse(config).unwrap_or_else(|_| default());
+    let (filter, from_env, bad_env) = match env.as_deref().map(Filter::parse) {
         Some(Ok(f)) => (f, true, None),
-        Some(Err(e)) => (
-            Filter::parse(config).unwrap_or_else(|_| default()),
-            false,
-            Some(e),
-        ),
-        None => (
-            Filter::parse(config).unwrap_or_else(|_| default()),
-            false,
-            None,
-        ),
+        Some(Err(e)) => (from_config(), false, Some(e)),
+        None => (from_config(), false, None),
     };
     let max = filter.max();
     let mut first = false;

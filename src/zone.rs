@@ -30,9 +30,7 @@ impl Zone {
                 name: tz.iana_name().unwrap_or(s).to_string(),
                 tz,
             }),
-            _ => Err(format!(
-                "time_zone must be a UTC offset like \"+05:30\", \"+00:00\" or \"-04:00\", or a time zone name like \"Asia/Kolkata\" or \"Europe/Paris\" (got \"{s}\")"
-            )),
+            _ => Err(refused(s)),
         }
     }
 
@@ -94,29 +92,27 @@ impl Zone {
     /// The unix second at which local date `y-m-d` began; None for a date that does not
     /// exist.
     pub fn day_start(&self, y: i32, m: u32, d: u32) -> Option<i64> {
-        let date = Date::new(
-            i16::try_from(y).ok()?,
-            i8::try_from(m).ok()?,
-            i8::try_from(d).ok()?,
-        )
-        .ok()?;
-        let z = date.to_zoned(self.tz.clone()).ok()?;
+        let z = civil_date(y, m, d)?.to_zoned(self.tz.clone()).ok()?;
         Some(z.timestamp().as_second())
     }
 
     /// The unix second of local `y-m-d hh:mm` (in a gap left by daylight saving, the
     /// moment after it; in an overlap, the earlier of the two).
     pub fn local_time(&self, y: i32, m: u32, d: u32, hh: u32, mm: u32) -> Option<i64> {
-        let date = Date::new(
-            i16::try_from(y).ok()?,
-            i8::try_from(m).ok()?,
-            i8::try_from(d).ok()?,
-        )
-        .ok()?;
-        let dt = date.at(i8::try_from(hh).ok()?, i8::try_from(mm).ok()?, 0, 0);
+        let dt = civil_date(y, m, d)?.at(i8::try_from(hh).ok()?, i8::try_from(mm).ok()?, 0, 0);
         let z = dt.to_zoned(self.tz.clone()).ok()?;
         Some(z.timestamp().as_second())
     }
+}
+
+/// The calendar date y-m-d; None for one that does not exist.
+fn civil_date(y: i32, m: u32, d: u32) -> Option<Date> {
+    Date::new(
+        i16::try_from(y).ok()?,
+        i8::try_from(m).ok()?,
+        i8::try_from(d).ok()?,
+    )
+    .ok()
 }
 
 fn timestamp(t: i64) -> Timestamp {
@@ -135,13 +131,16 @@ impl std::fmt::Debug for Zone {
     }
 }
 
+/// What the owner reads when `s` is neither a zone name nor an offset.
+fn refused(s: &str) -> String {
+    format!(
+        "time_zone must be a UTC offset like \"+05:30\", \"+00:00\" or \"-04:00\", or a time zone name like \"Asia/Kolkata\" or \"Europe/Paris\" (got \"{s}\")"
+    )
+}
+
 /// `"+05:30"` → 330, `"-04:00"` → -240. Offsets on Earth run from -12:00 to +14:00.
 fn parse_offset(s: &str) -> Result<i32, String> {
-    let bad = || {
-        format!(
-            "time_zone must be a UTC offset like \"+05:30\", \"+00:00\" or \"-04:00\", or a time zone name like \"Asia/Kolkata\" or \"Europe/Paris\" (got \"{s}\")"
-        )
-    };
+    let bad = || refused(s);
     let b = s.as_bytes();
     if b.len() != 6 || b[3] != b':' {
         return Err(bad());

@@ -87,22 +87,7 @@ fn check_limits(c: &NewCoupon) -> Result<()> {
 /// Edits everything but the code (shoppers may already have it).
 pub fn update(tx: &Tx, actor: &Actor, id: i64, c: &NewCoupon, now: i64) -> Result<()> {
     check_limits(c)?;
-    let ok = match c.kind.as_str() {
-        "percent" => (1..=100).contains(&c.value),
-        "fixed" => c.value > 0,
-        "free_shipping" => true,
-        _ => false,
-    };
-    if !ok {
-        return Err(Error::bad_request(
-            "A coupon is a percent (1–100), a fixed amount above zero, or free shipping.",
-        ));
-    }
-    if let (Some(s), Some(e)) = (c.starts_at, c.ends_at)
-        && e <= s
-    {
-        return Err(Error::bad_request("A coupon must end after it starts."));
-    }
+    coupons::check_terms(c)?;
     let before = get(tx, id)?.ok_or_else(|| Error::not_found("There is no such coupon."))?;
     if c.max_redemptions
         .is_some_and(|m| m < before.coupon.redeemed)

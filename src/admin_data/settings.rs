@@ -140,10 +140,7 @@ pub fn entries(cfg: &Config) -> Vec<Entry> {
     let mut rows = rows;
     for g in crate::shop::payments::Gateway::ALL {
         let c = crate::shop::payments::config(cfg, g);
-        let section = match g {
-            crate::shop::payments::Gateway::Razorpay => "payments.razorpay",
-            crate::shop::payments::Gateway::Stripe => "payments.stripe",
-        };
+        let section = g.section();
         let offered = match crate::shop::payments::offer_problem(cfg, g) {
             None => "yes".to_string(),
             Some(why) => format!("no — {why}"),

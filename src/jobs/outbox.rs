@@ -19,7 +19,6 @@
 use crate::db::Db;
 use crate::db::Tx;
 use crate::error::{Error, Result};
-use ring::rand::{SecureRandom, SystemRandom};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
@@ -182,13 +181,6 @@ impl OutboxRow {
         serde_json::from_str(&self.payload).ok()
     }
 
-    /// The payload indented for people (the admin's job page).
-    pub fn payload_pretty(&self) -> String {
-        serde_json::from_str::<serde_json::Value>(&self.payload)
-            .and_then(|v| serde_json::to_string_pretty(&v))
-            .unwrap_or_else(|_| self.payload.clone())
-    }
-
     /// The key sent to the provider. An admin re-send must really go out again, so each
     /// one gets its own key (the provider would drop a repeat of the original).
     pub fn wire_key(&self) -> String {
@@ -339,11 +331,7 @@ pub fn enqueue_email_capped(tx: &Tx, msg: &NewEmail, cap: &MailCap, now: i64) ->
 }
 
 fn random_key(kind: &str) -> Result<String> {
-    let mut b = [0u8; 16];
-    SystemRandom::new()
-        .fill(&mut b)
-        .map_err(|_| Error::internal("system random source failed"))?;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let hex = crate::crypto::hex(&crate::crypto::random_bytes::<16>());
     Ok(format!("{kind}-{hex}"))
 }
 

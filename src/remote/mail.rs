@@ -158,10 +158,7 @@ impl Mailer {
                     .map_err(|e| SendError::Retry(format!("create {}: {e}", dir.display())))?;
                 // The key's hash tells a re-send (new key) from a repeat delivery of the
                 // same message (same key → same file, written again, not twice).
-                let tag: String = crate::crypto::token_hash(&m.key)[..4]
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect();
+                let tag = crate::crypto::hex(&crate::crypto::token_hash(&m.key)[..4]);
                 let name = format!("{}-{}-{tag}.eml", m.now, m.outbox_id);
                 // Made durable once per batch by `flush`, not per file.
                 crate::files::write_atomic_unsynced(&dir.join(&name), &msg.formatted())

@@ -3,7 +3,6 @@
 //! `shop::payments::capture` inside one write, so it happens once.
 
 use crate::app::App;
-use crate::config::GatewayConfig;
 use crate::error::{Error, Result};
 use crate::jobs::outbox::{self, NewJob};
 use crate::shop::payments::{self, Gateway, Received, razorpay, stripe};
@@ -16,19 +15,12 @@ pub struct Secrets {
     pub webhook: String,
 }
 
-pub fn config(app: &App, g: Gateway) -> GatewayConfig {
-    let cfg = app.cfg();
-    match g {
-        Gateway::Razorpay => cfg.payments.razorpay.clone(),
-        Gateway::Stripe => cfg.payments.stripe.clone(),
-    }
-}
-
 /// In sandbox mode the simulator and the store share secrets made from this store's own
 /// key (so they differ per install and never need typing); otherwise store.toml's (or the
 /// environment's).
 pub fn secrets(app: &App, g: Gateway) -> Secrets {
-    let c = config(app, g);
+    let cfg = app.cfg();
+    let c = payments::config(&cfg, g);
     if c.mode == "sandbox" {
         let derive = |what: &str| {
             crate::crypto::hex(

@@ -177,7 +177,7 @@ pub fn outbox_row(ctx: &Ctx, book: Book, csrf: &str, r: &OutboxRow, offset: &Zon
                 pre.mail { (body.text) }
             } @else {
                 h2 { "Payload" }
-                pre.mail { (r.payload_pretty()) }
+                pre.mail { (super::format::pretty_json(&r.payload)) }
             }
         },
     )

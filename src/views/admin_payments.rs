@@ -97,9 +97,7 @@ pub fn list(ctx: &Ctx, p: &Page) -> Markup {
 }
 
 pub fn detail(ctx: &Ctx, e: &LoggedEvent, zone: &Zone) -> Markup {
-    let body = serde_json::from_str::<serde_json::Value>(&e.payload)
-        .and_then(|v| serde_json::to_string_pretty(&v))
-        .unwrap_or_else(|_| e.payload.clone());
+    let body = super::format::pretty_json(&e.payload);
     frame(
         ctx,
         "Webhook delivery",

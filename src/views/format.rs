@@ -88,6 +88,13 @@ pub fn plain_text(text: &str, max: usize) -> String {
     }
 }
 
+/// A JSON text indented for people; text that is not JSON comes back as it was.
+pub fn pretty_json(s: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(s)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| s.to_string())
+}
+
 /// ISO date (YYYY-MM-DD) of a unix time in the store's zone.
 pub fn iso_date(unix: i64, zone: &Zone) -> String {
     let (y, m, d) = zone.date(unix);

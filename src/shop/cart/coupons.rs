@@ -54,18 +54,8 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<Coupon> {
     })
 }
 
-pub fn create(tx: &Tx, c: &NewCoupon, now: i64) -> Result<i64> {
-    crate::shop::text::single_line("Code", &c.code)?;
-    let code = c.code.trim().to_uppercase();
-    if !(2..=40).contains(&code.len())
-        || !code
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
-    {
-        return Err(Error::bad_request(
-            "A coupon code is 2 to 40 letters, digits, - or _.",
-        ));
-    }
+/// The kind, value and dates of a coupon make sense (creating and editing share this).
+pub fn check_terms(c: &NewCoupon) -> Result<()> {
     let ok = match c.kind.as_str() {
         "percent" => (1..=100).contains(&c.value),
         "fixed" => c.value > 0,
@@ -82,6 +72,22 @@ pub fn create(tx: &Tx, c: &NewCoupon, now: i64) -> Result<i64> {
     {
         return Err(Error::bad_request("A coupon must end after it starts."));
     }
+    Ok(())
+}
+
+pub fn create(tx: &Tx, c: &NewCoupon, now: i64) -> Result<i64> {
+    crate::shop::text::single_line("Code", &c.code)?;
+    let code = c.code.trim().to_uppercase();
+    if !(2..=40).contains(&code.len())
+        || !code
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+    {
+        return Err(Error::bad_request(
+            "A coupon code is 2 to 40 letters, digits, - or _.",
+        ));
+    }
+    check_terms(c)?;
     let exists: Option<i64> = tx
         .prepare_cached(sql::ID_BY_CODE)?
         .query_row([&code], |r| r.get(0))

@@ -832,10 +832,7 @@ pub fn store_image(
     now: i64,
 ) -> Result<i64> {
     let digest = ring::digest::digest(&ring::digest::SHA256, &set.full);
-    let hash: String = digest.as_ref()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = crate::crypto::hex(&digest.as_ref()[..8]);
     if let Some(id) = tx
         .query_row(sql::IMAGE_ID_BY_HASH, [&hash], |r| r.get::<_, i64>(0))
         .optional()?

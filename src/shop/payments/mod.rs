@@ -44,6 +44,13 @@ impl Gateway {
             Gateway::Stripe => "Stripe",
         }
     }
+    /// Its store.toml section.
+    pub fn section(self) -> &'static str {
+        match self {
+            Gateway::Razorpay => "payments.razorpay",
+            Gateway::Stripe => "payments.stripe",
+        }
+    }
     pub fn method(self) -> Method {
         match self {
             Gateway::Razorpay => Method::Razorpay,
