@@ -97,3 +97,29 @@
       .catch(function () { form.submit(); });
   });
 })();
+
+// The card pay page: opens Razorpay's Standard Checkout (its script is loaded by that
+// page only) with the order Razorpay made for us. Razorpay posts the signed result to
+// our return address (callback_url), where the server verifies it.
+(function () {
+  var b = document.getElementById("rzp-pay");
+  if (!b) return;
+  b.addEventListener("click", function () {
+    if (typeof window.Razorpay !== "function") {
+      b.insertAdjacentHTML("afterend", '<p class="notice error">Razorpay could not be loaded. Check your connection and reload the page.</p>');
+      return;
+    }
+    var d = b.dataset;
+    new window.Razorpay({
+      key: d.key,
+      order_id: d.order,
+      amount: Number(d.amount),
+      currency: d.currency,
+      name: d.name,
+      description: d.description,
+      prefill: { email: d.email, contact: d.contact },
+      callback_url: d.callback,
+      redirect: true
+    }).open();
+  });
+})();

@@ -180,6 +180,18 @@ impl Resp {
     }
 
     /// A redirect with another status (308 for canonical addresses), same local-only rule.
+    /// A 303 to another site the server itself chose (a payment gateway's hosted page it
+    /// was handed by the gateway's API), never to an address a visitor sent.
+    pub fn redirect_off_site(location: &str) -> Resp {
+        let ok = header_safe(location)
+            && (location.starts_with("https://") || location.starts_with("http://"));
+        if ok {
+            Resp::new(303).header("Location", location)
+        } else {
+            Resp::redirect(location)
+        }
+    }
+
     pub fn redirect_with(status: u16, location: &str) -> Resp {
         let target = if local_target(location) {
             location

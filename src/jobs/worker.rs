@@ -22,12 +22,18 @@ use std::time::Duration;
 /// queued untouched (not failed), because fixing the config must send them.
 pub struct Handlers<'a> {
     pub mailer: Option<&'a Mailer>,
+    /// The store, for the card-gateway jobs (refunds), which run as a payments use case.
+    pub app: Option<&'a App>,
 }
+
+/// The card-gateway refund jobs (`service::payments::run_refund_job`).
+pub const REFUNDS: [&str; 2] = ["razorpay.refund", "stripe.refund"];
 
 impl<'a> Handlers<'a> {
     pub fn mail(mailer: &'a Mailer) -> Handlers<'a> {
         Handlers {
             mailer: Some(mailer),
+            app: None,
         }
     }
 
@@ -36,6 +42,9 @@ impl<'a> Handlers<'a> {
         let mut held = Vec::new();
         if self.mailer.is_none() {
             held.push(outbox::EMAIL);
+        }
+        if self.app.is_none() {
+            held.extend(REFUNDS);
         }
         held
     }
@@ -77,6 +86,12 @@ pub fn deliver_due(db: &Db, handlers: &Handlers, now: i64, limit: usize) -> Resu
             (outbox::EMAIL, Some(mailer)) => send_email(mailer, &row, now).map(|id| {
                 mailed.push((row.id, id));
             }),
+            (kind, _) if REFUNDS.contains(&kind) && handlers.app.is_some() => handlers
+                .app
+                .map_or(Ok(()), |app| {
+                    crate::service::payments::run_refund_job(app, &row)
+                })
+                .map(|()| done.push((row.id, None))),
             (kind, _) => Err(Failure::Permanent(format!(
                 "no handler for jobs of kind \"{kind}\" in this version of boutique"
             ))),
@@ -244,6 +259,7 @@ fn worker_loop(app: &App, stop: &AtomicBool, wake: &MailWake, tick: Duration) {
         }
         let handlers = Handlers {
             mailer: current.as_ref().and_then(|(_, m)| m.as_ref()),
+            app: Some(app),
         };
         loop {
             match deliver_due(&app.db, &handlers, crate::db::now(), BATCH) {

@@ -6,6 +6,7 @@
 //! [`SendError::Permanent`] (retrying cannot help: bad address, rejected key...), which is
 //! what the outbox's state machine needs. Secrets are never put into error text.
 
+pub use super::SendError;
 use crate::config::{EmailConfig, Secret};
 use crate::error::{Error, Result};
 use lettre::message::header::{HeaderName, HeaderValue};
@@ -31,27 +32,6 @@ pub struct Outgoing {
     pub key: String,
     /// Unix seconds: the Date header and the start of the `.eml` file name.
     pub now: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SendError {
-    /// Worth trying again later (network, timeout, 429, 5xx, 4xx SMTP replies).
-    Retry(String),
-    /// Like `Retry`, but the peer said not before this many seconds (Resend's 429
-    /// `retry-after`); the outbox waits at least that long.
-    RetryAfter(String, i64),
-    /// Will fail the same way every time (bad address, 4xx API answer, 5xx SMTP reply).
-    Permanent(String),
-}
-
-impl std::fmt::Display for SendError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SendError::Retry(m) => write!(f, "temporary: {m}"),
-            SendError::RetryAfter(m, secs) => write!(f, "temporary: {m} (retry after {secs} s)"),
-            SendError::Permanent(m) => write!(f, "permanent: {m}"),
-        }
-    }
 }
 
 pub enum Mailer {

@@ -74,10 +74,31 @@ fn allowed(o: &Order, a: Action) -> bool {
     lifecycle::next(o.status, o.payment, o.method, a).is_ok()
 }
 
-pub fn detail(ctx: &Ctx, o: &Order, csrf: &str, offset: &Zone, error: Option<&str>) -> Markup {
+/// A card order's gateway side, for its page.
+pub struct Card<'a> {
+    pub attempts: &'a [crate::shop::payments::Attempt],
+    pub refunds: &'a [crate::shop::payments::refunds::Refund],
+}
+
+pub fn detail(
+    ctx: &Ctx,
+    o: &Order,
+    csrf: &str,
+    offset: &Zone,
+    error: Option<&str>,
+    notice: Option<&str>,
+    card: &Card,
+) -> Markup {
     let base = format!("/admin/orders/{}", o.number);
     let act = |name: &str| format!("{base}/{name}");
     let left = o.total - o.refunded;
+    let by_card = crate::shop::payments::Gateway::of(o.method);
+    let waiting: i64 = card
+        .refunds
+        .iter()
+        .filter(|r| r.applies && matches!(r.status.as_str(), "requested" | "sent"))
+        .map(|r| r.amount)
+        .sum();
     frame(
         ctx,
         &format!("Order {}", o.number),
@@ -91,8 +112,39 @@ pub fn detail(ctx: &Ctx, o: &Order, csrf: &str, offset: &Zone, error: Option<&st
                 " · placed " (when(o.created_at, offset))
             }
             @if let Some(e) = error { p.notice.error role="alert" { (e) } }
+            @if let Some(n) = notice { p.notice role="status" { (n) } }
             .two {
                 div {
+                    @if let Some(g) = by_card {
+                        h2 { "Card payment (" (g.label()) ")" }
+                        @if card.attempts.is_empty() { p.muted { "No payment page was opened yet." } }
+                        ul.attempts {
+                            @for a in card.attempts {
+                                li {
+                                    "Attempt " (a.attempt) " · " (a.remote_id.as_deref().unwrap_or("not opened")) " · " strong { (a.status) }
+                                    @if let Some(p) = &a.payment_id { " · payment " (p) }
+                                    @if let Some(by) = &a.captured_by { small.muted { " · reported by " (by) } }
+                                    @if let Some(e) = &a.last_error { br; small.muted { (e) } }
+                                }
+                            }
+                        }
+                        @if card.attempts.iter().any(|a| a.remote_id.is_some() && !a.settled()) {
+                            (post_form(&act("recheck"), csrf, "inline", html! { button.button #recheck type="submit" { "Re-check with " (g.label()) } }))
+                        }
+                        @if !card.refunds.is_empty() {
+                            h3 { "Refunds" }
+                            ul.refunds {
+                                @for r in card.refunds {
+                                    li {
+                                        (ctx.money.format(r.amount)) " · " strong { (match r.status.as_str() { "requested" => "being sent", "sent" => "sent, waiting for the gateway", "confirmed" => "done", _ => "refused" }) }
+                                        @if let Some(id) = &r.remote_id { " · " (id) }
+                                        @if !r.reason.is_empty() { " · " (r.reason) }
+                                        @if let Some(e) = &r.last_error { br; small.muted { (e) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
                     h2 { "Customer" }
                     p { (o.name) br; a href={ "mailto:" (o.email) } { (o.email) } br; (o.phone)
                         @if o.customer_id.is_none() { br; small.muted { "Guest (email not yet proven)" } } }
@@ -158,7 +210,15 @@ pub fn detail(ctx: &Ctx, o: &Order, csrf: &str, offset: &Zone, error: Option<&st
                                 button.button.ghost type="submit" { "Accept return" }
                             }))
                         }
-                        @if allowed(o, Action::Refund { full: false }) && left > 0 {
+                        @if allowed(o, Action::Refund { full: false }) && left - waiting > 0 && by_card.is_some() {
+                            (post_form(&act("refund"), csrf, "stack", html! {
+                                p { "Refund through " (by_card.map(|g| g.label()).unwrap_or("")) " (up to " (ctx.money.format(left - waiting)) "); the order follows when the gateway confirms it:" }
+                                label.field { span { "Amount" } input type="text" name="amount" required inputmode="decimal" placeholder=(ctx.money.plain(left - waiting)); }
+                                label.field { span { "Reason" } input type="text" name="note" maxlength="300"; }
+                                button.button.ghost #refund type="submit" { "Refund" }
+                            }))
+                        }
+                        @if allowed(o, Action::Refund { full: false }) && left > 0 && by_card.is_none() {
                             (post_form(&act("refund"), csrf, "stack", html! {
                                 p { "Record a refund you have sent (up to " (ctx.money.format(left)) "):" }
                                 label.field { span { "Amount" } input type="text" name="amount" required inputmode="decimal" placeholder=(ctx.money.plain(left)); }

@@ -207,12 +207,12 @@ pub fn checkout(ctx: &Ctx, c: &CheckoutPage) -> Markup {
                                             checked[f.method == ch.method.as_str() && ch.unavailable.is_none()]
                                             disabled[ch.unavailable.is_some()] required;
                                         span {
-                                            strong { (match ch.method { Method::Cod => "Cash on delivery", Method::BankTransfer => "Bank transfer", Method::Razorpay => "Razorpay", Method::Stripe => "Card" }) }
+                                            strong { (ch.label) }
                                             @match (ch.method, &ch.unavailable) {
                                                 (_, Some(why)) => { br; small.muted { (why) } }
                                                 (Method::Cod, None) => { br; small.muted { "Pay in cash when the parcel arrives." } }
                                                 (Method::BankTransfer, None) => { br; small.muted { @if let Some(b) = &c.bank_summary { (b) } " You upload a screenshot of the transfer after ordering." } }
-                                                _ => {}
+                                                (_, None) => { br; small.muted { "You pay on the secure payment page next; your items are held while you do." } }
                                             }
                                         }
                                     }

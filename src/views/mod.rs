@@ -20,4 +20,5 @@ pub mod form;
 pub mod format;
 pub mod layout;
 pub mod order;
+pub mod pay;
 pub mod shop;

@@ -162,6 +162,14 @@ pub fn order_page(ctx: &Ctx, o: &Order, a: &Access) -> Markup {
                         }
                     }
                 }
+                @if matches!(o.method, Method::Razorpay | Method::Stripe) && o.status == Status::PendingPayment && o.payment == Payment::Unpaid {
+                    section.pay {
+                        h2 { "Pay by card" }
+                        p { "This order is waiting for its payment of " strong { (ctx.money.format(o.total)) } "." }
+                        @if let Some(by) = o.pay_by { p.muted { "Its items are held until " (super::admin::when(by, &a.offset_minutes)) "; after that the order is cancelled." } }
+                        a.button.primary #pay-now href={ "/orders/" (o.number) "/pay" (suffix) } { "Pay now" }
+                    }
+                }
                 @if o.method == Method::BankTransfer && matches!(o.status, Status::PendingPayment | Status::AwaitingVerification) {
                     section.pay {
                         h2 { "Pay by bank transfer" }

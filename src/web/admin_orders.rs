@@ -12,6 +12,7 @@ use crate::shop::accounts::Customer;
 use crate::shop::accounts::sessions::Session;
 use crate::shop::audit::Actor;
 use crate::shop::orders::{self, Filter, Op};
+use crate::shop::payments::{self, Gateway};
 use crate::views::admin_orders as views;
 
 fn not_found() -> Error {
@@ -66,19 +67,33 @@ fn render(
     number: &str,
     status: u16,
     error: Option<&str>,
+    notice: Option<&str>,
 ) -> Outcome {
     let conn = app.db.read()?;
     let id = orders::id_by_number(&conn, number)?.ok_or_else(not_found)?;
     let o = orders::get(&conn, id)?.ok_or_else(not_found)?;
+    let attempts = payments::of_order(&conn, id)?;
+    let refunds = payments::refunds::of_order(&conn, id)?;
     drop(conn);
     let offset = app.cfg().store.zone.clone();
+    let card = views::Card {
+        attempts: &attempts,
+        refunds: &refunds,
+    };
     with_ctx(app, req, "", |ctx| {
-        html_page(status, views::detail(ctx, &o, &s.csrf, &offset, error))
+        html_page(
+            status,
+            views::detail(ctx, &o, &s.csrf, &offset, error, notice, &card),
+        )
     })
 }
 
 pub fn detail(app: &App, req: &Req, s: &Session, number: &str) -> Outcome {
-    render(app, req, s, number, 200, None)
+    let notice = match Params::parse(req.query()).get("done") {
+        Some("refund") => Some("Refund sent to the gateway; the order follows when it confirms."),
+        _ => None,
+    };
+    render(app, req, s, number, 200, None, notice)
 }
 
 /// Reads the form of one action into an operation.
@@ -155,12 +170,30 @@ pub fn act(
     check_csrf(Some(s), &f)?;
     let id = orders::id_by_number(&*app.db.read()?, number)?.ok_or_else(not_found)?;
     let actor = Actor::staff(me.id, &me.email);
-    let result =
-        op_of(app, action, &f).and_then(|op| crate::service::orders::apply(app, id, &op, &actor));
+    let card = Gateway::of(
+        orders::get(&*app.db.read()?, id)?
+            .ok_or_else(not_found)?
+            .method,
+    )
+    .is_some();
+    if action == "recheck" {
+        let said = crate::service::payments::recheck(app, id)?;
+        return render(app, req, s, number, 200, None, Some(&said));
+    }
+    let result = op_of(app, action, &f).and_then(|op| match op {
+        // A card order's money goes back through its gateway.
+        Op::Refund { amount, note } if card => {
+            crate::service::payments::refund(app, id, amount, &note, &me.email)
+        }
+        op => crate::service::orders::apply(app, id, &op, &actor),
+    });
     match result {
+        Ok(()) if action == "refund" && card => Ok(Resp::redirect(&format!(
+            "/admin/orders/{number}?done=refund"
+        ))),
         Ok(()) => Ok(Resp::redirect(&format!("/admin/orders/{number}"))),
         Err(e) if matches!(e.kind, Kind::BadRequest | Kind::Conflict) => {
-            render(app, req, s, number, e.status(), Some(&e.public))
+            render(app, req, s, number, e.status(), Some(&e.public), None)
         }
         Err(e) => Err(e),
     }

@@ -184,6 +184,13 @@ pub fn order_json(app: &App, o: &Order, access_token: Option<&str>) -> Value {
     if let Some(t) = access_token {
         v["access_token"] = json!(t);
         v["url"] = json!(format!("{}/orders/{}?token={t}", cfg.store.url, o.number));
+        // A card order is paid on its pay page (the gateway's window or hosted page).
+        if crate::shop::payments::Gateway::of(o.method).is_some() {
+            v["pay_url"] = json!(format!(
+                "{}/orders/{}/pay?token={t}",
+                cfg.store.url, o.number
+            ));
+        }
     }
     if o.method == crate::shop::orders::lifecycle::Method::BankTransfer {
         v["bank_transfer"] = json!(crate::shop::orders::bank_instructions(&cfg, o));

@@ -18,6 +18,7 @@ use crate::shop::cart;
 use crate::shop::cart::pricing::{self, Ask};
 use crate::shop::orders::checkout::{Buyer, Input};
 use crate::shop::orders::lifecycle::Method;
+use crate::shop::payments::Gateway;
 use crate::views::cart::{self as views, Form};
 
 /// The country to assume before the shopper types one: the region of the store's locale
@@ -182,11 +183,17 @@ pub fn submit(app: &App, req: &Req) -> Outcome {
     );
     match result {
         Ok(placed) => {
+            // A card order goes to its payment page and keeps the bag until it is paid.
+            let card =
+                Method::parse(f.input.method.trim()).is_some_and(|m| Gateway::of(m).is_some());
+            let page = if card { "/pay" } else { "" };
             let mut resp = Resp::redirect(&format!(
-                "/orders/{}?token={}",
+                "/orders/{}{page}?token={}",
                 placed.number, placed.access_token
             ));
-            count_cookie(&mut resp, 0);
+            if !card {
+                count_cookie(&mut resp, 0);
+            }
             Ok(resp)
         }
         Err(e)

@@ -22,6 +22,7 @@ pub mod cart;
 pub mod checkout;
 pub mod openapi;
 pub mod orders;
+pub mod pay;
 pub mod session;
 pub mod storefront;
 pub mod webhooks;
@@ -166,6 +167,11 @@ fn resolve<'a>(method: &str, seg: &[&'a str]) -> Option<Action<'a>> {
             ["orders", number, "proof"] => {
                 act(move |app, req| orders::upload_proof(app, req, number))
             }
+            ["orders", number, "paid", g] => {
+                let g = Gateway::parse(g)?;
+                act(move |app, req| pay::paid(app, req, number, g))
+            }
+            ["sandbox", g, id] => act(move |app, req| pay::sandbox_submit(app, req, g, id)),
             _ => None,
         };
     }
@@ -181,6 +187,12 @@ fn resolve<'a>(method: &str, seg: &[&'a str]) -> Option<Action<'a>> {
         ["cart", "token"] => act(cart::token),
         ["checkout"] => act(checkout::page),
         ["orders", number] => act(move |app, req| orders::page(app, req, number)),
+        ["orders", number, "pay"] => act(move |app, req| pay::pay(app, req, number)),
+        ["orders", number, "paid", g] => {
+            let g = Gateway::parse(g)?;
+            act(move |app, req| pay::paid(app, req, number, g))
+        }
+        ["sandbox", g, id] => act(move |app, req| pay::sandbox_page(app, req, g, id)),
         ["orders", number, "proofs", proof] => {
             act(move |app, req| orders::proof_file(app, req, number, proof))
         }

@@ -391,6 +391,7 @@ fn cart_and_order_schemas() -> Vec<(String, Value)> {
             "created_at": {"type": "integer"},
             "url": {"type": "string", "description": "The order page; with the token only in the checkout response."},
             "access_token": {"type": "string", "description": "Only in the checkout response: the bearer token for this order."},
+            "pay_url": {"type": "string", "description": "Only in the checkout response of a card order (payment_method razorpay or stripe): the page where the shopper pays; the order waits for its payment until pay_by."},
             "bank_transfer": {"type": "array", "items": {"type": "string"}, "description": "Bank-transfer orders: where and how to pay."}}}),
         ),
     ];

@@ -121,9 +121,23 @@ pub fn page(app: &App, req: &Req, number: &str) -> Outcome {
             (s, t)
         }
     };
-    let notice = Params::parse(req.query())
-        .get("uploaded")
-        .map(|_| "Thank you — your payment proof is uploaded. We will confirm it shortly.");
+    let q = Params::parse(req.query());
+    let notice = if q.get("uploaded").is_some() {
+        Some("Thank you — your payment proof is uploaded. We will confirm it shortly.")
+    } else {
+        match q.get("payment") {
+            Some("received") => Some(
+                "Thank you — your payment is received and your order is confirmed. We will write when it ships.",
+            ),
+            Some("check") => Some(
+                "Thank you — we received a payment for this order and are checking it. We will write to you shortly.",
+            ),
+            Some("confirming") => Some(
+                "Thank you — we are confirming your payment with the gateway. This page will show it as paid in a moment.",
+            ),
+            _ => None,
+        }
+    };
     let mut resp = render(app, req, id, &viewer, Some(&s.csrf), 200, None, notice)?;
     if let Some(t) = cookie {
         session::set_cookie(app, &mut resp, &t);

@@ -23,6 +23,7 @@ mod admin_settings;
 mod admin_stock;
 mod architecture;
 mod browser;
+mod card_checkout;
 mod checkout_api;
 mod cli;
 mod config_reload;

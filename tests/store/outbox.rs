@@ -689,7 +689,16 @@ fn jobs_of_any_kind_are_listed_run_by_kind_and_never_dropped() {
     });
     assert!(bad.is_err());
     // No transport: the email is held back, the courier job (no handler yet) fails.
-    let d = worker::deliver_due(&db, &Handlers { mailer: None }, now, 10).unwrap();
+    let d = worker::deliver_due(
+        &db,
+        &Handlers {
+            mailer: None,
+            app: None,
+        },
+        now,
+        10,
+    )
+    .unwrap();
     assert_eq!((d.claimed, d.failed), (1, 1), "{d:?}");
     assert_eq!(row(&db, mail).status, Status::Pending);
     let r = row(&db, job);

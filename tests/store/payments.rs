@@ -20,7 +20,7 @@ const STRIPE_WEBHOOK: &str = "whsec_test_boutique";
 fn store() -> Store {
     Store::with_config(
         &format!(
-            "{}\n[payments.razorpay]\nmode = \"test\"\nkey_id = \"rzp_test_abc\"\nkey_secret = \"rzp_key_secret\"\nwebhook_secret = \"{RZP_WEBHOOK}\"\n\n[payments.stripe]\nmode = \"test\"\nsecret_key = \"sk_test_x\"\nwebhook_secret = \"{STRIPE_WEBHOOK}\"\n",
+            "{}\n[payments.razorpay]\nmode = \"test\"\nkey_id = \"rzp_test_abc\"\nkey_secret = \"rzp_key_secret\"\nwebhook_secret = \"{RZP_WEBHOOK}\"\nbase_url = \"http://127.0.0.1:9/v1\"\n\n[payments.stripe]\nmode = \"test\"\nsecret_key = \"sk_test_x\"\nwebhook_secret = \"{STRIPE_WEBHOOK}\"\nbase_url = \"http://127.0.0.1:9/v1\"\n",
             common::BASE_CONFIG
         ),
         false,
@@ -370,7 +370,7 @@ fn a_capture_after_expiry_revives_the_order_when_stock_is_there_and_refunds_when
     assert_eq!(
         count(
             &s,
-            "SELECT count(*) FROM outbox WHERE kind = 'razorpay.refund' AND json_extract(payload, '$.payment_id') = 'pay_order_L2'"
+            "SELECT count(*) FROM outbox o JOIN gateway_refunds r ON r.id = json_extract(o.payload, '$.refund_id') WHERE o.kind = 'razorpay.refund' AND r.payment_id = 'pay_order_L2' AND r.applies = 0 AND r.amount = 50000"
         ),
         1
     );
@@ -517,12 +517,28 @@ fn settings_say_why_a_gateway_is_not_offered_and_never_show_its_secrets() {
         "{html}"
     );
     assert!(html.contains("offered to shoppers"), "{html}");
-    assert!(
-        html.contains("does not have yet"),
-        "test mode is not offered yet: {html}"
-    );
     assert!(html.contains("/webhooks/razorpay"));
     for secret in [RZP_WEBHOOK, STRIPE_WEBHOOK, "rzp_key_secret", "sk_test_x"] {
         assert!(!html.contains(secret), "{secret} leaked");
     }
+
+    // Keys missing, or live keys in test mode: not offered, and the owner reads why.
+    let s = Store::with_config(
+        &format!(
+            "{}\n[payments.razorpay]\nmode = \"test\"\nkey_id = \"rzp_test_abc\"\nkey_secret = \"k\"\n\n[payments.stripe]\nmode = \"test\"\nsecret_key = \"sk_live_real\"\nwebhook_secret = \"w\"\n",
+            common::BASE_CONFIG
+        ),
+        false,
+    );
+    let owner = common::owner(&s);
+    let html = s
+        .get_with("/admin/settings", &[("Cookie", owner.as_str())])
+        .text();
+    assert!(html.contains("needs webhook_secret"), "{html}");
+    assert!(html.contains("its key is a live key"), "{html}");
+    let p = s.get("/cart/token");
+    let cookie = common::session_cookie(&p).unwrap();
+    let checkout = common::get_as(&s, "/checkout", Some(&cookie)).text();
+    assert!(!checkout.contains("value=\"razorpay\""));
+    assert!(!checkout.contains("value=\"stripe\""));
 }

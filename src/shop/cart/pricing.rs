@@ -8,12 +8,15 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::shop::cart::coupons::{self, Coupon};
 use crate::shop::orders::lifecycle::Method;
+use crate::shop::payments::{self, Gateway};
 use rusqlite::Connection;
 
 /// One payment method as the checkout offers it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Choice {
     pub method: Method,
+    /// What the shopper reads ("Cash on delivery", a gateway's display name).
+    pub label: String,
     /// None when it can be chosen; otherwise why not, for the shopper.
     pub unavailable: Option<String>,
 }
@@ -107,16 +110,29 @@ pub fn quote(c: &Connection, cfg: &Config, ask: &Ask, now: i64) -> Result<Quote>
     };
     let bank_reason =
         (!p.bank_transfer).then(|| "This store does not take bank transfers.".to_string());
-    let choices = vec![
+    let mut choices = vec![
         Choice {
             method: Method::Cod,
+            label: "Cash on delivery".into(),
             unavailable: cod_reason,
         },
         Choice {
             method: Method::BankTransfer,
+            label: "Bank transfer".into(),
             unavailable: bank_reason,
         },
     ];
+    // A card gateway that cannot take payments now (off, keys missing: the owner's
+    // settings page says why) is not shown to shoppers at all.
+    for g in [Gateway::Razorpay, Gateway::Stripe] {
+        if payments::offer_problem(cfg, g).is_none() {
+            choices.push(Choice {
+                method: g.method(),
+                label: payments::config(cfg, g).display_name.clone(),
+                unavailable: None,
+            });
+        }
+    }
     // The total is that of the method that will be used: the one asked for only if it is
     // open now (COD can close when the cart grows past `cod_max_order`, while the page or
     // the form still names it).
@@ -168,7 +184,7 @@ pub fn check_placeable(q: &Quote, method: Method, country: &str) -> Result<()> {
             ..
         }) => Err(Error::bad_request(why.clone())),
         None => Err(Error::bad_request(
-            "That payment method is not available in this store yet. Please choose cash on delivery or bank transfer.",
+            "That payment method is not available in this store. Please choose another one.",
         )),
     }
 }

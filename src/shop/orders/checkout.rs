@@ -22,6 +22,7 @@ use crate::shop::cart::{self, Issue};
 use crate::shop::catalog;
 use crate::shop::events::Event;
 use crate::shop::orders::lifecycle::{Method, Status};
+use crate::shop::payments::{self, Gateway};
 use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
@@ -227,13 +228,16 @@ pub fn place(
         ..Default::default()
     })?;
     let note = check_note(&input.note)?;
-    let method = Method::parse(input.method.trim()).ok_or_else(|| {
-        Error::bad_request("Please choose how you want to pay: cash on delivery or bank transfer.")
-    })?;
+    let method = Method::parse(input.method.trim())
+        .ok_or_else(|| Error::bad_request("Please choose how you want to pay."))?;
 
     let cart = cart::view(tx, cart_id)?;
     if cart.lines.is_empty() {
         return Err(Error::bad_request("Your bag is empty."));
+    }
+    let bag = bag_hash(&cart, input);
+    if let Some(p) = pending_card_order(tx, hmac, cart_id, &bag, now)? {
+        return Ok(p);
     }
     if let Some(l) = cart
         .lines
@@ -326,8 +330,13 @@ pub fn place(
         }
     };
     let status = method.initial();
-    let pay_by =
-        (status == Status::PendingPayment).then(|| now + cfg.payments.payment_window_hours * 3600);
+    let gateway = Gateway::of(method);
+    let pay_by = match gateway {
+        // A card is paid on the spot: its stock is held for minutes, not days.
+        Some(g) => Some(now + payments::config(cfg, g).payment_window_minutes * 60),
+        None => (status == Status::PendingPayment)
+            .then(|| now + cfg.payments.payment_window_hours * 3600),
+    };
     let token = access_token(hmac, &number, &input.idempotency_key);
     tx.prepare_cached(sql::INSERT)?.execute(params![
         id,
@@ -377,7 +386,16 @@ pub fn place(
     }
     crate::shop::orders::event(tx, id, "shopper", "placed", None, Some(status), "", now)?;
     crate::shop::orders::funnel(tx, "order_placed", &number, now)?;
-    cart::clear(tx, cart_id)?;
+    match gateway {
+        // The bag stays until the card payment is captured: a shopper who leaves the
+        // payment page, or whose card is declined, still has it.
+        Some(g) => {
+            tx.prepare_cached(sql::REMEMBER_BAG)?
+                .execute(params![cart_id, bag, id])?;
+            payments::start(tx, id, g, quote.total, &cfg.store.currency, now)?;
+        }
+        None => cart::clear(tx, cart_id)?,
+    }
     let guest_link = match buyer {
         Buyer::Guest => {
             let link = signin::issue_link_for_order(tx, &email, &number, now)?;
@@ -399,8 +417,70 @@ pub fn place(
     })
 }
 
+/// What makes two checkouts "the same bag": its lines and everything the shopper
+/// typed, except the idempotency key (a fresh page has a fresh one).
+fn bag_hash(cart: &cart::Cart, input: &Input) -> String {
+    let mut lines: Vec<String> = cart
+        .lines
+        .iter()
+        .map(|l| format!("{}x{}", l.variant_id, l.quantity))
+        .collect();
+    lines.sort();
+    let mut buf = lines.join(",").into_bytes();
+    buf.extend_from_slice(&input.fingerprint(0));
+    crypto::hex(&crypto::sha256(&buf))
+}
+
+/// A card order from this bag still waiting for its payment: the same bag gets it again
+/// (no second order, no second hold on the stock); a changed bag or other details
+/// replace it — it is cancelled and its stock goes back before the new one takes its
+/// own. A payment that still comes for the replaced order is handled like any late
+/// payment (the order comes back if its stock is there, else the money goes back).
+fn pending_card_order(
+    tx: &Tx,
+    hmac: &Hmac,
+    cart_id: i64,
+    bag: &str,
+    now: i64,
+) -> Result<Option<Placed>> {
+    let found: Option<(i64, String, String, Option<String>)> = tx
+        .prepare_cached(sql::PENDING_CARD_ORDER)?
+        .query_row([cart_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let Some((id, number, key, hash)) = found else {
+        return Ok(None);
+    };
+    if hash.as_deref() == Some(bag) {
+        return Ok(Some(Placed {
+            id,
+            access_token: access_token(hmac, &number, &key),
+            number,
+            replay: true,
+        }));
+    }
+    crate::shop::orders::apply(
+        tx,
+        id,
+        &crate::shop::orders::Op::Cancel {
+            reason: "The bag changed at checkout before this order was paid; it was replaced by a new order.".into(),
+        },
+        &crate::shop::audit::Actor {
+            id: None,
+            name: "shopper".into(),
+        },
+        now,
+    )?;
+    tx.prepare_cached(sql::FORGET_BAG)?.execute([id])?;
+    Ok(None)
+}
+
 pub mod sql {
     //! SQL of placing orders.
+    pub const REMEMBER_BAG: &str = "UPDATE orders SET cart_id = ?1, bag_hash = ?2 WHERE id = ?3";
+    pub const FORGET_BAG: &str = "UPDATE orders SET cart_id = NULL WHERE id = ?1";
+    pub const PENDING_CARD_ORDER: &str = "SELECT id, number, idempotency_key, bag_hash FROM orders WHERE cart_id = ?1 AND status = 'pending_payment' AND payment_status = 'unpaid' AND payment_method IN ('razorpay', 'stripe') ORDER BY id DESC LIMIT 1";
     pub const BY_KEY: &str =
         "SELECT id, number, request_hash FROM orders WHERE idempotency_key = ?1";
     pub const NEXT_ID: &str = "SELECT coalesce(max(id), 0) + 1 FROM orders";
@@ -422,5 +502,8 @@ pub mod sql {
         COUNT_BY_IP,
         COUNT_BY_EMAIL,
         UNPAID_UNITS_BY_IP,
+        REMEMBER_BAG,
+        FORGET_BAG,
+        PENDING_CARD_ORDER,
     ];
 }

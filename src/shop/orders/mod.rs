@@ -931,7 +931,7 @@ pub mod sql {
     pub const SUPERSEDE_PROOFS: &str = "UPDATE payment_proofs SET status = 'superseded' WHERE order_id = ?1 AND status = 'pending'";
     pub const INSERT_PROOF: &str = "INSERT INTO payment_proofs (order_id, file, content_type, size, sha256, uploaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
     pub const EXPIRE_DUE: &str = "SELECT id FROM orders WHERE pay_by IS NOT NULL AND pay_by <= ?1 AND status = 'pending_payment' ORDER BY pay_by";
-    pub const REMIND_DUE: &str = "SELECT id FROM orders WHERE pay_by IS NOT NULL AND pay_by > ?2 AND status = 'pending_payment' AND reminded_at IS NULL AND created_at <= ?1";
+    pub const REMIND_DUE: &str = "SELECT id FROM orders WHERE pay_by IS NOT NULL AND pay_by > ?2 AND status = 'pending_payment' AND payment_method = 'bank_transfer' AND reminded_at IS NULL AND created_at <= ?1";
     pub const MARK_REMINDED: &str = "UPDATE orders SET reminded_at = ?1 WHERE id = ?2";
     pub const PROOF_FILE: &str = "SELECT p.file, p.content_type, o.number FROM payment_proofs p JOIN orders o ON o.id = p.order_id WHERE p.id = ?1 AND p.order_id = ?2";
     pub const LIST_HEAD: &str = "SELECT o.id, o.number, o.email, o.name, o.phone, o.status, o.payment_status, o.payment_method, o.total, (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_id = o.id), o.created_at FROM orders o WHERE 1 = 1";

@@ -12,6 +12,8 @@
 //! after a capture is logged and ignored.
 
 pub mod razorpay;
+pub mod refunds;
+pub mod sandbox;
 pub mod stripe;
 
 use crate::db::Tx;
@@ -51,6 +53,14 @@ impl Gateway {
             Gateway::Stripe => "payments.stripe",
         }
     }
+    /// The gateway a payment method goes through (None: COD, bank transfer).
+    pub fn of(m: Method) -> Option<Gateway> {
+        match m {
+            Method::Razorpay => Some(Gateway::Razorpay),
+            Method::Stripe => Some(Gateway::Stripe),
+            _ => None,
+        }
+    }
     pub fn method(self) -> Method {
         match self {
             Gateway::Razorpay => Method::Razorpay,
@@ -79,18 +89,53 @@ pub fn offer_problem(cfg: &crate::config::Config, g: Gateway) -> Option<String> 
             "{} is in sandbox mode, which pretends to take payments: it is offered only while [store] url is a local address, so a public store never takes pretend money. Set mode = \"test\" or \"live\" with your keys.",
             g.label()
         )),
-        // The rules above are what decides once the card payment page is in place; until
-        // then no card method is offered, and the owner reads why.
-        "sandbox" => Some(format!(
-            "{}: webhooks are received, verified and logged, but the card payment page shoppers would pay on is not built yet in this version, so it is not offered at checkout.",
-            g.label()
-        )),
-        _ => Some(format!(
-            "{} in {} mode needs the connection to {}'s servers, which this version of boutique does not have yet: use mode = \"sandbox\" to try card payments.",
-            g.label(),
-            c.mode,
-            g.label()
-        )),
+        "sandbox" => None,
+        mode => {
+            let mut missing = Vec::new();
+            if g == Gateway::Razorpay && c.key_id.trim().is_empty() {
+                missing.push("key_id");
+            }
+            if c.api_secret.expose().is_empty() {
+                missing.push(match g {
+                    Gateway::Razorpay => "key_secret",
+                    Gateway::Stripe => "secret_key",
+                });
+            }
+            if c.webhook_secret.expose().is_empty() {
+                missing.push("webhook_secret");
+            }
+            if !missing.is_empty() {
+                return Some(format!(
+                    "{} in {mode} mode needs {} (in [{}], a file, or the environment).",
+                    g.label(),
+                    missing.join(", "),
+                    g.section()
+                ));
+            }
+            // Test keys in live mode (or the reverse) would take no money, or real money
+            // when the owner thinks it is a test.
+            let key = match g {
+                Gateway::Razorpay => c.key_id.trim().to_string(),
+                Gateway::Stripe => c.api_secret.expose().to_string(),
+            };
+            let (test, live) = match g {
+                Gateway::Razorpay => ("rzp_test_", "rzp_live_"),
+                Gateway::Stripe => ("_test_", "_live_"),
+            };
+            let is_test = key.contains(test);
+            let is_live = key.contains(live);
+            match mode {
+                "live" if is_test => Some(format!(
+                    "{} is in live mode but its key is a test key: set mode = \"test\", or put in the live key.",
+                    g.label()
+                )),
+                "test" if is_live => Some(format!(
+                    "{} is in test mode but its key is a live key (real money): set mode = \"live\", or put in the test key.",
+                    g.label()
+                )),
+                _ => None,
+            }
+        }
     }
 }
 
@@ -131,6 +176,8 @@ pub enum Happened {
         refund_id: String,
         amount: i64,
     },
+    /// Payment `payment_id` is now refunded by `total` in all (Stripe's charge).
+    RefundedTotal { payment_id: String, total: i64 },
     /// An event type the store does not act on.
     Ignored,
 }
@@ -359,12 +406,14 @@ pub fn capture(tx: &Tx, gateway: Gateway, c: &Capture, by: &str, now: i64) -> Re
                 now,
             )?;
             set("captured")?;
+            paid_for_bag(tx, order_id)?;
             Ok(Captured::Paid { order_id })
         }
         (Status::Cancelled, Payment::Unpaid) => {
             match orders::apply(tx, order_id, &Op::LateCapture { note: what }, &actor, now) {
                 Ok(_) => {
                     set("captured")?;
+                    paid_for_bag(tx, order_id)?;
                     Ok(Captured::Revived { order_id })
                 }
                 Err(e) if e.kind == Kind::Conflict => {
@@ -404,6 +453,34 @@ pub fn capture(tx: &Tx, gateway: Gateway, c: &Capture, by: &str, now: i64) -> Re
             Ok(Captured::Mismatch { order_id })
         }
     }
+}
+
+/// The bag a card order came from is paid for: it empties (a card order keeps it until
+/// then, so a shopper who gave up on the payment page still has it).
+fn paid_for_bag(tx: &Tx, order_id: i64) -> Result<()> {
+    let cart: Option<i64> = tx
+        .prepare_cached(sql::CART_OF_ORDER)?
+        .query_row([order_id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    if let Some(id) = cart {
+        crate::shop::cart::clear(tx, id)?;
+        tx.prepare_cached(sql::FORGET_CART)?.execute([order_id])?;
+    }
+    Ok(())
+}
+
+/// The attempt a shopper pays on now: the latest one of the order.
+pub fn current(c: &Connection, order_id: i64) -> Result<Option<Attempt>> {
+    Ok(of_order(c, order_id)?.pop())
+}
+
+/// Records why making the gateway object of attempt `id` failed (the pay page and the
+/// owner read it); the attempt stays `creating`, so trying again makes it.
+pub fn open_failed(tx: &Tx, id: i64, why: &str, now: i64) -> Result<()> {
+    tx.prepare_cached(sql::OPEN_FAILED)?
+        .execute(params![why, now, id])?;
+    Ok(())
 }
 
 /// A failed try or an expired attempt: recorded on the attempt (unless it is settled:
@@ -558,27 +635,12 @@ fn act(tx: &Tx, gateway: Gateway, h: &Happened, by: &str, now: i64) -> Result<Ac
             refund_id,
             amount,
         } => {
-            let order_id: Option<i64> = tx
-                .prepare_cached(sql::ORDER_OF_PAYMENT)?
-                .query_row(params![gateway.as_str(), payment_id], |r| r.get(0))
-                .optional()?;
-            match order_id {
-                Some(id) => {
-                    note(
-                        tx,
-                        id,
-                        by,
-                        "refund_confirmed",
-                        &format!(
-                            "{} confirmed refund {refund_id} ({amount} in minor units)",
-                            gateway.label()
-                        ),
-                        now,
-                    )?;
-                    ("refund confirmed".into(), Some(id), None)
-                }
-                None => ("no payment of this store has that id".into(), None, None),
-            }
+            let (o, id) = refunds::confirm(tx, gateway, payment_id, refund_id, *amount, by, now)?;
+            (o, id, None)
+        }
+        Happened::RefundedTotal { payment_id, total } => {
+            let (o, id) = refunds::confirm_total(tx, gateway, payment_id, *total, by, now)?;
+            (o, id, None)
         }
         Happened::Ignored => ("ignored: not an event the store acts on".into(), None, None),
     })
@@ -670,7 +732,14 @@ pub mod sql {
     pub const EVENTS: &str = "SELECT e.id, e.gateway, e.event_id, e.event_type, e.received_at, e.signature_ok, e.duplicate, e.outcome, e.order_id, o.number, e.payload FROM gateway_events e LEFT JOIN orders o ON o.id = e.order_id WHERE (?1 IS NULL OR e.gateway = ?1) AND (?2 IS NULL OR (?2 = 'rejected' AND e.signature_ok = 0) OR (?2 = 'duplicate' AND e.duplicate = 1)) AND (?3 IS NULL OR o.number = ?3) ORDER BY e.id DESC LIMIT ?4";
     pub const EVENT: &str = "SELECT e.id, e.gateway, e.event_id, e.event_type, e.received_at, e.signature_ok, e.duplicate, e.outcome, e.order_id, o.number, e.payload FROM gateway_events e LEFT JOIN orders o ON o.id = e.order_id WHERE e.id = ?1";
 
+    pub const CART_OF_ORDER: &str = "SELECT cart_id FROM orders WHERE id = ?1";
+    pub const FORGET_CART: &str = "UPDATE orders SET cart_id = NULL WHERE id = ?1";
+    pub const OPEN_FAILED: &str = "UPDATE gateway_payments SET last_error = ?1, updated_at = ?2 WHERE id = ?3 AND status = 'creating'";
+
     pub const ALL: &[&str] = &[
+        CART_OF_ORDER,
+        FORGET_CART,
+        OPEN_FAILED,
         NEXT_ATTEMPT,
         INSERT_ATTEMPT,
         OPENED,

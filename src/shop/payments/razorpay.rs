@@ -25,6 +25,18 @@ pub fn webhook_signature_ok(secret: &str, body: &[u8], signature: &str) -> bool 
     verify(secret, body, signature)
 }
 
+/// The Checkout result's signature (what Razorpay's Checkout hands the browser; the
+/// sandbox makes it the same way).
+pub fn sign_checkout(key_secret: &str, order_id: &str, payment_id: &str) -> String {
+    let msg = format!("{order_id}|{payment_id}");
+    crate::crypto::hex(&Hmac::new(key_secret.as_bytes()).sign(msg.as_bytes()))
+}
+
+/// A webhook's `X-Razorpay-Signature` (the sandbox signs its deliveries with it).
+pub fn sign_webhook(secret: &str, body: &[u8]) -> String {
+    crate::crypto::hex(&Hmac::new(secret.as_bytes()).sign(body))
+}
+
 fn verify(secret: &str, msg: &[u8], signature: &str) -> bool {
     if secret.is_empty() {
         return false;

@@ -120,10 +120,10 @@ pub fn parse_event(body: &[u8]) -> Result<Delivery> {
         "checkout.session.expired" => Happened::Expired {
             remote_id: session()?,
         },
-        "charge.refunded" => Happened::Refunded {
+        // The charge says how much is refunded in all, not which refund it was.
+        "charge.refunded" => Happened::RefundedTotal {
             payment_id: text("payment_intent"),
-            refund_id: text("id"),
-            amount: o["amount_refunded"]
+            total: o["amount_refunded"]
                 .as_i64()
                 .ok_or_else(|| bad("no amount"))?,
         },

@@ -6,6 +6,8 @@ use boutique::app::{self, Options, Running};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+pub mod fake_gateway;
+
 pub struct Store {
     pub url: String,
     pub dir: tempfile::TempDir,
