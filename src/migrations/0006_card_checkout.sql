@@ -52,3 +52,11 @@ CREATE TABLE sandbox_objects (
     cancel_url  TEXT NOT NULL,
     created_at  INTEGER NOT NULL
 ) STRICT;
+
+-- A refund event can overtake the capture it refunds (events are not ordered). It is
+-- then logged as deferred — not the event's first handling — and answered 409, so the
+-- gateway delivers it again once the capture is recorded.
+DROP INDEX gateway_events_once;
+ALTER TABLE gateway_events ADD COLUMN deferred INTEGER NOT NULL DEFAULT 0 CHECK (deferred IN (0, 1));
+CREATE UNIQUE INDEX gateway_events_once ON gateway_events (gateway, event_id)
+    WHERE signature_ok = 1 AND duplicate = 0 AND deferred = 0;

@@ -2,10 +2,12 @@
 //! to `service::payments::webhook`, which verifies before it parses. No session, no CSRF
 //! (the signature is the authentication); errors are the JSON envelope. A delivery the
 //! store handled — including a duplicate or an event type it ignores — is answered 200 so
-//! the gateway stops retrying; only a refused one (bad signature, stale, malformed) is 400.
+//! the gateway stops retrying; a refused one (bad signature, stale, malformed) is 400, and
+//! a refund that overtook the capture it refunds is 409 (delivered again later).
 
 use super::Outcome;
 use crate::app::App;
+use crate::error::Error;
 use crate::http::{Req, Resp};
 use crate::service::payments::{self, Incoming};
 use crate::shop::payments::Gateway;
@@ -22,6 +24,13 @@ pub fn receive(app: &App, req: &Req, g: Gateway) -> Outcome {
         body: &req.body,
     };
     let r = payments::webhook(app, g, &inc, crate::db::now())?;
+    if r.deferred {
+        // A refund ahead of its capture: not handled yet, so not acknowledged — the
+        // gateway delivers it again, by which time the capture is recorded.
+        let mut e = Error::conflict(format!("Not yet: {}.", r.outcome));
+        e.retry_after = Some(60);
+        return Err(e);
+    }
     Ok(Resp::json(
         200,
         &json!({"received": true, "duplicate": r.duplicate, "outcome": r.outcome}),

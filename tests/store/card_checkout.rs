@@ -685,3 +685,76 @@ fn wait(mut f: impl FnMut() -> bool) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+#[test]
+fn a_refund_event_ahead_of_its_capture_waits_for_it() {
+    let (rzp, stripe) = fakes();
+    let s = with_fakes(&rzp, &stripe);
+    let v = product(&s, "scarf-overtaken", 5);
+    let b = browser(&s);
+    let (number, _, remote) = razorpay_order(&s, &b, &rzp, v);
+    let (payment, _) = rzp.pay(&remote, None);
+    // The owner refunds part of it in Razorpay's dashboard before any capture reaches us.
+    let auth = format!(
+        "Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("{}:{}", rzp.key_id, rzp.key_secret)
+        )
+    );
+    let made = send(
+        "POST",
+        &format!("{}/payments/{payment}/refund", rzp.base),
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+            ("X-Refund-Idempotency", "dashboard_refund_1"),
+        ],
+        Some(br#"{"amount":10000}"#.to_vec()),
+    );
+    assert_eq!(made.status, 200, "{}", made.text());
+    let rid = made.json()["id"].as_str().unwrap().to_string();
+    let refund = rzp.event("refund.processed", &rid);
+    // Ahead of the capture: not acknowledged (the gateway sends it again), nothing moved.
+    assert_eq!(rzp.deliver(&s.url, &refund), 409);
+    assert_eq!(status_of(&s, &number), ("pending_payment".into(), "unpaid".into()));
+    assert_eq!(count(&s, "SELECT count(*) FROM gateway_refunds"), 0);
+    // The capture, then the refund's redelivery: both applied, in that order, once.
+    assert_eq!(rzp.deliver(&s.url, &rzp.event("payment.captured", &payment)), 200);
+    assert_eq!(rzp.deliver(&s.url, &refund), 200);
+    assert_eq!(rzp.deliver(&s.url, &refund), 200);
+    assert_eq!(status_of(&s, &number), ("confirmed".into(), "partially_refunded".into()));
+    assert_eq!(
+        count(&s, &format!("SELECT refunded FROM orders WHERE number = '{number}'")),
+        10_000
+    );
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM gateway_events WHERE deferred = 1"),
+        1
+    );
+
+    // Stripe: charge.refunded before checkout.session.completed.
+    b.add(&s, v, 1);
+    let pay = location(&b.checkout(&s, "stripe"));
+    let number = order_number(&pay);
+    assert_eq!(b.get(&s, &pay).status, 303);
+    let sid = stripe.sessions()[0]["id"].as_str().unwrap().to_string();
+    stripe.complete(&sid, None);
+    let pi = stripe.sessions()[0]["payment_intent"].as_str().unwrap().to_string();
+    let made = send(
+        "POST",
+        &format!("{}/refunds", stripe.base),
+        &[
+            ("Authorization", &format!("Bearer {}", stripe.secret_key)),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        Some(format!("payment_intent={pi}").into_bytes()),
+    );
+    assert_eq!(made.status, 200, "{}", made.text());
+    let refunded = stripe.event("charge.refunded", &pi);
+    assert_eq!(stripe.deliver(&s.url, &refunded, None), 409);
+    let completed = stripe.event("checkout.session.completed", &sid);
+    assert_eq!(stripe.deliver(&s.url, &completed, None), 200);
+    assert_eq!(stripe.deliver(&s.url, &refunded, None), 200);
+    assert_eq!(status_of(&s, &number), ("confirmed".into(), "refunded".into()));
+}

@@ -170,14 +170,21 @@ pub enum Happened {
     Failed { remote_id: String, reason: String },
     /// The attempt can no longer be paid.
     Expired { remote_id: String },
-    /// A refund of payment `payment_id` went through.
+    /// A refund of payment `payment_id` went through. `of`: the Razorpay order the
+    /// payment belongs to, when the event says.
     Refunded {
         payment_id: String,
         refund_id: String,
         amount: i64,
+        of: Option<String>,
     },
-    /// Payment `payment_id` is now refunded by `total` in all (Stripe's charge).
-    RefundedTotal { payment_id: String, total: i64 },
+    /// Payment `payment_id` is now refunded by `total` in all (Stripe's charge). `of`:
+    /// our order number from the charge's metadata, when there.
+    RefundedTotal {
+        payment_id: String,
+        total: i64,
+        of: Option<String>,
+    },
     /// An event type the store does not act on.
     Ignored,
 }
@@ -537,7 +544,8 @@ pub fn log_rejected(tx: &Tx, gateway: Gateway, why: &str, body: &[u8], now: i64)
         0,
         format!("rejected: {why}"),
         Option::<i64>::None,
-        logged_body(body)
+        logged_body(body),
+        0
     ])?;
     tx.prepare_cached(sql::PRUNE_REJECTED)?
         .execute(params![gateway.as_str(), KEEP_REJECTED])?;
@@ -557,6 +565,8 @@ pub struct Received {
     pub order_id: Option<i64>,
     /// A capture that came too late to keep: the caller queues the gateway refund.
     pub refund_due: Option<(i64, String, i64)>,
+    /// A refund that overtook its capture: logged, not handled; ask for it again.
+    pub deferred: bool,
 }
 
 /// Logs a verified delivery and, the first time its event id arrives, acts on it.
@@ -580,6 +590,7 @@ pub fn receive(tx: &Tx, gateway: Gateway, d: &Delivery, body: &[u8], now: i64) -
             (false, outcome, order_id, refund)
         }
     };
+    let deferred = outcome == DEFERRED;
     tx.prepare_cached(sql::INSERT_EVENT)?.execute(params![
         gateway.as_str(),
         d.event_id,
@@ -589,17 +600,43 @@ pub fn receive(tx: &Tx, gateway: Gateway, d: &Delivery, body: &[u8], now: i64) -
         duplicate as i64,
         outcome,
         order_id,
-        logged_body(body)
+        logged_body(body),
+        deferred as i64
     ])?;
     Ok(Received {
         duplicate,
         outcome,
         order_id,
         refund_due,
+        deferred,
     })
 }
 
 type Acted = (String, Option<i64>, Option<(i64, String, i64)>);
+
+/// What [`receive`] logs for a refund that overtook its capture.
+pub const DEFERRED: &str = "deferred: the refund arrived before its payment was recorded; the gateway will deliver it again";
+
+fn deferred(order_id: i64) -> Acted {
+    (DEFERRED.to_string(), Some(order_id), None)
+}
+
+/// A refund of a payment we have not recorded yet, for an order of ours still waiting
+/// for that payment (`of` names its Razorpay order or our order number): the capture is
+/// on its way and the refund must wait for it. Returns that order.
+fn overtaken(tx: &Tx, gateway: Gateway, payment_id: &str, of: Option<&str>) -> Result<Option<i64>> {
+    let known: Option<i64> = tx
+        .prepare_cached(sql::ORDER_OF_PAYMENT)?
+        .query_row(params![gateway.as_str(), payment_id], |r| r.get(0))
+        .optional()?;
+    let Some(of) = of.filter(|_| known.is_none()) else {
+        return Ok(None);
+    };
+    Ok(tx
+        .prepare_cached(sql::WAITING_FOR)?
+        .query_row(params![gateway.as_str(), of], |r| r.get(0))
+        .optional()?)
+}
 
 fn act(tx: &Tx, gateway: Gateway, h: &Happened, by: &str, now: i64) -> Result<Acted> {
     Ok(match h {
@@ -634,11 +671,22 @@ fn act(tx: &Tx, gateway: Gateway, h: &Happened, by: &str, now: i64) -> Result<Ac
             payment_id,
             refund_id,
             amount,
+            of,
         } => {
+            if let Some(order_id) = overtaken(tx, gateway, payment_id, of.as_deref())? {
+                return Ok(deferred(order_id));
+            }
             let (o, id) = refunds::confirm(tx, gateway, payment_id, refund_id, *amount, by, now)?;
             (o, id, None)
         }
-        Happened::RefundedTotal { payment_id, total } => {
+        Happened::RefundedTotal {
+            payment_id,
+            total,
+            of,
+        } => {
+            if let Some(order_id) = overtaken(tx, gateway, payment_id, of.as_deref())? {
+                return Ok(deferred(order_id));
+            }
             let (o, id) = refunds::confirm_total(tx, gateway, payment_id, *total, by, now)?;
             (o, id, None)
         }
@@ -726,8 +774,9 @@ pub mod sql {
         "UPDATE gateway_payments SET status = ?1, last_error = ?2, updated_at = ?3 WHERE id = ?4";
     pub const ORDER_OF_PAYMENT: &str =
         "SELECT order_id FROM gateway_payments WHERE gateway = ?1 AND payment_id = ?2";
-    pub const FIRST_DELIVERY: &str = "SELECT id, order_id FROM gateway_events WHERE gateway = ?1 AND event_id = ?2 AND signature_ok = 1 AND duplicate = 0";
-    pub const INSERT_EVENT: &str = "INSERT INTO gateway_events (gateway, event_id, event_type, received_at, signature_ok, duplicate, outcome, order_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    pub const FIRST_DELIVERY: &str = "SELECT id, order_id FROM gateway_events WHERE gateway = ?1 AND event_id = ?2 AND signature_ok = 1 AND duplicate = 0 AND deferred = 0";
+    pub const INSERT_EVENT: &str = "INSERT INTO gateway_events (gateway, event_id, event_type, received_at, signature_ok, duplicate, outcome, order_id, payload, deferred) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    pub const WAITING_FOR: &str = "SELECT o.id FROM orders o JOIN gateway_payments a ON a.order_id = o.id WHERE a.gateway = ?1 AND (a.remote_id = ?2 OR o.number = ?2) AND a.status NOT IN ('captured', 'mismatch', 'late') AND o.payment_status = 'unpaid' LIMIT 1";
     pub const PRUNE_REJECTED: &str = "DELETE FROM gateway_events WHERE gateway = ?1 AND signature_ok = 0 AND id <= (SELECT id FROM gateway_events WHERE gateway = ?1 AND signature_ok = 0 ORDER BY id DESC LIMIT 1 OFFSET ?2)";
     pub const EVENTS: &str = "SELECT e.id, e.gateway, e.event_id, e.event_type, e.received_at, e.signature_ok, e.duplicate, e.outcome, e.order_id, o.number, e.payload FROM gateway_events e LEFT JOIN orders o ON o.id = e.order_id WHERE (?1 IS NULL OR e.gateway = ?1) AND (?2 IS NULL OR (?2 = 'rejected' AND e.signature_ok = 0) OR (?2 = 'duplicate' AND e.duplicate = 1)) AND (?3 IS NULL OR o.number = ?3) ORDER BY e.id DESC LIMIT ?4";
     pub const EVENT: &str = "SELECT e.id, e.gateway, e.event_id, e.event_type, e.received_at, e.signature_ok, e.duplicate, e.outcome, e.order_id, o.number, e.payload FROM gateway_events e LEFT JOIN orders o ON o.id = e.order_id WHERE e.id = ?1";
@@ -750,6 +799,7 @@ pub mod sql {
         ORDER_OF_PAYMENT,
         FIRST_DELIVERY,
         INSERT_EVENT,
+        WAITING_FOR,
         PRUNE_REJECTED,
         EVENTS,
         EVENT,

@@ -77,6 +77,7 @@ pub fn parse_event(event_id: &str, body: &[u8]) -> Result<Delivery> {
                 payment_id: required(refund, "payment_id").ok_or_else(|| bad("no payment id"))?,
                 refund_id: required(refund, "id").ok_or_else(|| bad("no refund id"))?,
                 amount: refund["amount"].as_i64().ok_or_else(|| bad("no amount"))?,
+                of: required(payment, "order_id"),
             }
         }
         _ => Happened::Ignored,

@@ -126,6 +126,11 @@ pub fn parse_event(body: &[u8]) -> Result<Delivery> {
             total: o["amount_refunded"]
                 .as_i64()
                 .ok_or_else(|| bad("no amount"))?,
+            // Set by us at checkout (payment_intent_data[metadata][order]).
+            of: o["metadata"]["order"]
+                .as_str()
+                .filter(|s| !s.is_empty() && s.len() <= 100)
+                .map(str::to_string),
         },
         _ => Happened::Ignored,
     };
