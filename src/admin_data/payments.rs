@@ -36,8 +36,10 @@ pub fn page(c: &Connection, f: &EventFilter) -> Result<PaymentsPage> {
 pub mod sql {
     //! SQL of the payments page. Every constant here is prepared against the schema by a test.
 
-    /// Card orders still waiting for payment that have a gateway attempt, oldest first.
-    pub const WAITING_ORDERS: &str = "SELECT o.id, o.number FROM orders o WHERE o.status = 'pending_payment' AND o.payment_method IN ('razorpay', 'stripe') AND EXISTS (SELECT 1 FROM gateway_payments g WHERE g.order_id = o.id) ORDER BY o.created_at LIMIT 100";
+    /// Card orders still waiting for payment that have a gateway attempt, and those whose
+    /// payment window closed them in the last week while a payment page was open (a
+    /// payment may have gone through without its webhook), oldest first.
+    pub const WAITING_ORDERS: &str = "SELECT o.id, o.number FROM orders o WHERE o.payment_method IN ('razorpay', 'stripe') AND o.payment_status = 'unpaid' AND (o.status = 'pending_payment' OR (o.status = 'cancelled' AND o.pay_by > unixepoch() - 7 * 86400 AND o.updated_at >= o.pay_by)) AND EXISTS (SELECT 1 FROM gateway_payments g WHERE g.order_id = o.id AND (o.status = 'pending_payment' OR (g.remote_id IS NOT NULL AND g.status IN ('open', 'creating')))) ORDER BY o.created_at LIMIT 100";
 
     pub const ALL: &[&str] = &[WAITING_ORDERS];
 }

@@ -250,7 +250,18 @@ pub fn pay(app: &App, order_id: i64, back: &Returns) -> Result<PayPage> {
             Err(why) => {
                 log::warn!("{} payment page for order {}: {why}", g.label(), o.number);
                 super::write(app, now, |tx| {
-                    payments::open_failed(tx, a.id, &why.to_string(), now)
+                    payments::open_failed(tx, a.id, &why.to_string(), now)?;
+                    orders::event(
+                        tx,
+                        order_id,
+                        g.as_str(),
+                        "payment_open_failed",
+                        None,
+                        None,
+                        &why.to_string(),
+                        now,
+                    )
+                    .map(|_| ())
                 })?;
                 return Ok(PayPage::Unavailable(format!(
                     "We could not reach {} to open the payment page just now. Your order is saved and its items are held: try again in a moment, or pay another way.",
@@ -323,7 +334,22 @@ fn open_remote(
         (made.remote_id, made.checkout_url)
     };
     super::write(app, now, |tx| {
-        payments::opened(tx, a.id, &remote_id, url.as_deref(), now)
+        payments::opened(tx, a.id, &remote_id, url.as_deref(), now)?;
+        let what = match g {
+            Gateway::Razorpay => "order",
+            Gateway::Stripe => "Checkout Session",
+        };
+        orders::event(
+            tx,
+            o.id,
+            g.as_str(),
+            "payment_opened",
+            None,
+            None,
+            &format!("{} {what} {remote_id}", g.label()),
+            now,
+        )
+        .map(|_| ())
     })
     .map_err(fail)?;
     payments::current(&*app.db.read().map_err(fail)?, o.id)

@@ -4,6 +4,7 @@
 //! their money are listed on top, so a payment whose webhook never came is seen.
 
 use super::admin::{frame, when};
+use super::form::post_form;
 use super::layout::Ctx;
 use crate::shop::payments::{Attempt, LoggedEvent};
 use crate::zone::Zone;
@@ -16,6 +17,7 @@ pub struct Page<'a> {
     pub only: &'a str,
     pub order: &'a str,
     pub zone: Zone,
+    pub csrf: &'a str,
 }
 
 fn order_link(number: &Option<String>) -> Markup {
@@ -36,11 +38,12 @@ pub fn list(ctx: &Ctx, p: &Page) -> Markup {
         html! {
             h1 { "Payments" }
             h2 { "Card payments waiting" }
+            p.muted { "Card orders still waiting for their payment, and those closed in the last week when their payment window ran out while a payment page was open: if a payment went through but its webhook never came, re-check it with the gateway." }
             @if p.waiting.is_empty() {
                 p.muted { "No card payment is waiting." }
             } @else {
                 table.data {
-                    thead { tr { th { "Order" } th { "Gateway" } th { "Since" } th { "State" } th { "Last word from the gateway" } } }
+                    thead { tr { th { "Order" } th { "Gateway" } th { "Since" } th { "State" } th { "Last word from the gateway" } th {} } }
                     tbody {
                         @for (a, number) in p.waiting {
                             tr {
@@ -49,6 +52,7 @@ pub fn list(ctx: &Ctx, p: &Page) -> Markup {
                                 td { (when(a.created_at, z)) }
                                 td { (a.status) }
                                 td.muted { (a.last_error.as_deref().unwrap_or("")) }
+                                td { @if a.remote_id.is_some() { (post_form(&format!("/admin/orders/{number}/recheck"), p.csrf, "inline", html! { button.button.small type="submit" { "Re-check" } })) } }
                             }
                         }
                     }

@@ -69,13 +69,22 @@ fn event_label(kind: &str) -> &'static str {
         "payment_mismatch" => "Card payment needs checking",
         "payment_late" => "Card payment arrived too late: refunding",
         "refund_confirmed" => "Refund confirmed by the gateway",
+        "payment_opened" => "Payment page opened",
+        "payment_open_failed" => "Payment page could not be opened",
+        "refund_requested" => "Refund asked from the gateway",
+        "refund_failed" => "Refund refused by the gateway",
         _ => "Update",
     }
 }
 
 /// Timeline steps meant for the owner only: their notes speak of dashboards and decisions
 /// the shopper has nothing to do with.
-const OWNER_ONLY: [&str; 2] = ["payment_mismatch", "payment_late"];
+const OWNER_ONLY: [&str; 4] = [
+    "payment_mismatch",
+    "payment_late",
+    "payment_open_failed",
+    "refund_failed",
+];
 
 /// The timeline and totals shared by the shopper's page and the admin's.
 pub fn timeline(o: &Order, offset: &Zone, show_actor: bool) -> Markup {

@@ -77,7 +77,7 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
         (true, ["admin", book @ ("emails" | "jobs"), id, "resend"]) => {
             resend(app, req, &s, Book::of(book), id)
         }
-        (false, ["admin", "payments"]) => super::admin_payments::list(app, req),
+        (false, ["admin", "payments"]) => super::admin_payments::list(app, req, &s),
         (false, ["admin", "payments", id]) => super::admin_payments::detail(app, req, id),
         (false, ["admin", "orders"]) => admin_orders::list(app, req),
         (false, ["admin", "orders", number]) => admin_orders::detail(app, req, &s, number),

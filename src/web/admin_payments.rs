@@ -6,10 +6,11 @@ use crate::app::App;
 use crate::error::Error;
 use crate::http::Req;
 use crate::http::query::Params;
+use crate::shop::accounts::sessions::Session;
 use crate::shop::payments::{EventFilter, Gateway};
 use crate::views::admin_payments as views;
 
-pub fn list(app: &App, req: &Req) -> Outcome {
+pub fn list(app: &App, req: &Req, s: &Session) -> Outcome {
     let p = Params::parse(req.query());
     let text = |k: &str| -> String { p.get(k).unwrap_or("").trim().chars().take(60).collect() };
     let (gateway, only, order) = (text("gateway"), text("only"), text("order"));
@@ -42,6 +43,7 @@ pub fn list(app: &App, req: &Req) -> Outcome {
                     only: &only,
                     order: &order,
                     zone: zone.clone(),
+                    csrf: &s.csrf,
                 },
             ),
         )

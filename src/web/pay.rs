@@ -127,14 +127,25 @@ pub fn paid(app: &App, req: &Req, number: &str, g: Gateway) -> Outcome {
         )));
     }
     let found = service::returned(app, g, o.id, &p)?;
-    Ok(Resp::redirect(&match found {
+    let paid = matches!(
+        found,
+        Checked::Captured(
+            Captured::Paid { .. } | Captured::Already { .. } | Captured::Revived { .. }
+        )
+    );
+    let mut resp = Resp::redirect(&match found {
         Checked::Captured(Captured::Mismatch { .. } | Captured::Late { .. }) => {
             format!("{order_url}&payment=check")
         }
         Checked::Captured(_) => format!("{order_url}&payment=received"),
         Checked::Open => format!("/orders/{}/pay?token={token}&notpaid=1", o.number),
         Checked::Unknown(_) => format!("{order_url}&payment=confirming"),
-    }))
+    });
+    if paid {
+        // The bag was paid for and emptied: the header's count follows.
+        super::cart::count_cookie(&mut resp, 0);
+    }
+    Ok(resp)
 }
 
 fn gateway(name: &str) -> Result<Gateway, Error> {

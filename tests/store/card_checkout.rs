@@ -717,15 +717,27 @@ fn a_refund_event_ahead_of_its_capture_waits_for_it() {
     let refund = rzp.event("refund.processed", &rid);
     // Ahead of the capture: not acknowledged (the gateway sends it again), nothing moved.
     assert_eq!(rzp.deliver(&s.url, &refund), 409);
-    assert_eq!(status_of(&s, &number), ("pending_payment".into(), "unpaid".into()));
+    assert_eq!(
+        status_of(&s, &number),
+        ("pending_payment".into(), "unpaid".into())
+    );
     assert_eq!(count(&s, "SELECT count(*) FROM gateway_refunds"), 0);
     // The capture, then the refund's redelivery: both applied, in that order, once.
-    assert_eq!(rzp.deliver(&s.url, &rzp.event("payment.captured", &payment)), 200);
-    assert_eq!(rzp.deliver(&s.url, &refund), 200);
-    assert_eq!(rzp.deliver(&s.url, &refund), 200);
-    assert_eq!(status_of(&s, &number), ("confirmed".into(), "partially_refunded".into()));
     assert_eq!(
-        count(&s, &format!("SELECT refunded FROM orders WHERE number = '{number}'")),
+        rzp.deliver(&s.url, &rzp.event("payment.captured", &payment)),
+        200
+    );
+    assert_eq!(rzp.deliver(&s.url, &refund), 200);
+    assert_eq!(rzp.deliver(&s.url, &refund), 200);
+    assert_eq!(
+        status_of(&s, &number),
+        ("confirmed".into(), "partially_refunded".into())
+    );
+    assert_eq!(
+        count(
+            &s,
+            &format!("SELECT refunded FROM orders WHERE number = '{number}'")
+        ),
         10_000
     );
     assert_eq!(
@@ -740,7 +752,10 @@ fn a_refund_event_ahead_of_its_capture_waits_for_it() {
     assert_eq!(b.get(&s, &pay).status, 303);
     let sid = stripe.sessions()[0]["id"].as_str().unwrap().to_string();
     stripe.complete(&sid, None);
-    let pi = stripe.sessions()[0]["payment_intent"].as_str().unwrap().to_string();
+    let pi = stripe.sessions()[0]["payment_intent"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let made = send(
         "POST",
         &format!("{}/refunds", stripe.base),
@@ -756,5 +771,8 @@ fn a_refund_event_ahead_of_its_capture_waits_for_it() {
     let completed = stripe.event("checkout.session.completed", &sid);
     assert_eq!(stripe.deliver(&s.url, &completed, None), 200);
     assert_eq!(stripe.deliver(&s.url, &refunded, None), 200);
-    assert_eq!(status_of(&s, &number), ("confirmed".into(), "refunded".into()));
+    assert_eq!(
+        status_of(&s, &number),
+        ("confirmed".into(), "refunded".into())
+    );
 }
