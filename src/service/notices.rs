@@ -527,6 +527,65 @@ pub fn payment_reminder(
     Ok(())
 }
 
+/// A card payment came after its order closed and the stock was gone: the shopper learns
+/// the money is on its way back, the owner that it happened (and why the order stays
+/// cancelled).
+fn late_payment(
+    tx: &Tx,
+    cfg: &Config,
+    hmac: &crate::crypto::Hmac,
+    o: &Order,
+    amount: i64,
+    now: i64,
+) -> Result<()> {
+    let m = Money::of(&cfg.store);
+    let paid = m.format(amount);
+    let para = format!(
+        "Your payment of {paid} for order {} reached us after the order had been closed for want of payment, and its items were no longer available. We are refunding the full {paid} to the card or account you paid with; your bank usually shows it within 5-7 working days.",
+        o.number
+    );
+    let url = order_url(cfg, hmac, o);
+    let subject = format!("Your payment for order {} is being refunded", o.number);
+    let (text, html) = crate::views::email::render(
+        &cfg.store.name,
+        &subject,
+        &[&para],
+        Some(("View the order", &url)),
+    );
+    queue(
+        tx,
+        cfg,
+        &o.email,
+        subject,
+        "late-payment-refund",
+        (text, html),
+        format!("late-payment/{}/{amount}", o.id),
+        now,
+    )?;
+    let line = format!(
+        "A card payment of {paid} came for order {} ({}) after it had been cancelled, and its stock was gone, so it is being refunded automatically. The shopper has been told. The refund shows on the order page and in /admin/jobs.",
+        o.number, o.email
+    );
+    let url = format!("{}/admin/orders/{}", cfg.store.url, o.number);
+    let (text, html) = crate::views::email::render(
+        &cfg.store.name,
+        &format!("Late payment refunded: {}", o.number),
+        &[&line],
+        Some(("Open the order", &url)),
+    );
+    queue(
+        tx,
+        cfg,
+        &cfg.store.contact_email,
+        format!("Late payment refunded: {}", o.number),
+        "late-payment-owner",
+        (text, html),
+        format!("late-payment-owner/{}/{amount}", o.id),
+        now,
+    )?;
+    Ok(())
+}
+
 /// Takes every event recorded on `tx` and queues the mails they call for, in the same
 /// transaction. Returns how many events there were.
 pub fn react(tx: &Tx, cfg: &Config, hmac: &crate::crypto::Hmac, now: i64) -> Result<usize> {
@@ -546,6 +605,9 @@ pub fn react(tx: &Tx, cfg: &Config, hmac: &crate::crypto::Hmac, now: i64) -> Res
             } => order_update(tx, cfg, hmac, order, op, note, *event_id, now)?,
             Event::ProofUploaded { order } => proof_uploaded(tx, cfg, order, now)?,
             Event::PaymentReminderDue { order } => payment_reminder(tx, cfg, hmac, order, now)?,
+            Event::LatePaymentRefunded { order, amount } => {
+                late_payment(tx, cfg, hmac, order, *amount, now)?
+            }
             Event::StockLow {
                 item,
                 after,

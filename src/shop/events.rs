@@ -29,6 +29,9 @@ pub enum Event {
     ProofUploaded { order: Order },
     /// An unpaid bank-transfer order reached its reminder time.
     PaymentReminderDue { order: Order },
+    /// A card payment of `amount` came for an order already closed whose stock is gone:
+    /// it is being refunded through the gateway (the shopper and the owner are told).
+    LatePaymentRefunded { order: Order, amount: i64 },
     /// A variant's stock went from above its threshold to at or below it; `ledger_id` is
     /// the ledger row of that move (one alert per crossing).
     StockLow {

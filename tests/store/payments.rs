@@ -388,6 +388,17 @@ fn a_capture_after_expiry_revives_the_order_when_stock_is_there_and_refunds_when
         ),
         1
     );
+    // The shopper and the owner are told, once.
+    for template in ["late-payment-refund", "late-payment-owner"] {
+        assert_eq!(
+            count(
+                &s,
+                &format!("SELECT count(*) FROM outbox WHERE template = '{template}'")
+            ),
+            1,
+            "{template}"
+        );
+    }
 }
 
 #[test]

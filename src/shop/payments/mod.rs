@@ -425,6 +425,10 @@ pub fn capture(tx: &Tx, gateway: Gateway, c: &Capture, by: &str, now: i64) -> Re
                 }
                 Err(e) if e.kind == Kind::Conflict => {
                     set("late")?;
+                    tx.record(crate::shop::events::Event::LatePaymentRefunded {
+                        order: o.clone(),
+                        amount,
+                    });
                     note(
                         tx,
                         order_id,
