@@ -119,7 +119,26 @@ pub(super) const LIMITS_KEYS: [&str; 4] = [
     "unpaid_units_per_address",
     "mails_per_unproven_address_per_hour",
 ];
-pub(super) const SHIPPING_KEYS: [&str; 3] = ["fee", "free_over", "zones"];
+pub(super) const SHIPPING_KEYS: [&str; 5] = ["fee", "free_over", "zones", "shiprocket", "carriers"];
+pub(super) const SHIPROCKET: &str = "shipping.shiprocket";
+pub(super) const SHIPROCKET_KEYS: [&str; 13] = [
+    "enabled",
+    "mode",
+    "email",
+    "password",
+    "webhook_token",
+    "pickup_location",
+    "base_url",
+    "auto_create",
+    "length_cm",
+    "breadth_cm",
+    "height_cm",
+    "default_weight_grams",
+    "sandbox_step_seconds",
+];
+/// `[[shipping.carriers]] key`.
+pub(super) const CARRIER: &str = "[shipping.carriers]";
+pub(super) const CARRIER_KEYS: [&str; 3] = ["name", "tracking_url", "pattern"];
 /// The keys of one `[[shipping.zones]]` entry.
 pub(super) const ZONE_KEYS: [&str; 6] = ["name", "countries", "regions", "fee", "free_over", "cod"];
 /// How errors name the gateway sections (the helpers print `[{section}] key`).
@@ -170,6 +189,8 @@ pub(super) fn keys_of(name: &str) -> &'static [&'static str] {
         ZONE => &ZONE_KEYS,
         RAZORPAY => &RAZORPAY_KEYS,
         STRIPE => &STRIPE_KEYS,
+        SHIPROCKET => &SHIPROCKET_KEYS,
+        CARRIER => &CARRIER_KEYS,
         _ => section(name).map_or(&[], |s| s.keys),
     }
 }
@@ -560,9 +581,219 @@ impl Checker<'_> {
                         out.zones = zones;
                     }
                 }
+                "shiprocket" => match v.get_ref().as_table() {
+                    Some(table) => self.shiprocket(table, &mut out.shiprocket),
+                    None => self.err(
+                        k.span(),
+                        "\"shiprocket\" must be a section: a line [shipping.shiprocket] followed by its keys".into(),
+                    ),
+                },
+                "carriers" => {
+                    if let Some(c) = self.carriers(v) {
+                        out.carriers = c;
+                    }
+                }
                 _ => self.unknown_key(S, k),
             }
         }
+        let sr = &mut out.shiprocket;
+        sr.password = secret_from_env(SHIPROCKET, "password", std::mem::take(&mut sr.password));
+        sr.webhook_token = secret_from_env(
+            SHIPROCKET,
+            "webhook_token",
+            std::mem::take(&mut sr.webhook_token),
+        );
+    }
+
+    /// `[shipping.shiprocket]`.
+    pub(super) fn shiprocket(&mut self, t: &DeTable<'_>, out: &mut ShiprocketConfig) {
+        const S: &str = SHIPROCKET;
+        for (k, v) in t {
+            let key: &str = k.get_ref();
+            match key {
+                "enabled" | "auto_create" => {
+                    if let Some(b) = self.boolean(S, k, v) {
+                        *if key == "enabled" {
+                            &mut out.enabled
+                        } else {
+                            &mut out.auto_create
+                        } = b;
+                    }
+                }
+                "mode" => {
+                    if let Some(s) = self.string(S, k, v) {
+                        let r = match s.as_str() {
+                            "live" | "sandbox" => Ok(s.clone()),
+                            _ => Err(format!(
+                                "[{S}] mode must be \"live\" or \"sandbox\" (got \"{s}\"); Shiprocket has no test mode"
+                            )),
+                        };
+                        if let Some(m) = self.check(v, r) {
+                            out.mode = m;
+                        }
+                    }
+                }
+                "email" => {
+                    if let Some(s) = self.string(S, k, v) {
+                        let r = if s.is_empty()
+                            || (s.contains('@')
+                                && s.len() <= 200
+                                && !s.contains(char::is_whitespace))
+                        {
+                            Ok(s.clone())
+                        } else {
+                            Err(format!(
+                                "[{S}] email must be the API user's email address (got \"{s}\")"
+                            ))
+                        };
+                        if let Some(e) = self.check(v, r) {
+                            out.email = e;
+                        }
+                    }
+                }
+                "password" | "webhook_token" => {
+                    if let Some(s) = self.secret(S, k, v) {
+                        *if key == "password" {
+                            &mut out.password
+                        } else {
+                            &mut out.webhook_token
+                        } = s;
+                    }
+                }
+                "pickup_location" => {
+                    if let Some(s) = self.string(S, k, v) {
+                        let r = check_plain(key, &s, 80).map_err(|e| format!("[{S}] {e}"));
+                        if self.check(v, r).is_some() {
+                            out.pickup_location = s;
+                        }
+                    }
+                }
+                "base_url" => {
+                    if let Some(s) = self.string(S, k, v) {
+                        let ok = s.is_empty()
+                            || ((s.starts_with("https://") || s.starts_with("http://"))
+                                && s.len() <= 200
+                                && !s.chars().any(|c| c.is_whitespace() || c.is_control()));
+                        let r = if ok {
+                            Ok(s.trim_end_matches('/').to_string())
+                        } else {
+                            Err(format!(
+                                "[{S}] base_url must be a web address starting with https:// (got \"{s}\"); leave it out to use Shiprocket's own"
+                            ))
+                        };
+                        if let Some(u) = self.check(v, r) {
+                            out.base_url = u;
+                        }
+                    }
+                }
+                "length_cm" | "breadth_cm" | "height_cm" => {
+                    if let Some(n) = self.int(S, k, v, 1, 300) {
+                        *match key {
+                            "length_cm" => &mut out.length_cm,
+                            "breadth_cm" => &mut out.breadth_cm,
+                            _ => &mut out.height_cm,
+                        } = n;
+                    }
+                }
+                "default_weight_grams" => {
+                    if let Some(n) = self.int(S, k, v, 1, 100_000) {
+                        out.default_weight_grams = n;
+                    }
+                }
+                "sandbox_step_seconds" => {
+                    if let Some(n) = self.int(S, k, v, 1, 3600) {
+                        out.sandbox_step_seconds = n;
+                    }
+                }
+                _ => self.unknown_key(S, k),
+            }
+        }
+    }
+
+    /// The `[[shipping.carriers]]` list.
+    pub(super) fn carriers(&mut self, v: &Val<'_>) -> Option<Vec<Carrier>> {
+        let Some(items) = v
+            .get_ref()
+            .as_array()
+            .filter(|_| is_table_list(v.get_ref()))
+        else {
+            self.err(
+                v.span(),
+                "[shipping.carriers] must be written [[shipping.carriers]], once above each carrier, with a name".into(),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        let mut ok = true;
+        for item in items {
+            let Some(t) = item.get_ref().as_table() else {
+                continue;
+            };
+            let mut c = Carrier {
+                name: String::new(),
+                tracking_url: String::new(),
+                pattern: String::new(),
+            };
+            for (k, v) in t {
+                let key: &str = k.get_ref();
+                let Some(s) = (if CARRIER_KEYS.contains(&key) {
+                    self.string(CARRIER, k, v)
+                } else {
+                    self.unknown_key(CARRIER, k);
+                    ok = false;
+                    None
+                }) else {
+                    continue;
+                };
+                let r = match key {
+                    "name" if s.trim().is_empty() => Err("name must not be empty".to_string()),
+                    "name" => check_plain(key, &s, 60),
+                    "tracking_url" => {
+                        if s.is_empty()
+                            || ((s.starts_with("https://") || s.starts_with("http://"))
+                                && s.contains("{number}")
+                                && s.len() <= 300
+                                && !s.chars().any(|c| c.is_whitespace() || c.is_control()))
+                        {
+                            Ok(())
+                        } else {
+                            Err(format!(
+                                "tracking_url must be a web address with {{number}} where the tracking number goes (got \"{s}\")"
+                            ))
+                        }
+                    }
+                    _ => {
+                        if s.len() <= 100 && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+                        {
+                            Ok(())
+                        } else {
+                            Err(format!(
+                                "pattern must be like \"AA#########IN\" (# a digit, A a letter, X either, | between alternatives; got \"{s}\")"
+                            ))
+                        }
+                    }
+                };
+                if self
+                    .check(v, r.map_err(|e| format!("[{CARRIER}] {e}")))
+                    .is_none()
+                {
+                    ok = false;
+                    continue;
+                }
+                match key {
+                    "name" => c.name = s.trim().to_string(),
+                    "tracking_url" => c.tracking_url = s,
+                    _ => c.pattern = s,
+                }
+            }
+            if c.name.is_empty() {
+                self.err(item.span(), format!("[{CARRIER}] needs a name"));
+                ok = false;
+                continue;
+            }
+            out.push(c);
+        }
+        ok.then_some(out)
     }
 
     /// The `[[shipping.zones]]` list: each zone on its own, then across zones (unique

@@ -141,6 +141,51 @@ pub struct ShippingConfig {
     /// to. Never empty; names are unique (case-insensitively) and no zone is hidden by an
     /// earlier one that covers all its places (both checked at load).
     pub zones: Vec<Zone>,
+    /// `[shipping.shiprocket]`.
+    pub shiprocket: ShiprocketConfig,
+    /// `[[shipping.carriers]]`: the carriers the owner ships with by hand (the ship form
+    /// offers them; their pattern checks the tracking number and their link is filled in).
+    pub carriers: Vec<Carrier>,
+}
+
+/// `[shipping.shiprocket]`: the courier aggregator that books, labels and tracks parcels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShiprocketConfig {
+    pub enabled: bool,
+    /// "live" (the owner's Shiprocket account: real parcels) or "sandbox" (the simulated
+    /// courier inside boutique; only while the store's `url` is a local address).
+    pub mode: String,
+    /// The API user's email (Shiprocket panel → Settings → API), not the main login.
+    pub email: String,
+    pub password: Secret,
+    /// What Shiprocket sends in `x-api-key` with each tracking webhook.
+    pub webhook_token: Secret,
+    /// The pickup location's name exactly as saved in the Shiprocket panel.
+    pub pickup_location: String,
+    /// Empty = Shiprocket's live API (tests point it at a fake).
+    pub base_url: String,
+    /// Create the shipment as soon as an order is confirmed (paid, or COD accepted);
+    /// false = the owner creates them from /admin/shipments.
+    pub auto_create: bool,
+    /// The default box, in whole centimetres.
+    pub length_cm: i64,
+    pub breadth_cm: i64,
+    pub height_cm: i64,
+    /// Used for each unit whose variant has no weight set.
+    pub default_weight_grams: i64,
+    /// Sandbox only: seconds between the simulated courier's tracking updates.
+    pub sandbox_step_seconds: i64,
+}
+
+/// One `[[shipping.carriers]]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Carrier {
+    pub name: String,
+    /// A link with `{number}` where the tracking number goes; may be empty.
+    pub tracking_url: String,
+    /// The tracking number's shape: `#` a digit, `A` a letter, `X` either, other
+    /// characters themselves, alternatives separated by `|`; empty = anything.
+    pub pattern: String,
 }
 
 /// One `[[shipping.zones]]` entry.
@@ -290,6 +335,16 @@ pub const SECRET_ENV: &[(&str, &str, &str)] = &[
         "webhook_secret",
         "BOUTIQUE_STRIPE_WEBHOOK_SECRET",
     ),
+    (
+        "shipping.shiprocket",
+        "password",
+        "BOUTIQUE_SHIPROCKET_PASSWORD",
+    ),
+    (
+        "shipping.shiprocket",
+        "webhook_token",
+        "BOUTIQUE_SHIPROCKET_WEBHOOK_TOKEN",
+    ),
 ];
 
 impl Secret {
@@ -397,6 +452,34 @@ impl Default for Config {
                     free_over: None,
                     cod: true,
                 }],
+                shiprocket: ShiprocketConfig {
+                    enabled: true,
+                    mode: "sandbox".into(),
+                    email: String::new(),
+                    password: Secret::default(),
+                    webhook_token: Secret::default(),
+                    pickup_location: "Primary".into(),
+                    base_url: String::new(),
+                    auto_create: true,
+                    length_cm: 20,
+                    breadth_cm: 15,
+                    height_cm: 5,
+                    default_weight_grams: 500,
+                    sandbox_step_seconds: 60,
+                },
+                carriers: vec![
+                    Carrier {
+                        name: "India Post".into(),
+                        tracking_url: String::new(),
+                        // UPU S10: two letters, nine digits, the country's two letters.
+                        pattern: "AA#########AA".into(),
+                    },
+                    Carrier {
+                        name: "Blue Dart".into(),
+                        tracking_url: "https://www.bluedart.com/web/guest/trackdartresult?trackFor=0&trackNo={number}".into(),
+                        pattern: "###########".into(),
+                    },
+                ],
             },
             payments: PaymentsConfig {
                 cod: true,

@@ -212,6 +212,23 @@ pub fn enqueue(tx: &Tx, job: &NewJob, now: i64) -> Result<i64> {
     Ok(id)
 }
 
+/// Queues a job that is not due before `run_at` (a simulated courier's next update).
+pub fn enqueue_at(tx: &Tx, job: &NewJob, run_at: i64, now: i64) -> Result<i64> {
+    let id = enqueue(tx, job, now)?;
+    tx.prepare_cached(sql::DEFER)?
+        .execute(params![run_at, id])?;
+    Ok(id)
+}
+
+/// Puts the job queued under `key` back on the schedule, due now, whatever became of it
+/// (the owner's "retry" of a shipment). False when no job has that key.
+pub fn requeue_key(tx: &Tx, key: &str, now: i64) -> Result<bool> {
+    Ok(tx
+        .prepare_cached(sql::REQUEUE_KEY)?
+        .execute(params![now, key])?
+        > 0)
+}
+
 /// Queues an email (see [`enqueue`]). Call `app.mail_wake().notify()` after the commit to
 /// have it sent at once instead of at the next tick.
 pub fn enqueue_email(tx: &Tx, msg: &NewEmail, now: i64) -> Result<i64> {
@@ -496,6 +513,9 @@ pub mod sql {
 
     pub const INSERT: &str = "INSERT INTO outbox (kind, idempotency_key, recipient, subject, template, payload, status, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7) ON CONFLICT (idempotency_key) DO NOTHING";
     pub const ID_BY_KEY: &str = "SELECT id FROM outbox WHERE idempotency_key = ?1";
+    /// Only a job not yet tried is deferred (a key queued again keeps its schedule).
+    pub const DEFER: &str = "UPDATE outbox SET next_attempt_at = ?1 WHERE id = ?2 AND attempts = 0 AND status = 'pending' AND created_at = next_attempt_at";
+    pub const REQUEUE_KEY: &str = "UPDATE outbox SET status = 'pending', attempts = 0, resends = resends + 1, next_attempt_at = ?1, claimed_at = NULL WHERE idempotency_key = ?2 AND status <> 'sending'";
     /// Whether an address has proven itself: a sign-in link or code of it was used, or it
     /// is a staff account.
     pub const PROVEN: &str = "SELECT EXISTS (SELECT 1 FROM sign_in_requests WHERE email = ?1 AND used_at IS NOT NULL) OR EXISTS (SELECT 1 FROM customers WHERE email = ?1 AND role IN ('staff', 'owner'))";
@@ -524,6 +544,8 @@ pub mod sql {
         INSERT_HELD,
         COUNT,
         ID_BY_KEY,
+        DEFER,
+        REQUEUE_KEY,
         ANY_DUE,
         DUE,
         CLAIM,

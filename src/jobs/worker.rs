@@ -22,7 +22,8 @@ use std::time::Duration;
 /// queued untouched (not failed), because fixing the config must send them.
 pub struct Handlers<'a> {
     pub mailer: Option<&'a Mailer>,
-    /// The store, for the card-gateway jobs (refunds), which run as a payments use case.
+    /// The store, for the card-gateway jobs (refunds) and the courier jobs, which run as
+    /// use cases (`service::payments`, `service::shipping`).
     pub app: Option<&'a App>,
 }
 
@@ -45,6 +46,7 @@ impl<'a> Handlers<'a> {
         }
         if self.app.is_none() {
             held.extend(REFUNDS);
+            held.extend(crate::service::shipping::KINDS);
         }
         held
     }
@@ -92,6 +94,12 @@ pub fn deliver_due(db: &Db, handlers: &Handlers, now: i64, limit: usize) -> Resu
                     crate::service::payments::run_refund_job(app, &row)
                 })
                 .map(|()| done.push((row.id, None))),
+            (kind, _) if crate::service::shipping::KINDS.contains(&kind) => match handlers.app {
+                Some(app) => {
+                    crate::service::shipping::run_job(app, &row).map(|()| done.push((row.id, None)))
+                }
+                None => Err(Failure::Retry("the store is not running".into())),
+            },
             (kind, _) => Err(Failure::Permanent(format!(
                 "no handler for jobs of kind \"{kind}\" in this version of boutique"
             ))),

@@ -1,5 +1,5 @@
 //! Clients for the peers the store talks to over the network: mail transports and the
-//! card gateways (couriers later). Code here is called from the outbox worker and from
+//! card gateways and the courier (Shiprocket). Code here is called from the outbox worker and from
 //! the card-payment use cases (the shopper waits for the gateway's payment page, and the
 //! owner's re-check reads the live state), never from a request handler directly and
 //! never inside a database transaction (house rule 4), so a slow or broken peer can
@@ -7,6 +7,7 @@
 
 pub mod gateway;
 pub mod mail;
+pub mod shiprocket;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendError {

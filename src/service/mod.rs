@@ -20,6 +20,7 @@ pub mod notices;
 pub mod orders;
 pub mod payments;
 pub mod sessions;
+pub mod shipping;
 
 /// The one way a use case writes: `f` in one write transaction, then, still inside it, the
 /// reactions to what the domain recorded (`notices::react`: the mails), so a change and its

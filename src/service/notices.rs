@@ -377,8 +377,9 @@ pub fn order_update(
                 v.push(format!("Tracking number: {}", o.tracking_number));
             }
             if !o.tracking_url.is_empty() {
-                v.push(format!("Track it here: {}", o.tracking_url));
+                v.push(format!("{}'s tracking: {}", o.carrier, o.tracking_url));
             }
+            v.push(format!("Follow it here: {}", tracking_url(cfg, hmac, o)));
             if o.method == Method::Cod && o.payment == Payment::Unpaid {
                 v.push(format!("Please keep {} in cash ready for the courier.", m.format(o.total)));
             }
@@ -433,6 +434,16 @@ pub fn order_update(
         Op::Return { .. } => (
             format!("Return received for order {n}"),
             vec!["We have received the items you sent back.".into()],
+        ),
+        Op::ReturnToSender { .. } => (
+            format!("Order {n} came back to us"),
+            vec![match o.payment {
+                Payment::Paid | Payment::PartiallyRefunded => format!(
+                    "The courier could not deliver order {n} and has returned it to us. We will refund what you paid ({}) and email you when it is sent; if you would still like the items, simply order again.",
+                    m.format(o.total - o.refunded)
+                ),
+                _ => format!("The courier could not deliver order {n} and has returned it to us. Nothing is owed; if you would still like the items, simply order again."),
+            }],
         ),
     };
     paras.push(format!("Order {n} · total {}", m.format(o.total)));
@@ -586,8 +597,60 @@ fn late_payment(
     Ok(())
 }
 
-/// Takes every event recorded on `tx` and queues the mails they call for, in the same
-/// transaction. Returns how many events there were.
+/// The shopper's "out for delivery today" mail, with the tracking page.
+fn out_for_delivery(
+    tx: &Tx,
+    cfg: &Config,
+    hmac: &crate::crypto::Hmac,
+    o: &Order,
+    now: i64,
+) -> Result<()> {
+    let m = Money::of(&cfg.store);
+    let mut paras = vec![format!(
+        "Order {} is out for delivery with {} and should reach you today.",
+        o.number, o.carrier
+    )];
+    if o.method == Method::Cod && o.payment == Payment::Unpaid {
+        paras.push(format!(
+            "Please keep {} in cash ready for the courier.",
+            m.format(o.total)
+        ));
+    }
+    let refs: Vec<&str> = paras.iter().map(String::as_str).collect();
+    let url = tracking_url(cfg, hmac, o);
+    let subject = format!("Order {} is out for delivery", o.number);
+    let (text, html) = crate::views::email::render(
+        &cfg.store.name,
+        &subject,
+        &refs,
+        Some(("Track your parcel", &url)),
+    );
+    queue(
+        tx,
+        cfg,
+        &o.email,
+        subject,
+        "order-out-for-delivery",
+        (text, html),
+        format!("out-for-delivery/{}", o.id),
+        now,
+    )?;
+    Ok(())
+}
+
+/// The shopper's tracking page, with the order's secret token (works signed out).
+fn tracking_url(cfg: &Config, hmac: &crate::crypto::Hmac, o: &Order) -> String {
+    format!(
+        "{}/orders/{}/tracking?token={}",
+        cfg.store.url,
+        o.number,
+        crate::shop::orders::checkout::access_token(hmac, &o.number, &o.idempotency_key)
+    )
+}
+
+/// Takes every event recorded on `tx` and queues what they call for, in the same
+/// transaction: the mails, and the courier shipment of an order just confirmed. Returns
+/// how many events there were.
 pub fn react(tx: &Tx, cfg: &Config, hmac: &crate::crypto::Hmac, now: i64) -> Result<usize> {
     let events = tx.take::<Event>();
     for e in &events {
@@ -596,13 +659,31 @@ pub fn react(tx: &Tx, cfg: &Config, hmac: &crate::crypto::Hmac, now: i64) -> Res
                 order_id,
                 access_token,
                 guest_link,
-            } => order_placed(tx, cfg, *order_id, access_token, guest_link.as_deref(), now)?,
+            } => {
+                order_placed(tx, cfg, *order_id, access_token, guest_link.as_deref(), now)?;
+                // COD is confirmed as it is placed: its courier shipment starts now.
+                if let Some(o) = crate::shop::orders::get(tx, *order_id)? {
+                    super::shipping::on_confirmed(tx, cfg, &o, now)?;
+                }
+            }
             Event::OrderChanged {
                 order,
                 op,
                 note,
                 event_id,
-            } => order_update(tx, cfg, hmac, order, op, note, *event_id, now)?,
+            } => {
+                order_update(tx, cfg, hmac, order, op, note, *event_id, now)?;
+                if matches!(
+                    op,
+                    Op::VerifyProof
+                        | Op::ConfirmPayment
+                        | Op::GatewayCapture { .. }
+                        | Op::LateCapture { .. }
+                ) {
+                    super::shipping::on_confirmed(tx, cfg, order, now)?;
+                }
+            }
+            Event::OutForDelivery { order } => out_for_delivery(tx, cfg, hmac, order, now)?,
             Event::ProofUploaded { order } => proof_uploaded(tx, cfg, order, now)?,
             Event::PaymentReminderDue { order } => payment_reminder(tx, cfg, hmac, order, now)?,
             Event::LatePaymentRefunded { order, amount } => {

@@ -32,6 +32,8 @@ pub enum Event {
     /// A card payment of `amount` came for an order already closed whose stock is gone:
     /// it is being refunded through the gateway (the shopper and the owner are told).
     LatePaymentRefunded { order: Order, amount: i64 },
+    /// The courier reports the parcel out for delivery (the shopper's heads-up mail).
+    OutForDelivery { order: Order },
     /// A variant's stock went from above its threshold to at or below it; `ledger_id` is
     /// the ledger row of that move (one alert per crossing).
     StockLow {

@@ -1,6 +1,6 @@
 //! The domain: rules and their SQL next to each other, one folder per domain — `catalog`
 //! (products, variants, images, merchandising, stock), `cart` (pricing, coupons), `orders`
-//! (lifecycle, checkout, proofs) and `accounts` (customers, sessions, sign-in, addresses) —
+//! (lifecycle, checkout, proofs), `payments` (card gateways), `shipping` (shipments, tracking) and `accounts` (customers, sessions, sign-in, addresses) —
 //! plus what they share: the audit log, the events a write records (`events`), text checks. Nothing here names `app`,
 //! `service`, `web`, `views` or `remote` (tests/store/architecture.rs).
 
@@ -11,4 +11,5 @@ pub mod catalog;
 pub mod events;
 pub mod orders;
 pub mod payments;
+pub mod shipping;
 pub mod text;

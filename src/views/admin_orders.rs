@@ -80,6 +80,17 @@ pub struct Card<'a> {
     pub refunds: &'a [crate::shop::payments::refunds::Refund],
 }
 
+/// The order's shipment side, for its page.
+pub struct Parcel<'a> {
+    pub shipment: Option<&'a crate::shop::shipping::Shipment>,
+    pub history: &'a [crate::shop::shipping::TrackEvent],
+    /// The carriers of `[[shipping.carriers]]`, offered in the ship form.
+    pub carriers: &'a [crate::config::Carrier],
+    /// Why the courier cannot book now (None: it can).
+    pub courier_problem: Option<&'a str>,
+}
+
+#[allow(clippy::too_many_arguments)]
 pub fn detail(
     ctx: &Ctx,
     o: &Order,
@@ -88,6 +99,7 @@ pub fn detail(
     error: Option<&str>,
     notice: Option<&str>,
     card: &Card,
+    parcel: &Parcel,
 ) -> Markup {
     let base = format!("/admin/orders/{}", o.number);
     let act = |name: &str| format!("{base}/{name}");
@@ -151,9 +163,40 @@ pub fn detail(
                     h2 { "Ship to" }
                     (address(o))
                     @if !o.note.is_empty() { h2 { "Note from the shopper" } p { (o.note) } }
-                    @if !o.carrier.is_empty() {
+                    @if let Some(sh) = parcel.shipment {
+                        section.shipment #shipment data-state=(sh.state.as_str()) {
+                            h2 { "Shipment" }
+                            p {
+                                strong { (sh.state.label()) }
+                                " · " (if sh.by_courier() { "Shiprocket" } else { "shipped by hand" })
+                                @if !sh.carrier.is_empty() { " · " (sh.carrier) }
+                                @if !sh.awb.is_empty() { " · AWB " (sh.awb) }
+                                @if sh.by_courier() && sh.step != crate::shop::shipping::Step::Done { br; small.muted { "Next step: " (sh.step.doing()) } }
+                                @if !sh.pickup_date.is_empty() { br; small.muted { "Pickup " (sh.pickup_date) } }
+                                @if !sh.edd.is_empty() { br; small.muted { "Expected delivery " (sh.edd) } }
+                                @if !sh.last_status.is_empty() { br; small.muted { "Courier's last word: " (sh.last_status) } }
+                            }
+                            @if !sh.tracking_url.is_empty() { p.wrap { a href=(sh.tracking_url) rel="noopener noreferrer" { (sh.tracking_url) } } }
+                            @if !sh.attention.is_empty() {
+                                p.notice.error #shipment-attention { (sh.attention) }
+                            }
+                            @if sh.by_courier() && sh.step != crate::shop::shipping::Step::Done {
+                                (post_form(&format!("/admin/shipments/{}/retry", sh.id), csrf, "inline", html! { button.button #retry-shipment type="submit" { "Retry with the courier" } }))
+                            }
+                            @if !sh.label_url.is_empty() {
+                                p { a.button #label href={ "/admin/shipments/" (sh.id) "/label" } { "Download label (PDF)" } }
+                            }
+                            @if !parcel.history.is_empty() {
+                                ol.timeline {
+                                    @for e in parcel.history.iter().rev().take(12) {
+                                        li { time { @if e.happened.is_empty() { (when(e.at, offset)) } @else { (e.happened) } } " " (e.activity) @if !e.location.is_empty() { " — " (e.location) } }
+                                    }
+                                }
+                            }
+                        }
+                    } @else if !o.carrier.is_empty() {
                         h2 { "Shipment" }
-                        p { (o.carrier) " " (o.tracking_number) @if !o.tracking_url.is_empty() { br; a href=(o.tracking_url) rel="noopener noreferrer" { (o.tracking_url) } } }
+                        p { (o.carrier) " " (o.tracking_number) @if !o.tracking_url.is_empty() { br; a.wrap href=(o.tracking_url) rel="noopener noreferrer" { (o.tracking_url) } } }
                     }
                 }
                 div {
@@ -182,9 +225,13 @@ pub fn detail(
                         @if allowed(o, Action::StartProcessing) {
                             (post_form(&act("process"), csrf, "inline", html! { button.button type="submit" { "Start processing" } }))
                         }
-                        @if allowed(o, Action::Ship) {
+                        @if allowed(o, Action::Ship) && parcel.shipment.is_none() && parcel.courier_problem.is_none() {
+                            (post_form(&act("shipment"), csrf, "inline", html! { button.button.primary #create-shipment type="submit" { "Ship with Shiprocket" } }))
+                        }
+                        @if allowed(o, Action::Ship) && parcel.shipment.is_none_or(|s| !s.by_courier() || s.awb.is_empty()) {
                             (post_form(&act("ship"), csrf, "stack", html! {
-                                label.field { span { "Carrier" } input type="text" name="carrier" required maxlength="80"; }
+                                label.field { span { "Carrier" } input type="text" name="carrier" required maxlength="80" list="carriers"; }
+                                datalist #carriers { @for c in parcel.carriers { option value=(c.name) {} } }
                                 label.field { span { "Tracking number" } input type="text" name="tracking_number" maxlength="80"; }
                                 label.field { span { "Tracking link" } input type="url" name="tracking_url" maxlength="500" placeholder="https://"; }
                                 button.button type="submit" { "Mark shipped" }

@@ -13,6 +13,7 @@ pub mod admin_orders;
 pub mod admin_payments;
 pub mod admin_products;
 pub mod admin_settings;
+pub mod admin_shipments;
 pub mod admin_stock;
 pub mod cart;
 pub mod email;

@@ -8,6 +8,7 @@ use super::format::iso_date;
 use super::layout::{Ctx, Meta, page};
 use crate::shop::orders::Order;
 use crate::shop::orders::lifecycle::{Method, Payment, Status};
+use crate::shop::shipping::{Shipment, State, TrackEvent};
 use crate::zone::Zone;
 use maud::{Markup, html};
 
@@ -22,6 +23,8 @@ pub struct Access<'a> {
     pub error: Option<&'a str>,
     pub notice: Option<&'a str>,
     pub max_mb: u64,
+    /// The order's shipment, once there is one.
+    pub shipment: Option<&'a Shipment>,
 }
 
 impl Access<'_> {
@@ -73,17 +76,23 @@ fn event_label(kind: &str) -> &'static str {
         "payment_open_failed" => "Payment page could not be opened",
         "refund_requested" => "Refund asked from the gateway",
         "refund_failed" => "Refund refused by the gateway",
+        "shipment_requested" => "Shipment booked with the courier",
+        "shipment_step" => "Courier update",
+        "shipment_failed" => "Courier booking needs attention",
+        "returned_to_sender" => "Returned by the courier",
         _ => "Update",
     }
 }
 
 /// Timeline steps meant for the owner only: their notes speak of dashboards and decisions
 /// the shopper has nothing to do with.
-const OWNER_ONLY: [&str; 4] = [
+const OWNER_ONLY: [&str; 6] = [
     "payment_mismatch",
     "payment_late",
     "payment_open_failed",
     "refund_failed",
+    "shipment_failed",
+    "shipment_step",
 ];
 
 /// The timeline and totals shared by the shopper's page and the admin's.
@@ -163,7 +172,17 @@ pub fn order_page(ctx: &Ctx, o: &Order, a: &Access) -> Markup {
                 p { "Payment: " strong #payment-status data-payment=(o.payment.as_str()) { (payment_label(o.payment)) } " · " (method_label(o.method)) }
                 @if let Some(e) = a.error { p.notice.error role="alert" { (e) } }
                 @if let Some(n) = a.notice { p.notice role="status" { (n) } }
-                @if o.status == Status::Shipped || o.status == Status::Delivered {
+                @if let Some(sh) = a.shipment.filter(|s| s.state != State::Cancelled) {
+                    section.parcel #parcel {
+                        p {
+                            strong { (sh.state.label()) }
+                            @if !sh.carrier.is_empty() { " · " (sh.carrier) }
+                            @if !sh.awb.is_empty() { " · AWB " (sh.awb) }
+                            @if !sh.edd.is_empty() && !sh.state.is_final() { " · expected by " (day_of(&sh.edd)) }
+                        }
+                        a.button #track-parcel href={ "/orders/" (o.number) "/tracking" (suffix) } { "Track your parcel" }
+                    }
+                } @else if o.status == Status::Shipped || o.status == Status::Delivered {
                     @if !o.carrier.is_empty() {
                         p { "Shipped with " strong { (o.carrier) }
                             @if !o.tracking_number.is_empty() { " · tracking " (o.tracking_number) }
@@ -222,6 +241,67 @@ pub fn order_page(ctx: &Ctx, o: &Order, a: &Access) -> Markup {
                 .two {
                     div { h2 { "Delivery" } (address(o)) }
                     div { h2 { "Timeline" } (timeline(o, &a.offset_minutes, false)) }
+                }
+                p.muted { "Questions? Write to " a href={ "mailto:" (ctx.contact_email) } { (ctx.contact_email) } " with your order number." }
+            }
+        },
+    )
+}
+
+/// "2025-05-23 15:40:19" → "2025-05-23": the courier's date, without its clock.
+fn day_of(s: &str) -> &str {
+    s.get(..10).unwrap_or(s)
+}
+
+/// `/orders/{number}/tracking`: where the parcel is, with the carrier, the AWB, the
+/// expected date and every scan, newest first.
+pub fn tracking_page(
+    ctx: &Ctx,
+    o: &Order,
+    sh: Option<&Shipment>,
+    history: &[TrackEvent],
+    a: &Access,
+) -> Markup {
+    let mut meta = Meta::new(
+        format!("Tracking order {}", o.number),
+        "Where your parcel is",
+    );
+    meta.noindex = true;
+    let suffix = a.suffix();
+    page(
+        ctx,
+        &meta,
+        html! {
+            section.order-page.tracking {
+                p.muted { a href={ "/orders/" (o.number) (suffix) } { "← Order " (o.number) } }
+                @match sh {
+                    None => {
+                        h1 #tracking-state data-state="none" { "Not shipped yet" }
+                        p { (status_label(o.status.as_str())) ". We will email you the tracking details as soon as your parcel leaves us." }
+                    }
+                    Some(sh) => {
+                        h1 #tracking-state data-state=(sh.state.as_str()) { (sh.state.label()) }
+                        dl.facts {
+                            @if !sh.carrier.is_empty() { dt { "Carrier" } dd #carrier { (sh.carrier) } }
+                            @if !sh.awb.is_empty() { dt { "Tracking number (AWB)" } dd #awb { (sh.awb) } }
+                            @if !sh.edd.is_empty() && !sh.state.is_final() { dt { "Expected delivery" } dd #edd { (day_of(&sh.edd)) } }
+                            @if !sh.tracking_url.is_empty() { dt { "Courier's page" } dd { a.wrap href=(sh.tracking_url) rel="noopener noreferrer" target="_blank" { "Open the courier's tracking" } } }
+                        }
+                        h2 { "Journey" }
+                        @if history.is_empty() {
+                            p.muted { "No scans yet: the courier adds them as the parcel moves." }
+                        } @else {
+                            ol.timeline.journey #journey {
+                                @for e in history.iter().rev() {
+                                    li data-state=(e.state) {
+                                        time { @if e.happened.is_empty() { (iso_date(e.at, &a.offset_minutes)) } @else { (e.happened.get(..16).unwrap_or(&e.happened)) } }
+                                        " " strong { (e.activity) }
+                                        @if !e.location.is_empty() { " — " span { (e.location) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
                 p.muted { "Questions? Write to " a href={ "mailto:" (ctx.contact_email) } { (ctx.contact_email) } " with your order number." }
             }

@@ -78,6 +78,14 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
             resend(app, req, &s, Book::of(book), id)
         }
         (false, ["admin", "payments"]) => super::admin_payments::list(app, req, &s),
+        (false, ["admin", "shipments"]) => super::admin_shipments::list(app, req, &s),
+        (true, ["admin", "shipments", "create"]) => {
+            super::admin_shipments::create(app, req, &s, &me)
+        }
+        (true, ["admin", "shipments", id, "retry"]) => {
+            super::admin_shipments::retry(app, req, &s, &me, id)
+        }
+        (false, ["admin", "shipments", id, "label"]) => super::admin_shipments::label(app, id),
         (false, ["admin", "payments", id]) => super::admin_payments::detail(app, req, id),
         (false, ["admin", "orders"]) => admin_orders::list(app, req),
         (false, ["admin", "orders", number]) => admin_orders::detail(app, req, &s, number),

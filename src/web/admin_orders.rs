@@ -74,16 +74,29 @@ fn render(
     let o = orders::get(&conn, id)?.ok_or_else(not_found)?;
     let attempts = payments::of_order(&conn, id)?;
     let refunds = payments::refunds::of_order(&conn, id)?;
+    let shipment = crate::shop::shipping::by_order(&conn, id)?;
+    let history = match &shipment {
+        Some(sh) => crate::shop::shipping::history(&conn, sh.id)?,
+        None => vec![],
+    };
     drop(conn);
-    let offset = app.cfg().store.zone.clone();
+    let cfg = app.cfg();
+    let offset = cfg.store.zone.clone();
     let card = views::Card {
         attempts: &attempts,
         refunds: &refunds,
     };
+    let problem = crate::shop::shipping::courier_problem(&cfg);
+    let parcel = views::Parcel {
+        shipment: shipment.as_ref(),
+        history: &history,
+        carriers: &cfg.shipping.carriers,
+        courier_problem: problem.as_deref(),
+    };
     with_ctx(app, req, "", |ctx| {
         html_page(
             status,
-            views::detail(ctx, &o, &s.csrf, &offset, error, notice, &card),
+            views::detail(ctx, &o, &s.csrf, &offset, error, notice, &card, &parcel),
         )
     })
 }
@@ -91,6 +104,8 @@ fn render(
 pub fn detail(app: &App, req: &Req, s: &Session, number: &str) -> Outcome {
     let notice = match Params::parse(req.query()).get("done") {
         Some("refund") => Some("Refund sent to the gateway; the order follows when it confirms."),
+        Some("shipment") => Some("Shipment requested: Shiprocket is booking it now."),
+        Some("shipped") => Some("Marked shipped; the shopper has been emailed."),
         _ => None,
     };
     render(app, req, s, number, 200, None, notice)
@@ -180,16 +195,53 @@ pub fn act(
         let said = crate::service::payments::recheck(app, id)?;
         return render(app, req, s, number, 200, None, Some(&said));
     }
+    if action == "shipment" {
+        let (made, refused) = crate::service::shipping::create(app, &[id], &actor)?;
+        return if made == 1 {
+            Ok(Resp::redirect(&format!(
+                "/admin/orders/{number}?done=shipment"
+            )))
+        } else {
+            render(
+                app,
+                req,
+                s,
+                number,
+                409,
+                refused.first().map(String::as_str),
+                None,
+            )
+        };
+    }
     let result = op_of(app, action, &f).and_then(|op| match op {
         // A card order's money goes back through its gateway.
         Op::Refund { amount, note } if card => {
             crate::service::payments::refund(app, id, amount, &note, &me.email)
         }
+        // Shipping by hand: the carrier's pattern and link, and the shipment record.
+        Op::Ship {
+            carrier,
+            tracking_number,
+            tracking_url,
+        } => crate::service::shipping::ship_manually(
+            app,
+            id,
+            &crate::service::shipping::ManualShip {
+                carrier: &carrier,
+                tracking_number: &tracking_number,
+                tracking_url: &tracking_url,
+            },
+            &actor,
+        ),
+        Op::Deliver => crate::service::shipping::delivered_by_owner(app, id, &actor),
         op => crate::service::orders::apply(app, id, &op, &actor),
     });
     match result {
         Ok(()) if action == "refund" && card => Ok(Resp::redirect(&format!(
             "/admin/orders/{number}?done=refund"
+        ))),
+        Ok(()) if action == "ship" => Ok(Resp::redirect(&format!(
+            "/admin/orders/{number}?done=shipped"
         ))),
         Ok(()) => Ok(Resp::redirect(&format!("/admin/orders/{number}"))),
         Err(e) if matches!(e.kind, Kind::BadRequest | Kind::Conflict) => {

@@ -14,6 +14,7 @@ pub mod admin_payments;
 pub mod admin_products;
 pub mod admin_reports;
 pub mod admin_settings;
+pub mod admin_shipments;
 pub mod admin_stock;
 pub mod api;
 pub mod api_orders;
@@ -164,6 +165,9 @@ fn resolve<'a>(method: &str, seg: &[&'a str]) -> Option<Action<'a>> {
                 act(|app, req| webhooks::receive(app, req, Gateway::Razorpay))
             }
             ["webhooks", "stripe"] => act(|app, req| webhooks::receive(app, req, Gateway::Stripe)),
+            // Shiprocket refuses webhook addresses containing its own name (and "sr",
+            // "kr"): /webhooks/courier is the one to register; both work.
+            ["webhooks", "shiprocket" | "courier"] => act(webhooks::courier),
             ["orders", number, "proof"] => {
                 act(move |app, req| orders::upload_proof(app, req, number))
             }
@@ -193,6 +197,12 @@ fn resolve<'a>(method: &str, seg: &[&'a str]) -> Option<Action<'a>> {
             act(move |app, req| pay::paid(app, req, number, g))
         }
         ["sandbox", g, id] => act(move |app, req| pay::sandbox_page(app, req, g, id)),
+        ["sandbox", "courier", "label", file] => {
+            act(move |app, _| admin_shipments::sandbox_label(app, file))
+        }
+        // Shiprocket's panel probes the address when it is saved.
+        ["webhooks", "shiprocket" | "courier"] => act(|_, _| Ok(Resp::text(200, "ok"))),
+        ["orders", number, "tracking"] => act(move |app, req| orders::tracking(app, req, number)),
         ["orders", number, "proofs", proof] => {
             act(move |app, req| orders::proof_file(app, req, number, proof))
         }

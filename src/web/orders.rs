@@ -64,7 +64,10 @@ fn render(
     error: Option<&str>,
     notice: Option<&str>,
 ) -> Outcome {
-    let o = orders::get(&*app.db.read()?, id)?.ok_or_else(not_found)?;
+    let conn = app.db.read()?;
+    let o = orders::get(&conn, id)?.ok_or_else(not_found)?;
+    let shipment = crate::shop::shipping::by_order(&conn, id)?;
+    drop(conn);
     let cfg = app.cfg();
     let bank = crate::shop::orders::bank_instructions(&cfg, &o)
         .into_iter()
@@ -88,6 +91,7 @@ fn render(
                     error,
                     notice,
                     max_mb: cfg.payments.proof_max_bytes / (1024 * 1024),
+                    shipment: shipment.as_ref(),
                 },
             ),
         )
@@ -142,6 +146,45 @@ pub fn page(app: &App, req: &Req, number: &str) -> Outcome {
     if let Some(t) = cookie {
         session::set_cookie(app, &mut resp, &t);
     }
+    Ok(resp)
+}
+
+/// GET /orders/{number}/tracking[?token=…]: the parcel's journey, to whoever may see
+/// the order.
+pub fn tracking(app: &App, req: &Req, number: &str) -> Outcome {
+    let s = session::current(app, req)?;
+    let (id, viewer) = authorize(app, req, number, s.as_ref())?;
+    let conn = app.db.read()?;
+    let o = orders::get(&conn, id)?.ok_or_else(not_found)?;
+    let sh = crate::shop::shipping::by_order(&conn, id)?;
+    let history = match &sh {
+        Some(sh) => crate::shop::shipping::history(&conn, sh.id)?,
+        None => vec![],
+    };
+    drop(conn);
+    let cfg = app.cfg();
+    let token = match &viewer {
+        Viewer::Token(t) => Some(t.as_str()),
+        _ => None,
+    };
+    let access = views::Access {
+        token,
+        csrf: None,
+        offset_minutes: cfg.store.zone.clone(),
+        bank: vec![],
+        error: None,
+        notice: None,
+        max_mb: 0,
+        shipment: sh.as_ref(),
+    };
+    let mut resp = with_ctx(app, req, "", |ctx| {
+        html_page(
+            200,
+            views::tracking_page(ctx, &o, sh.as_ref(), &history, &access),
+        )
+    })?;
+    resp.set_header("Cache-Control", "no-store");
+    resp.replace_header("Referrer-Policy", "no-referrer");
     Ok(resp)
 }
 

@@ -4,6 +4,10 @@
 //! store handled — including a duplicate or an event type it ignores — is answered 200 so
 //! the gateway stops retrying; a refused one (bad signature, stale, malformed) is 400, and
 //! a refund that overtook the capture it refunds is 409 (delivered again later).
+//! `/webhooks/shiprocket` (and `/webhooks/courier`, the address to register, since
+//! Shiprocket refuses its own name in one): the `x-api-key` token and the raw body go to
+//! `service::shipping::webhook`; 401 for a bad token, 400 for a body that is not JSON,
+//! 200 for everything else (Shiprocket wants only 200s back).
 
 use super::Outcome;
 use crate::app::App;
@@ -31,6 +35,19 @@ pub fn receive(app: &App, req: &Req, g: Gateway) -> Outcome {
         e.retry_after = Some(60);
         return Err(e);
     }
+    Ok(Resp::json(
+        200,
+        &json!({"received": true, "duplicate": r.duplicate, "outcome": r.outcome}),
+    ))
+}
+
+pub fn courier(app: &App, req: &Req) -> Outcome {
+    let r = crate::service::shipping::webhook(
+        app,
+        req.header("x-api-key"),
+        &req.body,
+        crate::db::now(),
+    )?;
     Ok(Resp::json(
         200,
         &json!({"received": true, "duplicate": r.duplicate, "outcome": r.outcome}),

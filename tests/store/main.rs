@@ -34,6 +34,7 @@ mod orders_html;
 mod outbox;
 mod payments;
 mod sessions;
+mod shipping;
 mod signin;
 mod sql_schema;
 mod storefront;

@@ -59,6 +59,9 @@ pub enum Action {
     },
     /// Goods came back (some or all lines).
     AcceptReturn,
+    /// The courier brought an undelivered parcel back to the shop (RTO): every line is
+    /// back on the shelf; what was paid stays paid until the owner refunds it.
+    ReturnToSender,
     /// A transfer arrived for a cancelled, never-confirmed bank-transfer order and the
     /// owner sent it back: the order records the money in and out (payment `refunded`;
     /// the dashboard leaves cancelled orders out of revenue, so it stays 0).
@@ -246,6 +249,10 @@ pub fn next(
             S::Delivered | S::Returned => Ok((S::Returned, pay)),
             _ => refuse("Only a delivered order can be returned."),
         },
+        A::ReturnToSender => match status {
+            S::Shipped => Ok((S::Returned, pay)),
+            _ => refuse("Only a shipped, undelivered order can come back from the courier."),
+        },
         A::ReturnTransfer => match (method, status, pay) {
             (Method::BankTransfer, S::Cancelled, P::Unpaid) => Ok((S::Cancelled, P::Refunded)),
             (Method::BankTransfer, S::Cancelled, _) => {
@@ -296,7 +303,7 @@ mod tests {
     use Payment as P;
     use Status as S;
 
-    const ACTIONS: [Action; 16] = [
+    const ACTIONS: [Action; 17] = [
         A::UploadProof,
         A::VerifyProof,
         A::RejectProof,
@@ -310,6 +317,7 @@ mod tests {
         A::Refund { full: true },
         A::Refund { full: false },
         A::AcceptReturn,
+        A::ReturnToSender,
         A::ReturnTransfer,
         A::GatewayCapture,
         A::LateCapture,
@@ -390,6 +398,7 @@ mod tests {
                 for s in [S::Delivered, S::Returned] {
                     v.push((s, p, m, A::AcceptReturn, S::Returned, p));
                 }
+                v.push((S::Shipped, p, m, A::ReturnToSender, S::Returned, p));
                 if matches!(p, P::Paid | P::PartiallyRefunded) {
                     for s in S::ALL {
                         v.push((s, p, m, A::Refund { full: true }, s, P::Refunded));

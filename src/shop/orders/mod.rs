@@ -344,6 +344,10 @@ pub enum Op {
         amount: i64,
         note: String,
     },
+    /// The courier returned the undelivered parcel (RTO): every line back in stock.
+    ReturnToSender {
+        note: String,
+    },
     /// (order line id, units back).
     Return {
         lines: Vec<(i64, i64)>,
@@ -373,6 +377,7 @@ impl Op {
             Op::Expire => "expired",
             Op::Refund { .. } => "refunded",
             Op::Return { .. } => "returned",
+            Op::ReturnToSender { .. } => "returned_to_sender",
             Op::ReturnTransfer { .. } => "transfer_returned",
         }
     }
@@ -412,6 +417,7 @@ pub fn apply(tx: &Tx, id: i64, op: &Op, actor: &Actor, now: i64) -> Result<Order
             full: o.refunded + amount >= o.total,
         },
         Op::Return { .. } => Action::AcceptReturn,
+        Op::ReturnToSender { .. } => Action::ReturnToSender,
         Op::ReturnTransfer { .. } => Action::ReturnTransfer,
     };
     let (status, payment) = lifecycle::next(o.status, o.payment, o.method, action)?;
@@ -554,6 +560,30 @@ pub fn apply(tx: &Tx, id: i64, op: &Op, actor: &Actor, now: i64) -> Result<Order
                 &n,
                 now,
             )?;
+            note = n;
+        }
+        Op::ReturnToSender { note: n } => {
+            let n = short_text("the note", n, false, 300)?;
+            for l in &o.lines {
+                let back = l.quantity - l.returned;
+                if back == 0 {
+                    continue;
+                }
+                tx.prepare_cached(sql::ADD_RETURNED)?
+                    .execute(params![back, l.id])?;
+                if let Some(v) = l.variant_id {
+                    catalog::move_stock(
+                        tx,
+                        v,
+                        back,
+                        "return",
+                        &actor.name,
+                        &n,
+                        Some(&o.number),
+                        now,
+                    )?;
+                }
+            }
             note = n;
         }
         Op::Return { lines, note: n } => {
