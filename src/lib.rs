@@ -6,8 +6,9 @@
 //! `service` function per write and renders, and never calls `write_tx` or wakes a worker;
 //! `service` owns every use case's transaction and the wake after commit; the domain
 //! (`shop`) never names `service` or `web`; `views` take domain types, `money`, `zone` and
-//! the store settings only; `remote` is reached only from the outbox worker (`jobs::worker`) and the card-payment
-//! use cases (`service::payments`: the shopper waits for the gateway's payment page).
+//! the store settings only; `remote` is reached only from the outbox worker (`jobs::worker`), the card-payment
+//! use cases (`service::payments`: the shopper waits for the gateway's payment page) and
+//! the courier jobs the worker runs (`service::shipping`).
 
 pub mod admin_data;
 pub mod app;

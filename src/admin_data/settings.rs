@@ -162,6 +162,31 @@ pub fn entries(cfg: &Config) -> Vec<Entry> {
         ));
         rows.push((section, "offered to shoppers", p(offered)));
     }
+    let sr = &cfg.shipping.shiprocket;
+    let section = "shipping.shiprocket";
+    rows.push((section, "enabled", p(sr.enabled.to_string())));
+    rows.push((section, "mode", p(sr.mode.clone())));
+    rows.push((section, "email", p(sr.email.clone())));
+    rows.push((section, "password", secret(&sr.password)));
+    rows.push((section, "webhook_token", secret(&sr.webhook_token)));
+    rows.push((section, "pickup_location", p(sr.pickup_location.clone())));
+    rows.push((section, "auto_create", p(sr.auto_create.to_string())));
+    rows.push((
+        section,
+        "webhook address",
+        p(format!("{}/webhooks/courier", cfg.store.url)),
+    ));
+    rows.push((
+        section,
+        "books shipments",
+        p(match crate::shop::shipping::courier_problem(cfg) {
+            None if sr.mode == "live" && sr.webhook_token.expose().is_empty() => {
+                "yes — but no webhook_token is set, so tracking updates will be refused".into()
+            }
+            None => "yes".to_string(),
+            Some(why) => format!("no — {why}"),
+        }),
+    ));
     rows.into_iter()
         .map(|(section, key, value)| Entry {
             section,

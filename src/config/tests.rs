@@ -26,6 +26,8 @@ fn shipped_store_toml_mentions_every_key() {
         for key in keys_of(section) {
             let line = match *key {
                 "zones" => "\n[[shipping.zones]]\n".to_string(),
+                "shiprocket" => "\n[shipping.shiprocket]\n".to_string(),
+                "carriers" => "\n[[shipping.carriers]]\n".to_string(),
                 _ => format!("\n{key} = "),
             };
             assert!(
@@ -34,7 +36,7 @@ fn shipped_store_toml_mentions_every_key() {
             );
         }
     }
-    for section in [RAZORPAY, STRIPE] {
+    for section in [RAZORPAY, STRIPE, SHIPROCKET] {
         assert!(
             SHIPPED.contains(&format!("\n[{section}]\n")),
             "[{section}] missing"
@@ -49,6 +51,12 @@ fn shipped_store_toml_mentions_every_key() {
                 "{section}.{key} missing from store.toml"
             );
         }
+    }
+    for key in CARRIER_KEYS {
+        assert!(
+            SHIPPED.contains(&format!("\n{key} = ")),
+            "[[shipping.carriers]] {key} missing from store.toml"
+        );
     }
     // The shipped zone sets every zone key but the overrides (the default zone has
     // none), which the commented-out example zone shows.

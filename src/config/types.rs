@@ -476,7 +476,7 @@ impl Default for Config {
                     },
                     Carrier {
                         name: "Blue Dart".into(),
-                        tracking_url: "https://www.bluedart.com/web/guest/trackdartresult?trackFor=0&trackNo={number}".into(),
+                        tracking_url: String::new(),
                         pattern: "###########".into(),
                     },
                 ],

@@ -66,7 +66,9 @@ pub struct Client {
 
 /// Tokens by (base, email), for the whole process: every job of the same account shares
 /// one sign-in.
-static TOKENS: Mutex<Option<HashMap<(String, String), (String, i64)>>> = Mutex::new(None);
+static TOKENS: Mutex<Option<TokenCache>> = Mutex::new(None);
+/// (base, email) → (token, when it was issued).
+type TokenCache = HashMap<(String, String), (String, i64)>;
 
 impl Client {
     /// `base` empty = Shiprocket's live API.

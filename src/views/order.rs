@@ -174,11 +174,19 @@ pub fn order_page(ctx: &Ctx, o: &Order, a: &Access) -> Markup {
                 @if let Some(n) = a.notice { p.notice role="status" { (n) } }
                 @if let Some(sh) = a.shipment.filter(|s| s.state != State::Cancelled) {
                     section.parcel #parcel {
-                        p {
-                            strong { (sh.state.label()) }
-                            @if !sh.carrier.is_empty() { " · " (sh.carrier) }
-                            @if !sh.awb.is_empty() { " · AWB " (sh.awb) }
-                            @if !sh.edd.is_empty() && !sh.state.is_final() { " · expected by " (day_of(&sh.edd)) }
+                        @if !sh.by_courier() && !o.carrier.is_empty() {
+                            p { "Shipped with " strong { (o.carrier) }
+                                @if !o.tracking_number.is_empty() { " · tracking " (o.tracking_number) }
+                                @if !o.tracking_url.is_empty() { " · " a href=(o.tracking_url) rel="noopener noreferrer" target="_blank" { "Track parcel" } }
+                            }
+                        }
+                        @if sh.by_courier() {
+                            p {
+                                strong { (sh.state.label()) }
+                                @if !sh.carrier.is_empty() { " · " (sh.carrier) }
+                                @if !sh.awb.is_empty() { " · AWB " (sh.awb) }
+                                @if !sh.edd.is_empty() && !sh.state.is_final() { " · expected by " (day_of(&sh.edd)) }
+                            }
                         }
                         a.button #track-parcel href={ "/orders/" (o.number) "/tracking" (suffix) } { "Track your parcel" }
                     }

@@ -105,7 +105,6 @@ pub fn detail(app: &App, req: &Req, s: &Session, number: &str) -> Outcome {
     let notice = match Params::parse(req.query()).get("done") {
         Some("refund") => Some("Refund sent to the gateway; the order follows when it confirms."),
         Some("shipment") => Some("Shipment requested: Shiprocket is booking it now."),
-        Some("shipped") => Some("Marked shipped; the shopper has been emailed."),
         _ => None,
     };
     render(app, req, s, number, 200, None, notice)
@@ -239,9 +238,6 @@ pub fn act(
     match result {
         Ok(()) if action == "refund" && card => Ok(Resp::redirect(&format!(
             "/admin/orders/{number}?done=refund"
-        ))),
-        Ok(()) if action == "ship" => Ok(Resp::redirect(&format!(
-            "/admin/orders/{number}?done=shipped"
         ))),
         Ok(()) => Ok(Resp::redirect(&format!("/admin/orders/{number}"))),
         Err(e) if matches!(e.kind, Kind::BadRequest | Kind::Conflict) => {

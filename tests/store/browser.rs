@@ -680,3 +680,112 @@ fn shopper_pays_by_card_in_the_sandbox_from_the_product_page_to_the_confirmed_or
     let bag = tab.find_element("main").unwrap().get_inner_text().unwrap();
     assert!(bag.to_lowercase().contains("empty"), "{bag}");
 }
+
+/// Issue 12's browser test: a COD order booked with (the local fake) Shiprocket and moved
+/// by its tracking webhooks; the shopper opens the order from the mail's link, follows
+/// "Track your parcel" and reads the journey — at desktop size and on a phone.
+#[test]
+fn shopper_opens_the_tracking_page_and_sees_the_parcels_journey() {
+    use crate::common::fake_shiprocket::FakeShiprocket;
+    let fake = FakeShiprocket::start("api@shop.test", "pw");
+    let s = common::Store::with_config(
+        &format!(
+            "{}\n[shipping.shiprocket]\nenabled = true\nmode = \"live\"\nemail = \"api@shop.test\"\npassword = \"pw\"\nwebhook_token = \"tok-browser\"\npickup_location = \"Home\"\nbase_url = \"{}\"\n",
+            common::BASE_CONFIG,
+            fake.base
+        ),
+        true,
+    );
+    let v: i64 = s
+        .app()
+        .db
+        .read()
+        .unwrap()
+        .query_row(
+            "SELECT id FROM variants WHERE stock > 3 ORDER BY id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let post = |path: &str, headers: &[(&str, &str)], body: serde_json::Value| {
+        let mut h = vec![("Content-Type", "application/json")];
+        h.extend_from_slice(headers);
+        let p = common::send(
+            "POST",
+            &format!("{}/api/v1{path}", s.url),
+            &h,
+            Some(body.to_string().into_bytes()),
+        );
+        assert!(p.status < 300, "{}", p.text());
+        p.json()
+    };
+    let cart = post("/carts", &[], serde_json::json!({}))["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    post(
+        &format!("/carts/{cart}/items"),
+        &[],
+        serde_json::json!({"variant_id": v, "quantity": 1}),
+    );
+    let o = post(
+        &format!("/carts/{cart}/checkout"),
+        &[("Idempotency-Key", "browser-track-1")],
+        serde_json::json!({"email": "meera@example.com", "name": "Meera Iyer", "phone": "+91 98450 12345",
+            "address": {"line1": "4 Temple Street", "city": "Chennai", "region": "Tamil Nadu", "postal_code": "600004", "country": "IN"},
+            "payment_method": "cod"}),
+    )["order"]
+        .clone();
+    let number = o["number"].as_str().unwrap().to_string();
+    let token = o["access_token"].as_str().unwrap().to_string();
+    let start = std::time::Instant::now();
+    while fake.orders().first().and_then(|x| x["manifest"].as_bool()) != Some(true) {
+        assert!(start.elapsed() < Duration::from_secs(15), "booked");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let awb = fake.orders()[0]["awb"].as_str().unwrap().to_string();
+    for (id, text) in [
+        (42, "PICKED UP"),
+        (18, "IN TRANSIT"),
+        (17, "OUT FOR DELIVERY"),
+    ] {
+        assert_eq!(
+            fake.deliver(&s.url, &fake.update(&awb, id, text), Some("tok-browser")),
+            200
+        );
+    }
+    for (w, h, name) in [(1366, 900, "desktop"), (390, 844, "phone")] {
+        let b = browser(w, h);
+        let tab = b.new_tab().unwrap();
+        tab.set_default_timeout(Duration::from_secs(20));
+        tab.navigate_to(&format!("{}/orders/{number}?token={token}", s.url))
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        tab.wait_for_element("#parcel").unwrap();
+        shot(&tab, &format!("order-with-parcel-{name}.png"));
+        tab.find_element("#track-parcel").unwrap().click().unwrap();
+        tab.wait_for_element("#tracking-state[data-state=out_for_delivery]")
+            .unwrap();
+        let text = tab.find_element("main").unwrap().get_inner_text().unwrap();
+        assert!(
+            text.contains(&awb) && text.contains("Delhivery Surface"),
+            "{text}"
+        );
+        let journey = tab
+            .find_element("#journey")
+            .unwrap()
+            .get_inner_text()
+            .unwrap();
+        let lower = journey.to_lowercase();
+        for scan in ["picked up", "in transit", "out for delivery"] {
+            assert!(lower.contains(scan), "{scan} in {journey}");
+        }
+        // Newest first.
+        assert!(
+            lower.find("out for delivery") < lower.find("picked up"),
+            "{journey}"
+        );
+        shot(&tab, &format!("tracking-{name}.png"));
+    }
+}

@@ -528,9 +528,8 @@ fn manual_shipping_checks_the_carriers_pattern_fills_its_link_and_tracks() {
     );
     assert_eq!(shipment_field(&s, &number, "provider"), "manual");
     assert_eq!(shipment_field(&s, &number, "state"), "in_transit");
-    let done =
-        common::get_signed_in(&s, &format!("/admin/orders/{number}?done=shipped"), &owner).text();
-    assert!(done.contains("Marked shipped"));
+    let admin = common::get_signed_in(&s, &format!("/admin/orders/{number}"), &owner).text();
+    assert!(admin.contains("shipped by hand") && admin.contains("Handed to Blue Dart"));
     assert_eq!(
         post_form(
             &s,
