@@ -435,12 +435,10 @@ impl Courier for Client {
 }
 
 /// The courier simulator (mode = "sandbox"): answers at once, never fails, and derives
-/// its ids from ours so a repeated step gives the same answer. Its label and manifest
-/// are served by the store itself (`/sandbox/courier/…`); its tracking updates are sent
-/// by `service::shipping` over time.
+/// its ids from ours so a repeated step gives the same answer. Its label is drawn by the
+/// store (the admin's label link); its tracking updates are sent by `service::shipping`
+/// over time.
 pub struct Sandbox {
-    /// The store's address, for the label links.
-    pub store_url: String,
     pub today: String,
 }
 
@@ -479,8 +477,8 @@ impl Courier for Sandbox {
     }
     fn label(&self, shipment_id: i64) -> Res<String> {
         Ok(format!(
-            "{}/sandbox/courier/label/{}.pdf",
-            self.store_url,
+            "{}{}",
+            crate::shop::shipping::SANDBOX_LABEL,
             sandbox_awb(shipment_id)
         ))
     }
@@ -488,11 +486,7 @@ impl Courier for Sandbox {
         Ok(self.today.clone())
     }
     fn manifest(&self, shipment_id: i64) -> Res<String> {
-        Ok(format!(
-            "{}/sandbox/courier/label/{}.pdf",
-            self.store_url,
-            sandbox_awb(shipment_id)
-        ))
+        self.label(shipment_id)
     }
 }
 

@@ -192,7 +192,6 @@ fn courier(cfg: &Config) -> Box<dyn Courier> {
     if sandboxed(cfg) {
         let (y, m, d) = ist().date(crate::db::now());
         return Box::new(shiprocket::Sandbox {
-            store_url: String::new(),
             today: format!("{y:04}-{m:02}-{d:02}"),
         });
     }
@@ -754,7 +753,7 @@ pub fn delivered_by_owner(app: &App, order_id: i64, actor: &Actor) -> Result<()>
     })
 }
 
-/// The sandbox courier's label (served by the store in sandbox mode only).
+/// The sandbox courier's label (drawn for the owner in sandbox mode only).
 pub fn sandbox_label(app: &App, awb: &str) -> Result<Vec<u8>> {
     let cfg = app.cfg();
     if !sandboxed(&cfg) || shipping::courier_problem(&cfg).is_some() {

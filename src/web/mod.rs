@@ -197,9 +197,6 @@ fn resolve<'a>(method: &str, seg: &[&'a str]) -> Option<Action<'a>> {
             act(move |app, req| pay::paid(app, req, number, g))
         }
         ["sandbox", g, id] => act(move |app, req| pay::sandbox_page(app, req, g, id)),
-        ["sandbox", "courier", "label", file] => {
-            act(move |app, _| admin_shipments::sandbox_label(app, file))
-        }
         // Shiprocket's panel probes the address when it is saved.
         ["webhooks", "shiprocket" | "courier"] => act(|_, _| Ok(Resp::text(200, "ok"))),
         ["orders", number, "tracking"] => act(move |app, req| orders::tracking(app, req, number)),

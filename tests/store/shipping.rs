@@ -637,3 +637,68 @@ fn shipping_sql_prepares_against_the_schema() {
         c.prepare(q).unwrap_or_else(|e| panic!("{q}: {e}"));
     }
 }
+
+#[test]
+fn the_sandbox_courier_books_labels_and_delivers_over_time_through_the_webhook() {
+    // The sandbox runs only while the store's address is this machine.
+    let s = Store::with_config(
+        &BASE_CONFIG
+            .replace("http://shop.test", "http://127.0.0.1:9")
+            .replace(
+                "[limits]",
+                "[shipping.shiprocket]\nsandbox_step_seconds = 1\n\n[limits]",
+            ),
+        false,
+    );
+    let owner = common::owner(&s);
+    let v = product(&s, "scarf-sandbox", 5);
+    let o = cod_order(&s, v, 1, "411001");
+    let number = o["number"].as_str().unwrap().to_string();
+    wait_for("booked", || booked(&s, &number));
+    let awb = shipment_field(&s, &number, "awb");
+    assert!(awb.starts_with("SBX"), "{awb}");
+    // Its label is a PDF for the owner only.
+    let id = shipment_field(&s, &number, "id");
+    let label = common::get_signed_in(&s, &format!("/admin/shipments/{id}/label"), &owner);
+    assert_eq!(label.status, 200);
+    assert_eq!(label.header("content-type"), Some("application/pdf"));
+    assert!(label.body.starts_with(b"%PDF-1.4") && label.text().contains(&awb));
+    assert!(label.text().contains("COLLECT CASH"));
+    assert_ne!(s.get(&format!("/admin/shipments/{id}/label")).status, 200);
+    // Picked up, in transit, out for delivery, delivered: one update a second, each
+    // through the webhook with the sandbox's token.
+    let start = Instant::now();
+    while order_status(&s, &number).0 != "delivered" {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "delivered in time"
+        );
+        // The journey's jobs fall due one a second; the worker wakes on its tick.
+        let now = boutique::db::now() + 10;
+        let app = s.app();
+        boutique::jobs::worker::deliver_due(
+            &app.db,
+            &boutique::jobs::worker::Handlers {
+                mailer: None,
+                app: Some(app),
+            },
+            now,
+            20,
+        )
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(order_status(&s, &number).1, "paid");
+    assert_eq!(
+        count(
+            &s,
+            "SELECT count(*) FROM courier_deliveries WHERE token_ok = 1"
+        ),
+        4
+    );
+    let token = o["access_token"].as_str().unwrap();
+    let t = s
+        .get(&format!("/orders/{number}/tracking?token={token}"))
+        .text();
+    assert!(t.contains("Out For Delivery") && t.contains("data-state=\"delivered\""));
+}

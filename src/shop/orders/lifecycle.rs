@@ -469,7 +469,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 8 * 4 * 4 * 16);
+        assert_eq!(checked, 8 * 4 * 4 * 17);
     }
 
     #[test]

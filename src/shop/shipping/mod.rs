@@ -223,6 +223,10 @@ pub fn line_weights(c: &Connection, o: &Order) -> Result<Vec<i64>> {
         .collect()
 }
 
+/// Where the sandbox courier says its labels are: not a real address; the admin's label
+/// link draws the PDF instead.
+pub const SANDBOX_LABEL: &str = "sandbox:label/";
+
 /// Who the courier's steps are written as on the order timeline.
 pub fn courier_actor() -> Actor {
     Actor {
