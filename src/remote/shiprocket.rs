@@ -54,6 +54,8 @@ pub trait Courier {
     fn pickup(&self, shipment_id: i64) -> Res<String>;
     /// The manifest's address; Ok("") when it was already generated.
     fn manifest(&self, shipment_id: i64) -> Res<String>;
+    /// Cancels the courier order (only possible before pickup); Ok when already cancelled.
+    fn cancel(&self, remote_order_id: i64) -> Res<()>;
 }
 
 pub struct Client {
@@ -432,6 +434,19 @@ impl Courier for Client {
         }
         Ok(text(&v, "/manifest_url"))
     }
+
+    fn cancel(&self, remote_order_id: i64) -> Res<()> {
+        let (status, v) = self.authed(
+            "POST",
+            "/orders/cancel",
+            Some(json!({"ids": [remote_order_id]})),
+        )?;
+        match classify(status, &v, "the cancellation") {
+            Some(_) if said(&v).to_lowercase().contains("already cancel") => Ok(()),
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The courier simulator (mode = "sandbox"): answers at once, never fails, and derives
@@ -487,6 +502,9 @@ impl Courier for Sandbox {
     }
     fn manifest(&self, shipment_id: i64) -> Res<String> {
         self.label(shipment_id)
+    }
+    fn cancel(&self, _remote_order_id: i64) -> Res<()> {
+        Ok(())
     }
 }
 

@@ -387,7 +387,10 @@ pub fn order_update(
         }
         Op::Deliver => (
             format!("Order {n} was delivered"),
-            vec!["Your order has been delivered. We hope you love it.".into()],
+            vec![
+                "Your order has been delivered. We hope you love it.".into(),
+                format!("Its journey: {}", tracking_url(cfg, hmac, o)),
+            ],
         ),
         Op::CollectCash => (
             format!("Payment received for order {n}"),
@@ -681,6 +684,9 @@ pub fn react(tx: &Tx, cfg: &Config, hmac: &crate::crypto::Hmac, now: i64) -> Res
                         | Op::LateCapture { .. }
                 ) {
                     super::shipping::on_confirmed(tx, cfg, order, now)?;
+                }
+                if matches!(op, Op::Cancel { .. }) {
+                    super::shipping::on_cancelled(tx, order, now)?;
                 }
             }
             Event::OutForDelivery { order } => out_for_delivery(tx, cfg, hmac, order, now)?,

@@ -106,6 +106,19 @@ pub fn on_confirmed(tx: &Tx, cfg: &Config, order: &Order, now: i64) -> Result<()
     queue(tx, cfg, order, "system", now).map(|_| ())
 }
 
+/// The reaction to an order being cancelled: a courier shipment not yet picked up is
+/// cancelled with the courier too — by its booking job, due again now, which finds the
+/// order cancelled (one place decides, whatever step it was at).
+pub fn on_cancelled(tx: &Tx, order: &Order, now: i64) -> Result<()> {
+    if let Some(sh) = shipping::by_order(tx, order.id)?
+        && sh.by_courier()
+        && matches!(sh.state, State::Creating | State::AwaitingPickup)
+    {
+        outbox::requeue_key(tx, &job_key(order.id), now)?;
+    }
+    Ok(())
+}
+
 /// The owner's "create shipments" for one or many orders. Returns how many were
 /// started and, per order that could not be, why.
 pub fn create(app: &App, order_ids: &[i64], actor: &Actor) -> Result<(usize, Vec<String>)> {
@@ -321,21 +334,46 @@ fn book(app: &App, id: i64) -> std::result::Result<(), Failure> {
         Kind::NotFound => Failure::Permanent(e.public),
         _ => internal(e),
     })?;
-    if sh.step == Step::Done || !sh.by_courier() {
+    if !sh.by_courier() {
         return Ok(());
     }
+    let c = courier(&cfg);
     let now = crate::db::now();
-    if o.status == Status::Cancelled && sh.awb.is_empty() {
-        let note = format!(
-            "Order {} was cancelled before the courier booked it",
-            o.number
-        );
+    if o.status == Status::Cancelled {
+        if !matches!(sh.state, State::Creating | State::AwaitingPickup) {
+            return Ok(());
+        }
+        // Cancelled before pickup: the courier order goes too (if one was made).
+        if let Some(remote) = sh.remote_order_id
+            && let Err(e) = c.cancel(remote)
+        {
+            let why = format!(
+                "Order {} was cancelled, but {} did not cancel its courier order: {e}. Cancel it in the Shiprocket panel so no courier comes for it.",
+                o.number,
+                c.name()
+            );
+            let _ = super::write(app, now, |tx| shipping::set_attention(tx, sh.id, &why, now));
+            return Err(e.into());
+        }
+        let note = match sh.remote_order_id {
+            Some(_) => format!(
+                "Cancelled with {} (order {} was cancelled)",
+                c.name(),
+                o.number
+            ),
+            None => format!(
+                "Order {} was cancelled before the courier booked it",
+                o.number
+            ),
+        };
         return super::write(app, now, |tx| {
             shipping::cancel_unbooked(tx, sh.id, &note, now)
         })
         .map_err(internal);
     }
-    let c = courier(&cfg);
+    if sh.step == Step::Done {
+        return Ok(());
+    }
     let record = |sh_id: i64, p: Progress| -> std::result::Result<Shipment, Failure> {
         let now = crate::db::now();
         super::write(app, now, |tx| shipping::record(tx, sh_id, &p, now)).map_err(|e| {
@@ -485,12 +523,15 @@ fn sandbox_scan(app: &App, id: i64, step: i64) -> std::result::Result<(), Failur
             .ok_or_else(|| Failure::Permanent("no such shipment".into()))?
     };
     let step = (step.max(0) as usize).min(JOURNEY.len() - 1);
-    let base = sh.updated_at.min(crate::db::now());
+    // Each update repeats the scans before it, with the same times (the shipment's
+    // booking plus one step each), so they are recognised and kept once.
+    let base = sh.created_at;
+    let gap = app.cfg().shipping.shiprocket.sandbox_step_seconds;
     let scans: Vec<Value> = JOURNEY[..=step]
         .iter()
         .enumerate()
         .map(|(i, (code, words, place))| {
-            json!({"date": ist_text(base + i as i64 * 60), "status": code.to_string(), "activity": title_case(words), "location": place, "sr-status": code.to_string(), "sr-status-label": words})
+            json!({"date": ist_text(base + (i as i64 + 1) * gap), "status": code.to_string(), "activity": title_case(words), "location": place, "sr-status": code.to_string(), "sr-status-label": words})
         })
         .collect();
     let (code, words, _) = JOURNEY[step];

@@ -174,7 +174,15 @@ pub fn orders(ctx: &Ctx, list: &[Summary], offset_minutes: &Zone) -> Markup {
                                     td { (iso_date(o.created_at, offset_minutes)) }
                                     td { (o.items) }
                                     td { (ctx.money.format(o.total)) }
-                                    td { (status_label(&o.status)) }
+                                    td {
+                                        (status_label(&o.status))
+                                        // Where the parcel is, while it is on its way.
+                                        @if let Some(st) = o.shipment.as_deref().and_then(crate::shop::shipping::State::parse).filter(|s| !matches!(s, crate::shop::shipping::State::Delivered | crate::shop::shipping::State::Cancelled)) {
+                                            @if o.status != "delivered" && o.status != "returned" {
+                                                br; small.muted { (st.label()) } " · " a href={ "/account/orders/" (o.number) "/tracking" } { "Track" }
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }

@@ -204,6 +204,9 @@ fn resolve<'a>(method: &str, seg: &[&'a str]) -> Option<Action<'a>> {
             act(move |app, req| orders::proof_file(app, req, number, proof))
         }
         ["account", "orders", number] => act(move |app, req| orders::page(app, req, number)),
+        ["account", "orders", number, "tracking"] => {
+            act(move |app, req| orders::tracking(app, req, number))
+        }
         ["img", file] => act(move |app, req| storefront::image(app, req, file)),
         ["assets", name] => act(move |app, req| {
             app.assets

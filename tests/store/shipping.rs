@@ -528,6 +528,22 @@ fn manual_shipping_checks_the_carriers_pattern_fills_its_link_and_tracks() {
     );
     assert_eq!(shipment_field(&s, &number, "provider"), "manual");
     assert_eq!(shipment_field(&s, &number, "state"), "in_transit");
+    // The shopper's account lists the order with where the parcel is.
+    wait_for("mail sent", || {
+        count(
+            &s,
+            "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')",
+        ) == 0
+    });
+    let shopper = common::sign_in(&s, "asha@example.com");
+    let mine = common::get_signed_in(&s, "/account/orders", &shopper).text();
+    assert!(
+        mine.contains("On its way") && mine.contains(&format!("/account/orders/{number}/tracking")),
+        "{mine}"
+    );
+    let t = common::get_signed_in(&s, &format!("/account/orders/{number}/tracking"), &shopper);
+    assert_eq!(t.status, 200);
+    assert!(t.text().contains("Handed to Blue Dart"));
     let admin = common::get_signed_in(&s, &format!("/admin/orders/{number}"), &owner).text();
     assert!(admin.contains("shipped by hand") && admin.contains("Handed to Blue Dart"));
     assert_eq!(
@@ -701,4 +717,50 @@ fn the_sandbox_courier_books_labels_and_delivers_over_time_through_the_webhook()
         .get(&format!("/orders/{number}/tracking?token={token}"))
         .text();
     assert!(t.contains("Out For Delivery") && t.contains("data-state=\"delivered\""));
+    // Each update repeats the earlier scans: each shows once.
+    assert_eq!(t.matches("Picked Up").count(), 1, "{t}");
+    assert_eq!(
+        count(
+            &s,
+            "SELECT count(*) FROM shipment_events WHERE activity = 'In Transit'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn cancelling_an_order_before_pickup_cancels_its_courier_order() {
+    let fake = FakeShiprocket::start("api@shop.test", "secret-pw");
+    let s = store(&fake);
+    let owner = common::owner(&s);
+    let v = product(&s, "scarf-cancel", 5);
+    let number = cod_order(&s, v, 1, "411001")["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_for("booked", || booked(&s, &number));
+    let page = common::get_signed_in(&s, &format!("/admin/orders/{number}"), &owner);
+    let r = post_form(
+        &s,
+        &format!("/admin/orders/{number}/cancel"),
+        Some(&owner),
+        &form(&[
+            ("csrf_token", &common::csrf(&page.text())),
+            ("reason", "Out of stock"),
+        ]),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    wait_for("cancelled with the courier", || {
+        shipment_field(&s, &number, "state") == "cancelled"
+    });
+    assert_eq!(fake.orders()[0]["cancelled"], true);
+    assert_eq!(stock(&s, v), 5, "the order's cancel restocked");
+    // A late pickup scan cannot bring it back.
+    let awb = shipment_field(&s, &number, "awb");
+    assert_eq!(
+        fake.deliver(&s.url, &fake.update(&awb, 42, "PICKED UP"), Some(TOKEN)),
+        200
+    );
+    assert_eq!(shipment_field(&s, &number, "state"), "cancelled");
+    assert_eq!(order_status(&s, &number).0, "cancelled");
 }

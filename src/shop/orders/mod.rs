@@ -864,6 +864,8 @@ pub struct Summary {
     pub total: i64,
     pub items: i64,
     pub created_at: i64,
+    /// Its shipment's state (`shipping::State`), once it has one.
+    pub shipment: Option<String>,
 }
 
 /// Links every guest order placed with `email` to `customer_id`; returns how many. Call it
@@ -887,6 +889,7 @@ pub fn for_customer(c: &Connection, customer_id: i64, limit: i64) -> Result<Vec<
             total: r.get(5)?,
             items: r.get(6)?,
             created_at: r.get(7)?,
+            shipment: r.get(8)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -935,7 +938,7 @@ pub mod sql {
     //! SQL of orders.
     pub const LINK_GUEST: &str =
         "UPDATE orders SET customer_id = ?1 WHERE email = ?2 AND customer_id IS NULL";
-    pub const FOR_CUSTOMER: &str = "SELECT o.number, o.status, o.payment_status, o.payment_method, o.currency, o.total, (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_id = o.id), o.created_at FROM orders o WHERE o.customer_id = ?1 ORDER BY o.created_at DESC, o.id DESC LIMIT ?2";
+    pub const FOR_CUSTOMER: &str = "SELECT o.number, o.status, o.payment_status, o.payment_method, o.currency, o.total, (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_id = o.id), o.created_at, (SELECT s.state FROM shipments s WHERE s.order_id = o.id) FROM orders o WHERE o.customer_id = ?1 ORDER BY o.created_at DESC, o.id DESC LIMIT ?2";
     pub const GET: &str = "SELECT id, number, idempotency_key, customer_id, email, name, phone, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, shipping_zone, currency, status, payment_status, payment_method, subtotal, discount, shipping_fee, cod_fee, total, refunded, coupon_code, note, carrier, tracking_number, tracking_url, pay_by, paid_at, created_at, updated_at FROM orders WHERE id = ?1";
     pub const LINES: &str = "SELECT id, variant_id, product_id, title, options, sku, unit_price, quantity, returned FROM order_lines WHERE order_id = ?1 ORDER BY id";
     pub const EVENTS: &str = "SELECT at, actor, kind, from_status, to_status, note FROM order_events WHERE order_id = ?1 ORDER BY at, id";

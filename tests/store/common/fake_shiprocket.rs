@@ -255,6 +255,8 @@ struct Shipment {
     label: bool,
     pickup: bool,
     manifest: bool,
+    /// Cancelled through `POST /orders/cancel`.
+    cancelled: bool,
     /// Shipment status table §8.1; 0 before an AWB.
     status_id: i64,
     status: String,
@@ -417,7 +419,8 @@ impl FakeShiprocket {
             json!({"order_id": s.sr_order_id, "shipment_id": s.shipment_id,
                 "channel_order_id": s.channel_order_id, "request": s.request, "awb": s.awb,
                 "courier_name": s.courier(), "label": s.label, "pickup": s.pickup,
-                "manifest": s.manifest, "status_id": s.status_id, "scans": s.scans})
+                "manifest": s.manifest, "cancelled": s.cancelled, "status_id": s.status_id,
+                "scans": s.scans})
         };
         st.shipments.iter().map(order).collect()
     }
@@ -512,6 +515,7 @@ impl FakeShiprocket {
             "/courier/generate/label" if req.method == "POST" => self.label(st, &body),
             "/courier/generate/pickup" if req.method == "POST" => pickup(st, &body),
             "/manifests/generate" if req.method == "POST" => self.manifest(st, &body),
+            "/orders/cancel" if req.method == "POST" => cancel(st, &body),
             "/courier/track" if req.method == "GET" => {
                 // The spec (§6) says only that this answers an array; the element shape is
                 // not published. This is the fake's reading: one `{"tracking_data": …}` per
@@ -764,4 +768,25 @@ fn pickup(st: &mut SrState, body: &Map<String, Value>) -> Result<Value, Resp> {
         "pickup_generated_date": {"date": format!("{}.000000", ymd(now)),
             "timezone_type": 3, "timezone": "Asia/Kolkata"},
         "data": format!("Pickup is confirmed by {COURIER} For AWB :- {awb}")}}))
+}
+
+/// `POST /orders/cancel {"ids": [sr_order_id]}` (spec §5; the answer is not published:
+/// this fake says so in a 200 with a message). Only before pickup.
+fn cancel(st: &mut SrState, body: &Map<String, Value>) -> Result<Value, Resp> {
+    let ids = ids(body.get("ids"));
+    if ids.is_empty() {
+        return Err(required("ids"));
+    }
+    for &id in &ids {
+        let Some(s) = st.shipments.iter_mut().find(|s| s.sr_order_id == id) else {
+            return Err(err(400, "Invalid order id"));
+        };
+        if s.status_id == 42 || s.status_id == 6 || s.status_id == 18 || s.status_id == 7 {
+            return Err(err(400, "Order cannot be cancelled after pickup"));
+        }
+        s.cancelled = true;
+        s.status_id = 8;
+        s.status = "Canceled".into();
+    }
+    Ok(json!({"message": "Order cancelled successfully", "status_code": 200}))
 }
