@@ -583,25 +583,6 @@ pub struct Received {
     pub outcome: String,
 }
 
-/// "23 05 2025 11:43:52" → "2025-05-23 11:43:52" (the scans' format, which sorts).
-fn normalise_time(s: &str) -> String {
-    let p: Vec<&str> = s.split([' ', '-', '/']).filter(|x| !x.is_empty()).collect();
-    match p.as_slice() {
-        [d, m, y, t] if y.len() == 4 && d.len() <= 2 => format!("{y}-{m:0>2}-{d:0>2} {t}"),
-        _ => s.trim().chars().take(40).collect(),
-    }
-}
-
-fn field<'a>(v: &'a Value, k: &str) -> &'a str {
-    v.get(k).and_then(Value::as_str).unwrap_or("").trim()
-}
-
-fn id_field(v: &Value, k: &str) -> Option<i64> {
-    let x = v.get(k)?;
-    x.as_i64()
-        .or_else(|| x.as_str().and_then(|s| s.trim().parse().ok()))
-}
-
 /// A tracking webhook delivery (spec §7). The token in `x-api-key` is compared in
 /// constant time before anything is read; a bad or missing one is logged and refused
 /// (401) with nothing else written. A body that is not JSON is logged and refused (400).
@@ -632,10 +613,19 @@ pub fn webhook(app: &App, token: Option<&str>, body: &[u8], now: i64) -> Result<
             outcome: "empty test request: nothing to do".into(),
         });
     }
-    let v: Value = match serde_json::from_slice(body) {
-        Ok(v @ Value::Object(_)) => v,
-        _ => {
-            let why = "the body is not a JSON object";
+    let u = match shipping::wire::read(body) {
+        Ok(Some(u)) => u,
+        Ok(None) => {
+            let outcome = "no awb: a test request, nothing to do".to_string();
+            app.db.write_tx(|tx| {
+                shipping::log_delivery(tx, true, "", "", false, &outcome, None, body, now)
+            })?;
+            return Ok(Received {
+                duplicate: false,
+                outcome,
+            });
+        }
+        Err(why) => {
             app.db.write_tx(|tx| {
                 shipping::log_delivery(tx, true, "", "", false, why, None, body, now)
             })?;
@@ -644,76 +634,7 @@ pub fn webhook(app: &App, token: Option<&str>, body: &[u8], now: i64) -> Result<
             )));
         }
     };
-    let awb = field(&v, "awb").to_string();
-    if awb.is_empty() {
-        let outcome = "no awb: a test request, nothing to do".to_string();
-        app.db.write_tx(|tx| {
-            shipping::log_delivery(tx, true, "", "", false, &outcome, None, body, now)
-        })?;
-        return Ok(Received {
-            duplicate: false,
-            outcome,
-        });
-    }
-    let sid = id_field(&v, "shipment_status_id");
-    let text = [field(&v, "shipment_status"), field(&v, "current_status")]
-        .into_iter()
-        .find(|s| !s.is_empty())
-        .unwrap_or("")
-        .to_string();
-    let mut state = sid
-        .and_then(shipping::status::from_code)
-        .or_else(|| shipping::status::from_text(&text));
-    // A return shipment's "delivered" is the parcel back with us.
-    if id_field(&v, "is_return") == Some(1) {
-        state = state.map(|s| match s {
-            State::Delivered | State::Returned => State::Returned,
-            State::Cancelled | State::Lost => s,
-            _ => State::Returning,
-        });
-    }
-    let scans: Vec<shipping::Scan> = v
-        .get("scans")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .take(200)
-        .map(|s| shipping::Scan {
-            date: normalise_time(field(s, "date")),
-            code: s
-                .get("sr-status")
-                .map(|x| {
-                    x.as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| x.to_string())
-                })
-                .unwrap_or_default(),
-            activity: field(s, "activity").chars().take(200).collect(),
-            location: field(s, "location").chars().take(120).collect(),
-        })
-        .collect();
-    let stamp = field(&v, "current_timestamp");
-    let dedup = crate::crypto::hex(&crate::crypto::sha256(
-        format!(
-            "{awb}|{}|{stamp}|{}",
-            sid.map(|n| n.to_string()).unwrap_or_default(),
-            scans.len()
-        )
-        .as_bytes(),
-    ));
-    let status = match sid {
-        Some(n) => format!("{n} {text}"),
-        None => text.clone(),
-    };
-    let u = shipping::Update {
-        awb: awb.clone(),
-        state,
-        status: status.trim().chars().take(80).collect(),
-        happened: normalise_time(stamp),
-        edd: field(&v, "etd").chars().take(40).collect(),
-        scans,
-        dedup,
-    };
+    let awb = u.awb.clone();
     super::write(app, now, |tx| {
         let Some(sh) = shipping::by_awb(tx, &awb)? else {
             let outcome = "unknown AWB: no shipment of ours has it".to_string();

@@ -9,6 +9,7 @@
 
 pub mod label;
 pub mod status;
+pub mod wire;
 
 use crate::db::Tx;
 use crate::error::{Error, Result};
