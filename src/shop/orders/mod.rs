@@ -396,6 +396,52 @@ fn short_text(what: &str, s: &str, required: bool, max: usize) -> Result<String>
     Ok(t.to_string())
 }
 
+/// Units of lines of `o` back on the shelf: `lines` is (order line id, units back), each
+/// at most what is still out; 0 skips a line. True when anything came back.
+fn take_back(
+    tx: &Tx,
+    o: &Order,
+    lines: &[(i64, i64)],
+    actor: &Actor,
+    note: &str,
+    now: i64,
+) -> Result<bool> {
+    let mut any = false;
+    for (line_id, qty) in lines {
+        if *qty == 0 {
+            continue;
+        }
+        let line = o
+            .lines
+            .iter()
+            .find(|l| l.id == *line_id)
+            .ok_or_else(|| Error::bad_request("That line is not part of this order."))?;
+        if *qty < 0 || line.returned + qty > line.quantity {
+            return Err(Error::bad_request(format!(
+                "At most {} of {} can still come back.",
+                line.quantity - line.returned,
+                line.title
+            )));
+        }
+        tx.prepare_cached(sql::ADD_RETURNED)?
+            .execute(params![qty, line_id])?;
+        if let Some(v) = line.variant_id {
+            catalog::move_stock(
+                tx,
+                v,
+                *qty,
+                "return",
+                &actor.name,
+                note,
+                Some(&o.number),
+                now,
+            )?;
+        }
+        any = true;
+    }
+    Ok(any)
+}
+
 /// Applies `op` to order `id`: the state machine decides, then the side effects, the
 /// event and the audit entry (staff), all in `tx`; records [`events::Event::OrderChanged`]
 /// (the shopper's mail).
@@ -564,62 +610,17 @@ pub fn apply(tx: &Tx, id: i64, op: &Op, actor: &Actor, now: i64) -> Result<Order
         }
         Op::ReturnToSender { note: n } => {
             let n = short_text("the note", n, false, 300)?;
-            for l in &o.lines {
-                let back = l.quantity - l.returned;
-                if back == 0 {
-                    continue;
-                }
-                tx.prepare_cached(sql::ADD_RETURNED)?
-                    .execute(params![back, l.id])?;
-                if let Some(v) = l.variant_id {
-                    catalog::move_stock(
-                        tx,
-                        v,
-                        back,
-                        "return",
-                        &actor.name,
-                        &n,
-                        Some(&o.number),
-                        now,
-                    )?;
-                }
-            }
+            let all: Vec<(i64, i64)> = o
+                .lines
+                .iter()
+                .map(|l| (l.id, l.quantity - l.returned))
+                .collect();
+            take_back(tx, &o, &all, actor, &n, now)?;
             note = n;
         }
         Op::Return { lines, note: n } => {
             let n = short_text("the note", n, false, 300)?;
-            let mut any = false;
-            for (line_id, qty) in lines {
-                if *qty == 0 {
-                    continue;
-                }
-                let line =
-                    o.lines.iter().find(|l| l.id == *line_id).ok_or_else(|| {
-                        Error::bad_request("That line is not part of this order.")
-                    })?;
-                if *qty < 0 || line.returned + qty > line.quantity {
-                    return Err(Error::bad_request(format!(
-                        "At most {} of {} can still come back.",
-                        line.quantity - line.returned,
-                        line.title
-                    )));
-                }
-                tx.prepare_cached(sql::ADD_RETURNED)?
-                    .execute(params![qty, line_id])?;
-                if let Some(v) = line.variant_id {
-                    catalog::move_stock(
-                        tx,
-                        v,
-                        *qty,
-                        "return",
-                        &actor.name,
-                        &n,
-                        Some(&o.number),
-                        now,
-                    )?;
-                }
-                any = true;
-            }
+            let any = take_back(tx, &o, lines, actor, &n, now)?;
             if !any {
                 return Err(Error::bad_request(
                     "Choose at least one item that came back.",
