@@ -1,6 +1,7 @@
 //! The payment-window clock: a thread that runs the sweep (reminders for unpaid
 //! bank-transfer orders, then expiry past `pay_by`) once a minute, and right at start so
-//! orders that fell due while the store was down are handled.
+//! orders that fell due while the store was down are handled; the same round queues a
+//! tracking pull for courier shipments that have gone quiet.
 
 /// The thread that runs [`service::orders::sweep`](crate::service::orders::sweep) once a minute (and right at start, so orders that fell
 /// due while the store was down are handled). Stops when the handle is dropped.
@@ -34,6 +35,10 @@ pub fn spawn_sweeper(app: std::sync::Arc<crate::app::App>, every: std::time::Dur
                             log::info!("{r} payment reminder(s) sent, {e} unpaid order(s) expired");
                         }
                         Err(e) => log::error!("payment sweep failed: {e}"),
+                    }
+                    // Courier shipments gone quiet get a tracking pull.
+                    if let Err(e) = crate::service::shipping::sweep(&app, crate::db::now()) {
+                        log::error!("tracking sweep failed: {e}");
                     }
                     next = std::time::Instant::now() + every;
                 }

@@ -56,6 +56,9 @@ pub trait Courier {
     fn manifest(&self, shipment_id: i64) -> Res<String>;
     /// Cancels the courier order (only possible before pickup); Ok when already cancelled.
     fn cancel(&self, remote_order_id: i64) -> Res<()>;
+    /// The tracking answer for `awb` (spec §6) as it came; None when there is nothing to
+    /// pull (the sandbox pushes all it knows).
+    fn track(&self, awb: &str) -> Res<Option<Value>>;
 }
 
 pub struct Client {
@@ -435,6 +438,17 @@ impl Courier for Client {
         Ok(text(&v, "/manifest_url"))
     }
 
+    fn track(&self, awb: &str) -> Res<Option<Value>> {
+        let awb: String = awb.chars().filter(char::is_ascii_alphanumeric).collect();
+        let v = self.ok(
+            "GET",
+            &format!("/courier/track/awb/{awb}"),
+            None,
+            "the tracking",
+        )?;
+        Ok(Some(v))
+    }
+
     fn cancel(&self, remote_order_id: i64) -> Res<()> {
         let (status, v) = self.authed(
             "POST",
@@ -505,6 +519,9 @@ impl Courier for Sandbox {
     }
     fn cancel(&self, _remote_order_id: i64) -> Res<()> {
         Ok(())
+    }
+    fn track(&self, _awb: &str) -> Res<Option<Value>> {
+        Ok(None)
     }
 }
 

@@ -29,10 +29,12 @@ use serde_json::{Value, json};
 
 /// The job that books a shipment (`{"shipment": id}`).
 pub const SHIP: &str = "shiprocket.ship";
+/// A tracking pull for a shipment whose updates stopped (`{"shipment": id}`).
+pub const TRACK: &str = "shiprocket.track";
 /// One update of the sandbox courier's journey (`{"shipment": id, "step": n}`).
 pub const SANDBOX_SCAN: &str = "shiprocket.sandbox";
 /// The kinds `run_job` handles.
-pub const KINDS: [&str; 2] = [SHIP, SANDBOX_SCAN];
+pub const KINDS: [&str; 3] = [SHIP, SANDBOX_SCAN, TRACK];
 
 /// Shiprocket's times are India's (IST, no offset on the wire).
 fn ist() -> Zone {
@@ -117,6 +119,84 @@ pub fn on_cancelled(tx: &Tx, order: &Order, now: i64) -> Result<()> {
         outbox::requeue_key(tx, &job_key(order.id), now)?;
     }
     Ok(())
+}
+
+/// A shipment on its way with no word from the courier for this long gets a tracking
+/// pull (a webhook can be lost, or never set up).
+pub const PULL_AFTER_SECS: i64 = 6 * 3600;
+
+/// The sweeper's round: a tracking pull queued for each courier shipment gone quiet,
+/// at most one per shipment per `PULL_AFTER_SECS` window. Returns how many.
+pub fn sweep(app: &App, now: i64) -> Result<usize> {
+    let cfg = app.cfg();
+    if shipping::courier_problem(&cfg).is_some() || sandboxed(&cfg) {
+        return Ok(0);
+    }
+    let quiet = shipping::stale(&*app.db.read()?, now - PULL_AFTER_SECS, 100)?;
+    if quiet.is_empty() {
+        return Ok(0);
+    }
+    let n = super::write(app, now, |tx| {
+        for sh in &quiet {
+            let key = format!("ship-track/{}/{}", sh.id, now / PULL_AFTER_SECS);
+            outbox::enqueue(
+                tx,
+                &NewJob {
+                    kind: TRACK,
+                    idempotency_key: Some(&key),
+                    recipient: "Shiprocket",
+                    subject: &format!("Pull the tracking of {}", sh.awb),
+                    template: "track",
+                    payload: json!({"shipment": sh.id}),
+                },
+                now,
+            )?;
+        }
+        Ok(quiet.len())
+    })?;
+    app.mail_wake().notify();
+    Ok(n)
+}
+
+/// Asks the courier where the parcel is and applies what it says like a webhook update
+/// (forward only, scans kept once). Returns what it did, in the owner's words. The
+/// owner's "Re-check with Shiprocket" and the sweeper's pulls both land here.
+pub fn pull(app: &App, shipment_id: i64) -> Result<String> {
+    let cfg = app.cfg();
+    let sh = shipping::get(&*app.db.read()?, shipment_id)?
+        .ok_or_else(|| Error::not_found("There is no such shipment."))?;
+    if !sh.by_courier() || sh.awb.is_empty() {
+        return Err(Error::conflict("This shipment has no AWB to track yet."));
+    }
+    if let Some(why) = shipping::courier_problem(&cfg) {
+        return Err(Error::conflict(why));
+    }
+    let c = courier(&cfg);
+    let v = match c.track(&sh.awb) {
+        Ok(Some(v)) => v,
+        Ok(None) => return Ok(format!("{} reports every update as it happens.", c.name())),
+        Err(SendError::Permanent(m)) => return Err(Error::conflict(m)),
+        Err(e) => {
+            return Err(Error::new(
+                Kind::Unavailable,
+                format!("{} could not be asked: {e}", c.name()),
+            ));
+        }
+    };
+    let Some(u) = shipping::wire::read_tracking(&sh.awb, &v) else {
+        return Ok(format!("{} has no scans for {} yet.", c.name(), sh.awb));
+    };
+    let now = crate::db::now();
+    super::write(app, now, |tx| {
+        let sh = shipping::get(tx, shipment_id)?
+            .ok_or_else(|| Error::not_found("There is no such shipment."))?;
+        let applied = shipping::apply_update(tx, &sh, &u, now)?;
+        Ok(if applied.duplicate {
+            format!("{} says nothing new: {}.", c.name(), u.status)
+        } else {
+            format!("{} says {}: {}.", c.name(), u.status, applied.outcome)
+        })
+    })
 }
 
 /// The owner's "create shipments" for one or many orders. Returns how many were
@@ -308,6 +388,10 @@ pub fn run_job(app: &App, row: &OutboxRow) -> std::result::Result<(), Failure> {
             id,
             payload.get("step").and_then(Value::as_i64).unwrap_or(0),
         ),
+        TRACK => pull(app, id).map(|_| ()).map_err(|e| match e.kind {
+            Kind::Unavailable => Failure::Retry(e.public),
+            _ => Failure::Permanent(e.public),
+        }),
         _ => book(app, id),
     }
 }

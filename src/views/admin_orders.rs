@@ -183,6 +183,9 @@ pub fn detail(
                             @if sh.by_courier() && sh.step != crate::shop::shipping::Step::Done {
                                 (post_form(&format!("/admin/shipments/{}/retry", sh.id), csrf, "inline", html! { button.button #retry-shipment type="submit" { "Retry with the courier" } }))
                             }
+                            @if sh.by_courier() && !sh.awb.is_empty() && !sh.state.is_final() {
+                                (post_form(&act("track"), csrf, "inline", html! { button.button.ghost #track-shipment type="submit" { "Re-check with Shiprocket" } }))
+                            }
                             @if !sh.label_url.is_empty() {
                                 p { a.button #label href={ "/admin/shipments/" (sh.id) "/label" } { "Download label (PDF)" } }
                             }

@@ -194,6 +194,17 @@ pub fn act(
         let said = crate::service::payments::recheck(app, id)?;
         return render(app, req, s, number, 200, None, Some(&said));
     }
+    if action == "track" {
+        let sh = crate::shop::shipping::by_order(&*app.db.read()?, id)?
+            .ok_or_else(|| Error::not_found("This order has no shipment."))?;
+        return match crate::service::shipping::pull(app, sh.id) {
+            Ok(said) => render(app, req, s, number, 200, None, Some(&said)),
+            Err(e) if e.kind != Kind::Internal => {
+                render(app, req, s, number, e.status(), Some(&e.public), None)
+            }
+            Err(e) => Err(e),
+        };
+    }
     if action == "shipment" {
         let (made, refused) = crate::service::shipping::create(app, &[id], &actor)?;
         return if made == 1 {

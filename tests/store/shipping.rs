@@ -764,3 +764,84 @@ fn cancelling_an_order_before_pickup_cancels_its_courier_order() {
     assert_eq!(shipment_field(&s, &number, "state"), "cancelled");
     assert_eq!(order_status(&s, &number).0, "cancelled");
 }
+
+#[test]
+fn a_lost_webhook_is_made_good_by_a_tracking_pull_from_the_owner_or_the_sweeper() {
+    let fake = FakeShiprocket::start("api@shop.test", "secret-pw");
+    let s = store(&fake);
+    let owner = common::owner(&s);
+    let v = product(&s, "scarf-pull", 5);
+    let number = cod_order(&s, v, 1, "411001")["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_for("booked", || booked(&s, &number));
+    let awb = shipment_field(&s, &number, "awb");
+    // The courier moves the parcel, but its webhooks never reach us.
+    let _ = fake.update(&awb, 42, "PICKED UP");
+    let _ = fake.update(&awb, 18, "IN TRANSIT");
+    let page = common::get_signed_in(&s, &format!("/admin/orders/{number}"), &owner);
+    assert!(page.text().contains("track-shipment"));
+    let r = post_form(
+        &s,
+        &format!("/admin/orders/{number}/track"),
+        Some(&owner),
+        &form(&[("csrf_token", &common::csrf(&page.text()))]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("Shiprocket says 18"), "{}", r.text());
+    assert_eq!(shipment_field(&s, &number, "state"), "in_transit");
+    assert_eq!(order_status(&s, &number).0, "shipped");
+    // The same again: nothing new, nothing twice.
+    let events = count(&s, "SELECT count(*) FROM shipment_events");
+    let again = post_form(
+        &s,
+        &format!("/admin/orders/{number}/track"),
+        Some(&owner),
+        &form(&[("csrf_token", &common::csrf(&page.text()))]),
+    );
+    assert!(
+        again.text().contains("says nothing new"),
+        "{}",
+        again.text()
+    );
+    assert_eq!(count(&s, "SELECT count(*) FROM shipment_events"), events);
+    // The sweeper pulls shipments gone quiet, once per window.
+    let _ = fake.update(&awb, 7, "DELIVERED");
+    let later = boutique::db::now() + boutique::service::shipping::PULL_AFTER_SECS + 60;
+    assert_eq!(
+        boutique::service::shipping::sweep(s.app(), later).unwrap(),
+        1
+    );
+    assert_eq!(
+        boutique::service::shipping::sweep(s.app(), later).unwrap(),
+        1
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT count(*) FROM outbox WHERE kind = 'shiprocket.track'"
+        ),
+        1,
+        "one pull per window"
+    );
+    // The pull is due at the sweeper's clock: run the worker's round at that time.
+    let app = s.app();
+    boutique::jobs::worker::deliver_due(
+        &app.db,
+        &boutique::jobs::worker::Handlers {
+            mailer: None,
+            app: Some(app),
+        },
+        later,
+        20,
+    )
+    .unwrap();
+    let job = one(
+        &s,
+        "SELECT status || ' ' || coalesce(last_error, '') FROM outbox WHERE kind = ?1",
+        "shiprocket.track",
+    );
+    assert_eq!(order_status(&s, &number).0, "delivered", "{job}");
+    assert_eq!(order_status(&s, &number).1, "paid");
+}

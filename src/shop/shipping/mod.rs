@@ -921,6 +921,14 @@ pub fn unshipped(c: &Connection, limit: i64) -> Result<Vec<Unshipped>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Courier shipments on their way whose last word is older than `before`: the ones a
+/// tracking pull should look at (a webhook may have been lost).
+pub fn stale(c: &Connection, before: i64, limit: i64) -> Result<Vec<Shipment>> {
+    let mut st = c.prepare_cached(sql::STALE)?;
+    let rows = st.query_map(params![before, limit], Shipment::from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// A tracking number against a carrier's pattern: `#` a digit, `A` a letter, `X` either,
 /// anything else itself; several patterns separated by `|`. An empty pattern accepts all.
 pub fn number_fits(pattern: &str, number: &str) -> bool {
@@ -987,8 +995,12 @@ pub mod sql {
     );
     pub const COUNT: &str = "SELECT count(*) FROM shipments s WHERE (?2 OR s.state IN (SELECT value FROM json_each(?1))) AND (NOT ?3 OR s.attention <> '')";
     pub const UNSHIPPED: &str = "SELECT o.id, o.number, o.name, o.ship_city, o.payment_method, o.total, o.created_at FROM orders o WHERE o.status IN ('confirmed', 'processing') AND NOT EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = o.id) ORDER BY o.created_at LIMIT ?1";
+    pub const STALE: &str = select!(
+        "FROM shipments s WHERE s.provider = 'shiprocket' AND s.awb <> '' AND s.state IN ('awaiting_pickup', 'in_transit', 'out_for_delivery', 'delivery_failed', 'returning') AND s.updated_at < ?1 ORDER BY s.updated_at LIMIT ?2"
+    );
     pub const VARIANT_WEIGHT: &str = "SELECT weight_grams FROM variants WHERE id = ?1";
     pub const ALL: &[&str] = &[
+        STALE,
         VARIANT_WEIGHT,
         BY_ORDER,
         GET,

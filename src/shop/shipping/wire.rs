@@ -88,6 +88,80 @@ pub fn read(body: &[u8]) -> Result<Option<Update>, &'static str> {
     }))
 }
 
+/// What a tracking pull (`GET /courier/track/awb/{awb}`, spec §6) says, as an update
+/// like a webhook's: None when the courier has nothing yet (`track_status` 0). Its scans
+/// get the same keys as the webhook's, so a scan seen both ways is kept once.
+pub fn read_tracking(awb: &str, v: &Value) -> Option<Update> {
+    let td = v.get("tracking_data")?;
+    if id_field(td, "track_status") != Some(1) {
+        return None;
+    }
+    let sid = id_field(td, "shipment_status");
+    let track = td
+        .get("shipment_track")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first());
+    let text: String = track
+        .map(|t| field(t, "current_status"))
+        .unwrap_or("")
+        .chars()
+        .take(80)
+        .collect();
+    let state = sid
+        .and_then(status::from_code)
+        .or_else(|| status::from_text(&text));
+    // Newest first on the wire; oldest first here, as the webhook sends them.
+    let mut scans: Vec<Scan> = td
+        .get("shipment_track_activities")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .take(MAX_SCANS)
+        .map(|s| Scan {
+            date: normalise_time(field(s, "date")),
+            code: s
+                .get("sr-status")
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| x.to_string())
+                })
+                .unwrap_or_default()
+                .chars()
+                .take(20)
+                .collect(),
+            activity: field(s, "activity").chars().take(200).collect(),
+            location: field(s, "location").chars().take(120).collect(),
+        })
+        .collect();
+    scans.reverse();
+    let latest = scans.last().map(|s| s.date.clone()).unwrap_or_default();
+    let dedup = crate::crypto::hex(&crate::crypto::sha256(
+        format!(
+            "pull|{awb}|{}|{latest}|{}",
+            sid.map(|n| n.to_string()).unwrap_or_default(),
+            scans.len()
+        )
+        .as_bytes(),
+    ));
+    Some(Update {
+        awb: awb.chars().take(80).collect(),
+        state,
+        status: match sid {
+            Some(n) => format!("{n} {text}"),
+            None => text,
+        }
+        .trim()
+        .chars()
+        .take(80)
+        .collect(),
+        happened: latest,
+        edd: field(td, "etd").chars().take(40).collect(),
+        scans,
+        dedup,
+    })
+}
+
 /// "23 05 2025 11:43:52" → "2025-05-23 11:43:52" (the scans' format, which sorts);
 /// anything else kept as written, bounded.
 pub fn normalise_time(s: &str) -> String {
