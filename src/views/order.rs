@@ -86,7 +86,7 @@ fn event_label(kind: &str) -> &'static str {
 
 /// Timeline steps meant for the owner only: their notes speak of dashboards and decisions
 /// the shopper has nothing to do with.
-const OWNER_ONLY: [&str; 6] = [
+pub const OWNER_ONLY: [&str; 6] = [
     "payment_mismatch",
     "payment_late",
     "payment_open_failed",

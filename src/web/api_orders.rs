@@ -146,6 +146,12 @@ fn order_by_bearer(app: &App, req: &Req, number: &str) -> Result<i64> {
 
 pub fn order_json(app: &App, o: &Order, access_token: Option<&str>) -> Value {
     let cfg = app.cfg();
+    // The parcel, once there is one (a read failure leaves it out rather than failing).
+    let shipment = app
+        .db
+        .read()
+        .ok()
+        .and_then(|c| crate::shop::shipping::by_order(&c, o.id).ok().flatten());
     let mut v = json!({
         "number": o.number,
         "status": o.status.as_str(),
@@ -177,7 +183,13 @@ pub fn order_json(app: &App, o: &Order, access_token: Option<&str>) -> Value {
             "status": if p.closed_with_cancellation() { "closed" } else { p.status.as_str() },
             "reason": p.reason, "uploaded_at": p.uploaded_at,
         })).collect::<Vec<_>>(),
-        "events": o.events.iter().map(|e| json!({"at": e.at, "kind": e.kind, "from": e.from_status, "to": e.to_status, "note": e.note})).collect::<Vec<_>>(),
+        "shipment": shipment.map(|sh| json!({
+            "state": sh.state.as_str(), "carrier": sh.carrier, "awb": sh.awb,
+            "expected_delivery": if sh.edd.is_empty() { Value::Null } else { json!(sh.edd) },
+            "tracking_page": format!("{}/orders/{}/tracking", cfg.store.url, o.number),
+        })),
+        // Steps for the owner's eyes (a gateway's or the courier's refusal) stay out.
+        "events": o.events.iter().filter(|e| !crate::views::order::OWNER_ONLY.contains(&e.kind.as_str())).map(|e| json!({"at": e.at, "kind": e.kind, "from": e.from_status, "to": e.to_status, "note": e.note})).collect::<Vec<_>>(),
         "created_at": o.created_at,
         "url": format!("{}/orders/{}", cfg.store.url, o.number),
     });

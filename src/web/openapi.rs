@@ -380,6 +380,11 @@ fn cart_and_order_schemas() -> Vec<(String, Value)> {
             "pay_by": {"type": ["integer", "null"], "description": "Unix time after which an unpaid order expires."},
             "tracking": {"type": ["object", "null"], "properties": {
                 "carrier": {"type": "string"}, "number": {"type": "string"}, "url": {"type": "string"}}},
+            "shipment": {"type": ["object", "null"], "description": "The parcel, once the order has a shipment.", "properties": {
+                "state": {"type": "string", "enum": ["creating", "awaiting_pickup", "in_transit", "out_for_delivery", "delivery_failed", "delivered", "returning", "returned", "cancelled", "lost"]},
+                "carrier": {"type": "string"}, "awb": {"type": "string"},
+                "expected_delivery": {"type": ["string", "null"], "description": "The courier's date, India time, as it wrote it."},
+                "tracking_page": {"type": "string", "description": "The shopper's tracking page (add the order's ?token=)."}}},
             "proofs": {"type": "array", "items": {"type": "object", "properties": {
                 "id": {"type": "integer"},
                 "status": {"type": "string", "enum": ["pending", "accepted", "rejected", "superseded", "closed"],

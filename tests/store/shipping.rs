@@ -219,6 +219,26 @@ fn a_cod_order_is_booked_tracked_and_delivered_with_the_cash_collected_by_the_co
     for scan in ["Picked Up", "In Transit", "Out For Delivery", "Delivered"] {
         assert!(html.to_lowercase().contains(&scan.to_lowercase()), "{scan}");
     }
+    // The API's order says where the parcel is, and keeps the owner's steps out.
+    let api = send(
+        "GET",
+        &format!("{}/api/v1/orders/{number}", s.url),
+        &[("Authorization", &format!("Bearer {token}"))],
+        None,
+    )
+    .json();
+    assert_eq!(api["order"]["shipment"]["state"], "delivered");
+    assert_eq!(api["order"]["shipment"]["awb"], awb.as_str());
+    let kinds: Vec<&str> = api["order"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"delivered") && !kinds.contains(&"shipment_step"),
+        "{kinds:?}"
+    );
     // Without the token it is the same 404 as an order that does not exist.
     assert_eq!(s.get(&format!("/orders/{number}/tracking")).status, 404);
     assert_eq!(
