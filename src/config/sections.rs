@@ -15,7 +15,7 @@ pub(super) struct Section {
 }
 
 /// The sections, in the order the shipped store.toml has them.
-pub(super) const SECTIONS: [Section; 9] = [
+pub(super) const SECTIONS: [Section; 10] = [
     Section {
         name: "store",
         keys: &STORE_KEYS,
@@ -61,6 +61,11 @@ pub(super) const SECTIONS: [Section; 9] = [
         keys: &HEALTH_KEYS,
         read: |ck, t, c| ck.health(t, &mut c.health),
     },
+    Section {
+        name: "reviews",
+        keys: &REVIEWS_KEYS,
+        read: |ck, t, c| ck.reviews(t, &mut c.reviews),
+    },
 ];
 
 /// The section called `name`.
@@ -74,6 +79,7 @@ pub(super) fn section_names() -> Vec<&'static str> {
 }
 
 pub(super) const HEALTH_KEYS: [&str; 1] = ["min_free_disk_mb"];
+pub(super) const REVIEWS_KEYS: [&str; 3] = ["enabled", "link_days", "auto_publish"];
 pub(super) const STORE_KEYS: [&str; 10] = [
     "name",
     "tagline",
@@ -512,6 +518,30 @@ impl Checker<'_> {
                 "min_free_disk_mb" => {
                     if let Some(n) = self.int(S, k, v, 0, 1_000_000_000) {
                         out.min_free_disk_mb = n as u64;
+                    }
+                }
+                _ => self.unknown_key(S, k),
+            }
+        }
+    }
+
+    pub(super) fn reviews(&mut self, t: &DeTable<'_>, out: &mut ReviewsConfig) {
+        const S: &str = "reviews";
+        for (k, v) in t {
+            match k.get_ref().as_ref() {
+                "enabled" => {
+                    if let Some(b) = self.boolean(S, k, v) {
+                        out.enabled = b;
+                    }
+                }
+                "auto_publish" => {
+                    if let Some(b) = self.boolean(S, k, v) {
+                        out.auto_publish = b;
+                    }
+                }
+                "link_days" => {
+                    if let Some(n) = self.int(S, k, v, 1, 365) {
+                        out.link_days = n;
                     }
                 }
                 _ => self.unknown_key(S, k),

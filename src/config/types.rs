@@ -15,6 +15,7 @@ pub struct Config {
     pub payments: PaymentsConfig,
     pub limits: LimitsConfig,
     pub health: HealthConfig,
+    pub reviews: ReviewsConfig,
 }
 
 /// `[health]`: what `/healthz` counts as unhealthy (read live, no restart).
@@ -226,6 +227,17 @@ impl ShippingConfig {
 /// Region names as shoppers type them: trimmed, any case.
 pub(super) fn same_region(a: &str, b: &str) -> bool {
     a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
+/// `[reviews]`: verified reviews, asked for after delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewsConfig {
+    /// Mail a review link per item when an order is delivered.
+    pub enabled: bool,
+    /// A review link works for this many days (1..=365).
+    pub link_days: i64,
+    /// Publish reviews at once instead of waiting for the owner in /admin/reviews.
+    pub auto_publish: bool,
 }
 
 /// `[payments]`: cash on delivery and bank transfer. The bank details are shown to
@@ -500,6 +512,11 @@ impl Default for Config {
             },
             health: HealthConfig {
                 min_free_disk_mb: 256,
+            },
+            reviews: ReviewsConfig {
+                enabled: true,
+                link_days: 60,
+                auto_publish: false,
             },
         }
     }

@@ -19,6 +19,7 @@ pub mod checkout;
 pub mod notices;
 pub mod orders;
 pub mod payments;
+pub mod reviews;
 pub mod sessions;
 pub mod shipping;
 

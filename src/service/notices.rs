@@ -688,6 +688,9 @@ pub fn react(tx: &Tx, cfg: &Config, hmac: &crate::crypto::Hmac, now: i64) -> Res
                 if matches!(op, Op::Cancel { .. }) {
                     super::shipping::on_cancelled(tx, order, now)?;
                 }
+                if matches!(op, Op::Deliver) {
+                    super::reviews::on_delivered(tx, cfg, order, now)?;
+                }
             }
             Event::OutForDelivery { order } => out_for_delivery(tx, cfg, hmac, order, now)?,
             Event::ProofUploaded { order } => proof_uploaded(tx, cfg, order, now)?,

@@ -11,5 +11,6 @@ pub mod catalog;
 pub mod events;
 pub mod orders;
 pub mod payments;
+pub mod reviews;
 pub mod shipping;
 pub mod text;

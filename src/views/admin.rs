@@ -27,6 +27,7 @@ pub fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
                     a.active[active == "orders"] href="/admin/orders" { "Orders" }
                     a.active[active == "payments"] href="/admin/payments" { "Payments" }
                     a.active[active == "shipments"] href="/admin/shipments" { "Shipments" }
+                    a.active[active == "reviews"] href="/admin/reviews" { "Reviews" }
                     a.active[active == "products"] href="/admin/products" { "Products" }
                     a.active[active == "stock"] href="/admin/stock" { "Stock" }
                     a.active[active == "categories"] href="/admin/categories" { "Categories" }

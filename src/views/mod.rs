@@ -22,4 +22,5 @@ pub mod format;
 pub mod layout;
 pub mod order;
 pub mod pay;
+pub mod reviews;
 pub mod shop;

@@ -361,6 +361,10 @@ pub struct ProductView<'a> {
     pub selected: Option<&'a Variant>,
     pub related: &'a [ProductCard],
     pub low_stock_threshold: i64,
+    /// Its published reviews (newest first) and their stars.
+    pub reviews: &'a [crate::shop::reviews::Review],
+    pub stars: crate::shop::reviews::Stars,
+    pub zone: &'a crate::zone::Zone,
 }
 
 fn availability(v: &Variant) -> &'static str {
@@ -419,6 +423,23 @@ pub fn product(ctx: &Ctx, v: &ProductView) -> Markup {
     });
     if let Some(first) = p.variants.first() {
         ld["sku"] = json!(first.sku);
+    }
+    if v.stars.count > 0 {
+        ld["aggregateRating"] = json!({
+            "@type": "AggregateRating",
+            "ratingValue": super::reviews::average_text(v.stars.average_x10()),
+            "reviewCount": v.stars.count,
+            "bestRating": 5,
+            "worstRating": 1,
+        });
+        ld["review"] =
+            json!(v.reviews.iter().take(5).map(|r| json!({
+            "@type": "Review",
+            "name": r.title,
+            "reviewBody": r.body,
+            "author": {"@type": "Person", "name": r.author},
+            "reviewRating": {"@type": "Rating", "ratingValue": r.rating, "bestRating": 5},
+        })).collect::<Vec<_>>());
     }
     meta.json_ld.push(json_ld(&ld));
     let mut crumbs = vec![("Home".to_string(), "/".to_string())];
@@ -505,6 +526,7 @@ pub fn product(ctx: &Ctx, v: &ProductView) -> Markup {
                     }
                 }
             }
+            (super::reviews::block(&v.stars, v.reviews, v.zone))
             @if !v.related.is_empty() {
                 section.block {
                     h2 { "You may also like" }

@@ -78,6 +78,10 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
             resend(app, req, &s, Book::of(book), id)
         }
         (false, ["admin", "payments"]) => super::admin_payments::list(app, req, &s),
+        (false, ["admin", "reviews"]) => super::reviews::admin_list(app, req, &s),
+        (true, ["admin", "reviews", id, what]) => {
+            super::reviews::admin_decide(app, req, &s, &me, id, what)
+        }
         (false, ["admin", "shipments"]) => super::admin_shipments::list(app, req, &s),
         (true, ["admin", "shipments", "create"]) => {
             super::admin_shipments::create(app, req, &s, &me)

@@ -24,6 +24,7 @@ pub mod checkout;
 pub mod openapi;
 pub mod orders;
 pub mod pay;
+pub mod reviews;
 pub mod session;
 pub mod storefront;
 pub mod webhooks;
@@ -168,6 +169,7 @@ fn resolve<'a>(method: &str, seg: &[&'a str]) -> Option<Action<'a>> {
             // Shiprocket refuses webhook addresses containing its own name (and "sr",
             // "kr"): /webhooks/courier is the one to register; both work.
             ["webhooks", "shiprocket" | "courier"] => act(webhooks::courier),
+            ["reviews", token] => act(move |app, req| reviews::submit(app, req, token)),
             ["orders", number, "proof"] => {
                 act(move |app, req| orders::upload_proof(app, req, number))
             }
@@ -200,6 +202,7 @@ fn resolve<'a>(method: &str, seg: &[&'a str]) -> Option<Action<'a>> {
         // Shiprocket's panel probes the address when it is saved.
         ["webhooks", "shiprocket" | "courier"] => act(|_, _| Ok(Resp::text(200, "ok"))),
         ["orders", number, "tracking"] => act(move |app, req| orders::tracking(app, req, number)),
+        ["reviews", token] => act(move |app, req| reviews::page(app, req, token)),
         ["orders", number, "proofs", proof] => {
             act(move |app, req| orders::proof_file(app, req, number, proof))
         }

@@ -135,7 +135,10 @@ pub fn product(app: &App, req: &Req, slug: &str) -> Outcome {
         Error::not_found("We couldn't find that product. It may have sold out for good.")
     })?;
     let related = catalog::related(&conn, &p, 4)?;
+    let reviews = crate::shop::reviews::published(&conn, p.id, 20)?;
+    let stars = crate::shop::reviews::stars(&conn, p.id)?;
     drop(conn);
+    let zone = app.cfg().store.zone.clone();
     let selected = wanted
         .and_then(|id| p.variants.iter().find(|v| v.id == id))
         .or_else(|| p.variants.iter().find(|v| v.stock > 0))
@@ -147,6 +150,9 @@ pub fn product(app: &App, req: &Req, slug: &str) -> Outcome {
             selected,
             related: &related,
             low_stock_threshold: threshold,
+            reviews: &reviews,
+            stars,
+            zone: &zone,
         };
         html_page(200, views::product(ctx, &view))
     })

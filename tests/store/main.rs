@@ -33,6 +33,7 @@ mod http_edge;
 mod orders_html;
 mod outbox;
 mod payments;
+mod reviews;
 mod sessions;
 mod shipping;
 mod signin;

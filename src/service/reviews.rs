@@ -1,0 +1,72 @@
+//! Review use cases: the invitation mail when an order is delivered (one link per item,
+//! queued in the write that delivered it), the shopper's review from a link, and the
+//! owner's decisions. Each is one write through `service::write`.
+
+use crate::app::App;
+use crate::config::Config;
+use crate::db::Tx;
+use crate::error::Result;
+use crate::shop::audit::Actor;
+use crate::shop::orders::Order;
+use crate::shop::reviews::{self, Decision, Draft};
+
+/// The reaction to a delivery (by the owner or the courier): review links for its items,
+/// mailed once (a second delivery event makes no new links and no mail).
+pub fn on_delivered(tx: &Tx, cfg: &Config, o: &Order, now: i64) -> Result<()> {
+    if !cfg.reviews.enabled {
+        return Ok(());
+    }
+    let links = reviews::invite(tx, o, cfg.reviews.link_days, now)?;
+    if links.is_empty() {
+        return Ok(());
+    }
+    let mut paras = vec![format!(
+        "Your order {} has arrived. How do you like it? A few words from you help other shoppers choose — each link below is for one item, works once, and needs no account.",
+        o.number
+    )];
+    for l in &links {
+        paras.push(format!(
+            "{}: {}/reviews/{}",
+            l.title, cfg.store.url, l.token
+        ));
+    }
+    paras.push(format!(
+        "The links work for {} days.",
+        cfg.reviews.link_days
+    ));
+    let refs: Vec<&str> = paras.iter().map(String::as_str).collect();
+    let first = format!("{}/reviews/{}", cfg.store.url, links[0].token);
+    let subject = format!("How is your order {}?", o.number);
+    let (text, html) = crate::views::email::render(
+        &cfg.store.name,
+        &subject,
+        &refs,
+        Some(("Review your purchase", &first)),
+    );
+    super::notices::queue(
+        tx,
+        cfg,
+        &o.email,
+        subject,
+        "review-request",
+        (text, html),
+        format!("review-request/{}", o.id),
+        now,
+    )?;
+    Ok(())
+}
+
+/// The shopper's review from the link `token`. Returns whether it is published at once
+/// (auto_publish) or waits for the owner.
+pub fn submit(app: &App, token: &str, d: &Draft) -> Result<bool> {
+    let publish = app.cfg().reviews.auto_publish;
+    let now = crate::db::now();
+    super::write(app, now, |tx| reviews::submit(tx, token, d, publish, now))?;
+    Ok(publish)
+}
+
+/// The owner publishes, hides or replies to a review.
+pub fn decide(app: &App, id: i64, d: &Decision, actor: &Actor) -> Result<()> {
+    let now = crate::db::now();
+    super::write(app, now, |tx| reviews::decide(tx, id, d, actor, now))
+}

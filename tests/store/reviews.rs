@@ -1,0 +1,377 @@
+//! Verified reviews (issue 13, first part): a delivered order's mail carries one
+//! single-use link per item; the review waits for the owner (or is published at once when
+//! configured), shows on the product page with "verified purchase", the average and the
+//! breakdown (and in JSON-LD); reused, expired and forged links get a clear page and
+//! write nothing; a draft that needs fixing comes back with the message and the text.
+
+use crate::common::{self, BASE_CONFIG, Store, count, form, post_form, send};
+use boutique::db::Tx;
+use boutique::shop::catalog;
+use serde_json::{Value, json};
+
+fn api(s: &Store, path: &str, headers: &[(&str, &str)], body: Value) -> Value {
+    let mut h = vec![("Content-Type", "application/json")];
+    h.extend_from_slice(headers);
+    let p = send(
+        "POST",
+        &format!("{}/api/v1{path}", s.url),
+        &h,
+        Some(body.to_string().into_bytes()),
+    );
+    assert!(p.status < 300, "{path}: {} {}", p.status, p.text());
+    p.json()
+}
+
+/// Two products, one COD order of both, shipped and delivered by the owner. Returns the
+/// order number and the two product slugs.
+fn delivered(s: &Store, owner: &str, tag: &str) -> (String, [String; 2]) {
+    let now = boutique::db::now();
+    let slugs = [format!("shawl-{tag}"), format!("soap-{tag}")];
+    let vs: Vec<i64> = slugs
+        .iter()
+        .map(|slug| {
+            s.app()
+                .db
+                .write_tx(|tx: &Tx| {
+                    catalog::create_simple_product(
+                        tx,
+                        slug,
+                        &format!("Item {slug}"),
+                        &slug.to_uppercase(),
+                        40_000,
+                        10,
+                        now,
+                    )
+                    .map(|(_, v)| v)
+                })
+                .unwrap()
+        })
+        .collect();
+    let cart = api(s, "/carts", &[], json!({}))["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for v in &vs {
+        api(
+            s,
+            &format!("/carts/{cart}/items"),
+            &[],
+            json!({"variant_id": v, "quantity": 1}),
+        );
+    }
+    let o = api(
+        s,
+        &format!("/carts/{cart}/checkout"),
+        &[("Idempotency-Key", &format!("rev-{tag}"))],
+        json!({"email": "asha@example.com", "name": "Asha Rao", "phone": "+91 98765 43210",
+               "address": {"line1": "12 MG Road", "city": "Pune", "postal_code": "411001", "country": "IN"},
+               "payment_method": "cod"}),
+    )["order"]
+        .clone();
+    let number = o["number"].as_str().unwrap().to_string();
+    let page = common::get_signed_in(s, &format!("/admin/orders/{number}"), owner);
+    let csrf = common::csrf(&page.text());
+    for (action, fields) in [
+        (
+            "ship",
+            vec![
+                ("carrier", "DTDC"),
+                ("tracking_number", ""),
+                ("tracking_url", ""),
+            ],
+        ),
+        ("deliver", vec![]),
+    ] {
+        let mut f = vec![("csrf_token", csrf.as_str())];
+        f.extend(fields);
+        let r = post_form(
+            s,
+            &format!("/admin/orders/{number}/{action}"),
+            Some(owner),
+            &form(&f),
+        );
+        assert_eq!(r.status, 303, "{action}: {}", r.text());
+    }
+    (number, slugs)
+}
+
+/// The review links of the order's mail, in line order.
+fn links(s: &Store, number: &str) -> Vec<String> {
+    let c = s.app().db.read().unwrap();
+    let payload: String = c
+        .query_row(
+            "SELECT payload FROM outbox WHERE template = 'review-request' AND subject LIKE '%' || ?1 || '%'",
+            [number],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let text = serde_json::from_str::<Value>(&payload).unwrap()["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut out: Vec<String> = Vec::new();
+    for t in text
+        .split_whitespace()
+        .filter_map(|w| w.split("/reviews/").nth(1))
+        .map(|t| t.trim_end_matches(['.', ',', ')']).to_string())
+    {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+fn review_form(s: &Store, token: &str) -> (String, String) {
+    let p = s.get(&format!("/reviews/{token}"));
+    assert_eq!(p.status, 200, "{}", p.text());
+    (common::session_cookie(&p).unwrap(), common::csrf(&p.text()))
+}
+
+fn send_review(s: &Store, token: &str, rating: &str, title: &str, body: &str) -> common::Page {
+    let (cookie, csrf) = review_form(s, token);
+    post_form(
+        s,
+        &format!("/reviews/{token}"),
+        Some(&cookie),
+        &form(&[
+            ("csrf_token", &csrf),
+            ("rating", rating),
+            ("title", title),
+            ("body", body),
+        ]),
+    )
+}
+
+#[test]
+fn a_delivered_order_asks_for_reviews_and_the_owner_publishes_them_on_the_product_page() {
+    let s = Store::empty();
+    let owner = common::owner(&s);
+    let (number, slugs) = delivered(&s, &owner, "a");
+    let tokens = links(&s, &number);
+    assert_eq!(tokens.len(), 2, "one link per item");
+    assert_eq!(count(&s, "SELECT count(*) FROM review_invites"), 2);
+    // Only hashes are stored.
+    for t in &tokens {
+        assert_eq!(
+            count(
+                &s,
+                &format!(
+                    "SELECT count(*) FROM review_invites WHERE token_hash = CAST('{t}' AS BLOB)"
+                )
+            ),
+            0
+        );
+    }
+    // A draft to fix comes back with the message and the text; nothing is written.
+    let bad = send_review(&s, &tokens[0], "9", "Warm", "Soft <b>and</b> warm.");
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.text().contains("rating from 1 to 5")
+            && bad.text().contains("Soft &lt;b&gt;and&lt;/b&gt; warm.")
+    );
+    assert_eq!(count(&s, "SELECT count(*) FROM reviews"), 0);
+    let empty = send_review(&s, &tokens[0], "4", "Warm", "   ");
+    assert_eq!(empty.status, 400);
+    assert!(empty.text().contains("Write a few words"));
+    let long = send_review(&s, &tokens[0], "4", &"t".repeat(121), "ok");
+    assert_eq!(long.status, 400);
+    // A good one: thank you, waiting for the owner, not on the product page yet.
+    let ok = send_review(
+        &s,
+        &tokens[0],
+        "4",
+        "Warm <script>x</script>",
+        "Soft <b>and</b> warm.\n\nWorth it.",
+    );
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    assert!(ok.text().contains("Thank you for your review"));
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM reviews WHERE status = 'pending'"),
+        1
+    );
+    let product = format!("/p/{}", slugs[0]);
+    assert!(s.get(&product).text().contains("No reviews yet"));
+    // The link is spent: a clear page, nothing written.
+    let again = s.get(&format!("/reviews/{}", tokens[0]));
+    assert_eq!(again.status, 409);
+    assert!(again.text().contains("already used"));
+    let twice = post_form(
+        &s,
+        &format!("/reviews/{}", tokens[0]),
+        None,
+        "rating=5&title=x&body=y",
+    );
+    assert!(
+        twice.status >= 400 && twice.status < 500,
+        "{}",
+        twice.status
+    );
+    assert_eq!(count(&s, "SELECT count(*) FROM reviews"), 1);
+    // Forged: the same page as none.
+    assert_eq!(s.get("/reviews/not-a-token").status, 404);
+    assert_eq!(s.get(&format!("/reviews/{}x", tokens[1])).status, 404);
+    // Expired.
+    s.app()
+        .db
+        .write_tx(|tx: &Tx| {
+            tx.execute(
+                "UPDATE review_invites SET expires_at = 1 WHERE used_at IS NULL",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let old = s.get(&format!("/reviews/{}", tokens[1]));
+    assert_eq!(old.status, 409);
+    assert!(old.text().contains("expired"));
+    // The owner publishes it and replies.
+    let list = common::get_signed_in(&s, "/admin/reviews?status=pending", &owner);
+    assert!(
+        list.text().contains("Warm &lt;script&gt;"),
+        "HTML shown as text"
+    );
+    let csrf = common::csrf(&list.text());
+    let id = count(&s, "SELECT id FROM reviews");
+    let r = post_form(
+        &s,
+        &format!("/admin/reviews/{id}/publish"),
+        Some(&owner),
+        &form(&[("csrf_token", &csrf)]),
+    );
+    assert_eq!(r.status, 303);
+    let r = post_form(
+        &s,
+        &format!("/admin/reviews/{id}/reply"),
+        Some(&owner),
+        &form(&[("csrf_token", &csrf), ("reply", "Thank you, Asha!")]),
+    );
+    assert_eq!(r.status, 303);
+    let page = s.get(&product).text();
+    assert!(
+        page.contains("Verified purchase") && page.contains("Asha R."),
+        "{page}"
+    );
+    assert!(page.contains("data-average=\"4.0\"") && page.contains("data-count=\"1\""));
+    assert!(page.contains("Soft &lt;b&gt;and&lt;/b&gt; warm.") && !page.contains("<b>and</b>"));
+    assert!(page.contains("Thank you, Asha!"));
+    assert!(
+        page.contains("\"aggregateRating\"") && page.contains("\"reviewCount\":1"),
+        "JSON-LD"
+    );
+    assert_eq!(
+        count(
+            &s,
+            "SELECT count(*) FROM audit_log WHERE action IN ('review_published', 'review_replied')"
+        ),
+        2
+    );
+    // Hidden: gone from the page.
+    let r = post_form(
+        &s,
+        &format!("/admin/reviews/{id}/hide"),
+        Some(&owner),
+        &form(&[("csrf_token", &csrf)]),
+    );
+    assert_eq!(r.status, 303);
+    assert!(s.get(&product).text().contains("No reviews yet"));
+    // Bad input to the owner's forms.
+    assert_eq!(
+        post_form(
+            &s,
+            "/admin/reviews/x/publish",
+            Some(&owner),
+            &form(&[("csrf_token", &csrf)])
+        )
+        .status,
+        404
+    );
+    assert_eq!(
+        post_form(
+            &s,
+            &format!("/admin/reviews/{id}/delete"),
+            Some(&owner),
+            &form(&[("csrf_token", &csrf)])
+        )
+        .status,
+        404
+    );
+    assert_eq!(
+        common::get_signed_in(&s, "/admin/reviews?status=nope", &owner).status,
+        400
+    );
+}
+
+#[test]
+fn auto_publish_puts_a_review_on_the_page_at_once_and_the_average_counts_every_review() {
+    let s = Store::with_config(
+        &format!("{BASE_CONFIG}\n[reviews]\nauto_publish = true\nlink_days = 7\n"),
+        false,
+    );
+    let owner = common::owner(&s);
+    let (first, slugs) = delivered(&s, &owner, "b");
+    let t = links(&s, &first);
+    let ok = send_review(&s, &t[0], "5", "Perfect", "Exactly as shown.");
+    assert!(ok.text().contains("on the product page now"));
+    // A second order of the same product: another verified review.
+    let now = boutique::db::now();
+    let expires: i64 = count(&s, "SELECT max(expires_at) FROM review_invites");
+    assert!((expires - now - 7 * 86_400).abs() < 60, "link_days = 7");
+    let cart = api(&s, "/carts", &[], json!({}))["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let v = count(
+        &s,
+        &format!(
+            "SELECT v.id FROM variants v JOIN products p ON p.id = v.product_id WHERE p.slug = '{}'",
+            slugs[0]
+        ),
+    );
+    api(
+        &s,
+        &format!("/carts/{cart}/items"),
+        &[],
+        json!({"variant_id": v, "quantity": 1}),
+    );
+    let o = api(&s, &format!("/carts/{cart}/checkout"), &[("Idempotency-Key", "rev-b2")],
+        json!({"email": "ravi@example.com", "name": "Ravi", "phone": "+91 98765 43211",
+               "address": {"line1": "1 Lake Road", "city": "Pune", "postal_code": "411001", "country": "IN"},
+               "payment_method": "cod"}))["order"].clone();
+    let number = o["number"].as_str().unwrap().to_string();
+    let page = common::get_signed_in(&s, &format!("/admin/orders/{number}"), &owner);
+    let csrf = common::csrf(&page.text());
+    post_form(
+        &s,
+        &format!("/admin/orders/{number}/ship"),
+        Some(&owner),
+        &form(&[("csrf_token", &csrf), ("carrier", "DTDC")]),
+    );
+    post_form(
+        &s,
+        &format!("/admin/orders/{number}/deliver"),
+        Some(&owner),
+        &form(&[("csrf_token", &csrf)]),
+    );
+    let t2 = links(&s, &number);
+    assert_eq!(t2.len(), 1);
+    assert_eq!(
+        send_review(&s, &t2[0], "2", "Smaller than I hoped", "Nice, but small.").status,
+        200
+    );
+    let html = s.get(&format!("/p/{}", slugs[0])).text();
+    assert!(
+        html.contains("data-average=\"3.5\"") && html.contains("data-count=\"2\""),
+        "{html}"
+    );
+    assert!(html.contains("Ravi") && html.contains("Asha R."));
+}
+
+#[test]
+fn review_sql_prepares_against_the_schema() {
+    let s = common::shared();
+    let c = s.app().db.read().unwrap();
+    for q in boutique::shop::reviews::sql::ALL {
+        c.prepare(q).unwrap_or_else(|e| panic!("{q}: {e}"));
+    }
+}
