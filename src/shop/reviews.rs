@@ -311,11 +311,78 @@ pub fn list(c: &Connection, status: &str, limit: i64) -> Result<Vec<Review>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// A product page's published reviews, newest first.
-pub fn published(c: &Connection, product_id: i64, limit: i64) -> Result<Vec<Review>> {
-    let mut st = c.prepare_cached(sql::PUBLISHED)?;
-    let rows = st.query_map(params![product_id, limit], review_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+/// How a product page orders its reviews.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Newest,
+    Highest,
+    Lowest,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 3] = [Sort::Newest, Sort::Highest, Sort::Lowest];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Newest => "newest",
+            Sort::Highest => "highest",
+            Sort::Lowest => "lowest",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Newest => "Newest",
+            Sort::Highest => "Highest rated",
+            Sort::Lowest => "Lowest rated",
+        }
+    }
+    /// None for anything but the three names ("" is newest).
+    pub fn parse(s: &str) -> Option<Sort> {
+        if s.is_empty() {
+            return Some(Sort::Newest);
+        }
+        Sort::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Reviews on one product page.
+pub const PAGE: i64 = 10;
+
+/// One page of a product's published reviews in `sort` order, after the cursor `after`
+/// (from the previous page's last review: "rating.created_at.id"); returns the reviews
+/// and the cursor of the next page, if there is one. Keyset pages: stable while reviews
+/// are added, and as fast on page 100 as on page 1. A cursor that does not parse is a 400.
+pub fn page(
+    c: &Connection,
+    product_id: i64,
+    sort: Sort,
+    after: Option<&str>,
+) -> Result<(Vec<Review>, Option<String>)> {
+    let (r, t, i) = match after {
+        None | Some("") => (None, None, None),
+        Some(a) => {
+            let p: Vec<i64> = a.split('.').filter_map(|x| x.parse().ok()).collect();
+            match p.as_slice() {
+                [r, t, i] if (1..=5).contains(r) => (Some(*r), Some(*t), Some(*i)),
+                _ => return Err(Error::bad_request("That page of reviews does not exist.")),
+            }
+        }
+    };
+    let q = match sort {
+        Sort::Newest => sql::PAGE_NEWEST,
+        Sort::Highest => sql::PAGE_HIGHEST,
+        Sort::Lowest => sql::PAGE_LOWEST,
+    };
+    let mut st = c.prepare_cached(q)?;
+    let rows = st.query_map(params![product_id, r, t, i, PAGE + 1], review_row)?;
+    let mut list: Vec<Review> = rows.collect::<rusqlite::Result<_>>()?;
+    let next = if list.len() as i64 > PAGE {
+        list.truncate(PAGE as usize);
+        list.last()
+            .map(|l| format!("{}.{}.{}", l.rating, l.created_at, l.id))
+    } else {
+        None
+    };
+    Ok((list, next))
 }
 
 /// The shopper's own reviews (the account).
@@ -384,8 +451,14 @@ pub mod sql {
     pub const LIST: &str = select!(
         "WHERE (?1 = '' OR r.status = ?1) ORDER BY CASE r.status WHEN 'pending' THEN 0 ELSE 1 END, r.created_at DESC, r.id DESC LIMIT ?2"
     );
-    pub const PUBLISHED: &str = select!(
-        "WHERE r.product_id = ?1 AND r.status = 'published' ORDER BY r.created_at DESC, r.id DESC LIMIT ?2"
+    pub const PAGE_NEWEST: &str = select!(
+        "WHERE r.product_id = ?1 AND r.status = 'published' AND (?3 IS NULL OR (r.created_at, r.id) < (?3, ?4)) AND (?2 IS NULL OR 1) ORDER BY r.created_at DESC, r.id DESC LIMIT ?5"
+    );
+    pub const PAGE_HIGHEST: &str = select!(
+        "WHERE r.product_id = ?1 AND r.status = 'published' AND (?2 IS NULL OR (r.rating, r.created_at, r.id) < (?2, ?3, ?4)) ORDER BY r.rating DESC, r.created_at DESC, r.id DESC LIMIT ?5"
+    );
+    pub const PAGE_LOWEST: &str = select!(
+        "WHERE r.product_id = ?1 AND r.status = 'published' AND (?2 IS NULL OR r.rating > ?2 OR (r.rating = ?2 AND (r.created_at, r.id) < (?3, ?4))) ORDER BY r.rating ASC, r.created_at DESC, r.id DESC LIMIT ?5"
     );
     pub const BY_EMAIL: &str =
         select!("WHERE r.email = ?1 ORDER BY r.created_at DESC, r.id DESC LIMIT ?2");
@@ -399,7 +472,9 @@ pub mod sql {
         SET_REPLY,
         GET,
         LIST,
-        PUBLISHED,
+        PAGE_NEWEST,
+        PAGE_HIGHEST,
+        PAGE_LOWEST,
         BY_EMAIL,
         STARS,
     ];

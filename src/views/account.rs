@@ -107,6 +107,7 @@ pub fn overview(ctx: &Ctx, csrf: &str, me: &Customer, info: &OverviewInfo) -> Ma
                 nav.tabs {
                     a href="/account/orders" { "Orders" }
                     a href="/account/addresses" { "Addresses" }
+                    a href="/account/reviews" { "Reviews" }
                 }
                 @if email_changed { p.notice role="status" { "Your account now uses " strong { (me.email) } "." } }
                 h2 { "Profile" }
@@ -285,6 +286,33 @@ pub fn edit_address(
                     (address_fields(a))
                     button.button.primary type="submit" { "Save changes" }
                 }))
+            }
+        },
+    )
+}
+
+/// `/account/reviews`: the reviews the shopper wrote, with where each stands.
+pub fn reviews(ctx: &Ctx, list: &[crate::shop::reviews::Review], offset: &Zone) -> Markup {
+    page(
+        ctx,
+        &meta("Your reviews"),
+        html! {
+            section.narrow {
+                p { a href="/account" { "← Your account" } }
+                h1 { "Your reviews" }
+                @if list.is_empty() {
+                    p.muted { "You have not reviewed anything yet. After an order is delivered we email you a link to review each item." }
+                }
+                ol.review-list #my-reviews {
+                    @for r in list {
+                        li.review {
+                            p { span.stars { (super::reviews::star_text(r.rating)) } " " strong { (r.title) } " · " (r.product_title) }
+                            p.muted { (match r.status.as_str() { "published" => "On the product page", "pending" => "Waiting to be published", _ => "Not shown" }) " · " (iso_date(r.created_at, offset)) }
+                            p { (r.body) }
+                            @if !r.reply.is_empty() { blockquote.reply { strong { "From the shop: " } (r.reply) } }
+                        }
+                    }
+                }
             }
         },
     )

@@ -7,7 +7,7 @@ use super::admin::{frame, when};
 use super::form::post_form;
 use super::format::iso_date;
 use super::layout::{Ctx, Meta, page};
-use crate::shop::reviews::{Draft, Invite, MAX_BODY, MAX_TITLE, Review, Stars};
+use crate::shop::reviews::{Draft, Invite, MAX_BODY, MAX_TITLE, Review, Sort, Stars};
 use crate::zone::Zone;
 use maud::{Markup, html};
 
@@ -78,8 +78,22 @@ pub fn message_page(ctx: &Ctx, title: &str, text: &str, product: Option<&str>) -
     )
 }
 
-/// The product page's reviews block.
-pub fn block(stars: &Stars, list: &[Review], zone: &Zone) -> Markup {
+/// What the product page's reviews block shows.
+pub struct Block<'a> {
+    /// The product page's path ("/p/slug").
+    pub url: &'a str,
+    pub stars: &'a Stars,
+    pub list: &'a [Review],
+    pub sort: Sort,
+    /// The next page's cursor.
+    pub more: Option<&'a str>,
+    pub zone: &'a Zone,
+}
+
+/// The product page's reviews block: the summary, sort links, a page of reviews and a
+/// "More reviews" link (plain links: no JavaScript needed).
+pub fn block(b: &Block) -> Markup {
+    let (stars, list, zone) = (b.stars, b.list, b.zone);
     html! {
         section.reviews #reviews {
             h2 { "Reviews" }
@@ -97,6 +111,11 @@ pub fn block(stars: &Stars, list: &[Review], zone: &Zone) -> Markup {
                         li { (n) " ★ " meter min="0" max=(stars.count) value=(c) {} " " (c) }
                     }
                 }
+                nav.tabs.review-sort aria-label="Sort reviews" {
+                    @for s in Sort::ALL {
+                        a.active[s == b.sort] href={ (b.url) "?reviews=" (s.as_str()) "#reviews" } { (s.label()) }
+                    }
+                }
                 ol.review-list {
                     @for r in list {
                         li.review data-rating=(r.rating) {
@@ -106,6 +125,9 @@ pub fn block(stars: &Stars, list: &[Review], zone: &Zone) -> Markup {
                             @if !r.reply.is_empty() { blockquote.reply { strong { "From the shop: " } (r.reply) } }
                         }
                     }
+                }
+                @if let Some(after) = b.more {
+                    p { a.button #more-reviews href={ (b.url) "?reviews=" (b.sort.as_str()) "&after=" (after) "#reviews" } { "More reviews" } }
                 }
             }
         }

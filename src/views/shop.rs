@@ -38,6 +38,12 @@ pub fn card(ctx: &Ctx, p: &ProductCard, eager: bool) -> Markup {
                     @else if percent_off(p.price, p.compare_at).is_some() { span.tag.sale { "Sale" } }
                 }
                 h3 { (p.title) }
+                @if p.review_count > 0 {
+                    @let x10 = (p.rating_sum * 10 + p.review_count / 2) / p.review_count;
+                    p.card-stars aria-label={ "Rated " (super::reviews::average_text(x10)) " out of 5 by " (p.review_count) } {
+                        span.stars { (super::reviews::star_text((x10 + 5) / 10)) } " " small.muted { "(" (p.review_count) ")" }
+                    }
+                }
                 (price_block(ctx, p.price, p.compare_at))
             }
         }
@@ -363,6 +369,9 @@ pub struct ProductView<'a> {
     pub low_stock_threshold: i64,
     /// Its published reviews (newest first) and their stars.
     pub reviews: &'a [crate::shop::reviews::Review],
+    pub review_sort: crate::shop::reviews::Sort,
+    /// The cursor of the next page of reviews, if there is one.
+    pub more_reviews: Option<&'a str>,
     pub stars: crate::shop::reviews::Stars,
     pub zone: &'a crate::zone::Zone,
 }
@@ -526,7 +535,14 @@ pub fn product(ctx: &Ctx, v: &ProductView) -> Markup {
                     }
                 }
             }
-            (super::reviews::block(&v.stars, v.reviews, v.zone))
+            (super::reviews::block(&super::reviews::Block {
+                url: &url,
+                stars: &v.stars,
+                list: v.reviews,
+                sort: v.review_sort,
+                more: v.more_reviews,
+                zone: v.zone,
+            }))
             @if !v.related.is_empty() {
                 section.block {
                     h2 { "You may also like" }

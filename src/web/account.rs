@@ -217,6 +217,24 @@ pub fn profile(app: &App, req: &Req) -> Outcome {
     }
 }
 
+/// GET /account/reviews: the signed-in shopper's reviews (by the account's email, which
+/// the review links were sent to).
+pub fn reviews(app: &App, req: &Req) -> Outcome {
+    let cid = match signed_in(app, req) {
+        Ok((_, cid)) => cid,
+        Err(answer) => return answer,
+    };
+    let conn = app.db.read()?;
+    let me = accounts::by_id(&conn, cid)?.ok_or_else(|| Error::not_found("No such account."))?;
+    let list = crate::shop::reviews::by_email(&conn, &me.email, 200)?;
+    drop(conn);
+    let offset = app.cfg().store.zone.clone();
+    let page = with_ctx(app, req, "", |ctx| {
+        html_page(200, views::reviews(ctx, &list, &offset))
+    })?;
+    Ok(with_cookie(app, page, None))
+}
+
 pub fn orders(app: &App, req: &Req) -> Outcome {
     let cid = match signed_in(app, req) {
         Ok((_, cid)) => cid,

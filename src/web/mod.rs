@@ -218,6 +218,7 @@ fn resolve<'a>(method: &str, seg: &[&'a str]) -> Option<Action<'a>> {
         }),
         ["account"] => act(account::overview),
         ["account", "orders"] => act(account::orders),
+        ["account", "reviews"] => act(account::reviews),
         ["account", "addresses"] => act(account::address_book),
         ["account", "addresses", id] => {
             act(move |app, req| account::address_edit_form(app, req, id))

@@ -135,7 +135,9 @@ pub fn product(app: &App, req: &Req, slug: &str) -> Outcome {
         Error::not_found("We couldn't find that product. It may have sold out for good.")
     })?;
     let related = catalog::related(&conn, &p, 4)?;
-    let reviews = crate::shop::reviews::published(&conn, p.id, 20)?;
+    let sort = crate::shop::reviews::Sort::parse(params.get("reviews").unwrap_or(""))
+        .ok_or_else(|| Error::bad_request("Reviews can be sorted newest, highest or lowest."))?;
+    let (reviews, next) = crate::shop::reviews::page(&conn, p.id, sort, params.get("after"))?;
     let stars = crate::shop::reviews::stars(&conn, p.id)?;
     drop(conn);
     let zone = app.cfg().store.zone.clone();
@@ -151,6 +153,8 @@ pub fn product(app: &App, req: &Req, slug: &str) -> Outcome {
             related: &related,
             low_stock_threshold: threshold,
             reviews: &reviews,
+            review_sort: sort,
+            more_reviews: next.as_deref(),
             stars,
             zone: &zone,
         };

@@ -817,11 +817,13 @@ fn guest_cod_order_end_to_end_and_the_owner_runs_it_to_paid() {
             "order-processing",
             "order-shipped",
             "order-delivered",
+            // Delivered: the verified-review links (issue 13).
+            "review-request",
             "order-cash_collected"
         ]
     );
     let delivered = mails_to(&s, SHOPPER);
-    assert_eq!(delivered.len(), 5, "each mail written once");
+    assert_eq!(delivered.len(), 6, "each mail written once");
     assert!(
         delivered
             .iter()

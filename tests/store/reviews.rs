@@ -375,3 +375,103 @@ fn review_sql_prepares_against_the_schema() {
         c.prepare(q).unwrap_or_else(|e| panic!("{q}: {e}"));
     }
 }
+
+#[test]
+fn reviews_sort_and_page_and_show_on_cards_and_in_the_account() {
+    let s = Store::with_config(
+        &format!("{BASE_CONFIG}\n[reviews]\nauto_publish = true\n"),
+        false,
+    );
+    let owner = common::owner(&s);
+    let (number, slugs) = delivered(&s, &owner, "c");
+    let t = links(&s, &number);
+    assert_eq!(
+        send_review(&s, &t[0], "3", "Fine", "It is fine.").status,
+        200
+    );
+    // Twenty-four more published reviews of the same product, written straight in (each
+    // still tied to an order line of its own, as the schema requires one per line).
+    let pid = count(
+        &s,
+        &format!("SELECT id FROM products WHERE slug = '{}'", slugs[0]),
+    );
+    s.app()
+        .db
+        .write_tx(|tx: &Tx| {
+            let line: i64 = tx.query_row("SELECT l.id FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.number = ?1 AND l.product_id = ?2", rusqlite::params![number, pid], |r| r.get(0))?;
+            let order: i64 = tx.query_row("SELECT order_id FROM order_lines WHERE id = ?1", [line], |r| r.get(0))?;
+            for i in 0..24i64 {
+                tx.execute(
+                    "INSERT INTO reviews (order_line_id, order_id, product_id, product_title, author, email, rating, title, body, status, created_at, updated_at) VALUES (NULL, ?1, ?2, 'x', 'Someone', 'x@example.com', ?3, ?4, 'Body', 'published', ?5, ?5)",
+                    rusqlite::params![order, pid, 1 + i % 5, format!("Review {i}"), 1_000 + i],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let url = format!("/p/{}", slugs[0]);
+    let first = s.get(&url).text();
+    assert!(first.contains("data-count=\"25\""));
+    assert_eq!(first.matches("class=\"review\"").count(), 10, "one page");
+    let next = first
+        .split("id=\"more-reviews\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let second = s.get(&next).text();
+    assert_eq!(second.matches("class=\"review\"").count(), 10);
+    let third_url = second
+        .split("id=\"more-reviews\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let third = s.get(&third_url).text();
+    assert_eq!(third.matches("class=\"review\"").count(), 5);
+    assert!(!third.contains("more-reviews"));
+    // No review on two pages.
+    let titles = |h: &str| -> Vec<String> {
+        h.split("<strong>")
+            .skip(1)
+            .filter_map(|x| x.split("</strong>").next())
+            .filter(|t| t.starts_with("Review ") || *t == "Fine")
+            .map(str::to_string)
+            .collect()
+    };
+    let mut all: Vec<String> = [titles(&first), titles(&second), titles(&third)].concat();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 25);
+    // Highest and lowest first.
+    let high = s.get(&format!("{url}?reviews=highest")).text();
+    let ratings = |h: &str| -> Vec<i64> {
+        h.split("data-rating=\"")
+            .skip(1)
+            .map(|x| x[..1].parse().unwrap())
+            .collect()
+    };
+    let r = ratings(&high);
+    assert!(r.windows(2).all(|w| w[0] >= w[1]) && r[0] == 5, "{r:?}");
+    let low = ratings(&s.get(&format!("{url}?reviews=lowest")).text());
+    assert!(
+        low.windows(2).all(|w| w[0] <= w[1]) && low[0] == 1,
+        "{low:?}"
+    );
+    assert_eq!(s.get(&format!("{url}?reviews=best")).status, 400);
+    assert_eq!(s.get(&format!("{url}?after=nonsense")).status, 400);
+    // Category and listing cards show the stars.
+    let home = s.get("/search?q=shawl").text();
+    assert!(home.contains("card-stars"), "stars on the card");
+    // The shopper's account lists their review.
+    let me = common::sign_in(&s, "asha@example.com");
+    let mine = common::get_signed_in(&s, "/account/reviews", &me).text();
+    assert!(
+        mine.contains("Fine") && mine.contains("On the product page"),
+        "{mine}"
+    );
+}

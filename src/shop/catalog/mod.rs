@@ -44,6 +44,9 @@ pub struct ProductCard {
     pub in_stock: bool,
     pub created_at: i64,
     pub image: Option<ImageRef>,
+    /// Its published reviews: how many, and the sum of their ratings.
+    pub review_count: i64,
+    pub rating_sum: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -194,6 +197,8 @@ fn card(row: &rusqlite::Row) -> rusqlite::Result<ProductCard> {
         in_stock: row.get(5)?,
         created_at: row.get(6)?,
         image: image_ref(row, 7)?,
+        review_count: row.get(12)?,
+        rating_sum: row.get(13)?,
     })
 }
 
@@ -939,12 +944,15 @@ pub mod sql {
     //! SQL of the catalog. Every constant here is prepared against the schema by a test.
 
     /// Columns of a product card: id, slug, title, price, compare_at, in_stock, created_at,
-    /// then the first image (hash, width, height, alt, placeholder).
+    /// then the first image (hash, width, height, alt, placeholder), then its published
+    /// reviews' count and rating sum.
     macro_rules! card_select {
         () => {
             "SELECT p.id, p.slug, p.title, p.min_price, \
              (SELECT max(v.compare_at_price) FROM variants v WHERE v.product_id = p.id AND v.archived = 0 AND v.price = p.min_price AND v.compare_at_price > v.price), \
-             p.in_stock, p.created_at, i.hash, i.width, i.height, i.alt, i.placeholder \
+             p.in_stock, p.created_at, i.hash, i.width, i.height, i.alt, i.placeholder, \
+             (SELECT count(*) FROM reviews r WHERE r.product_id = p.id AND r.status = 'published'), \
+             (SELECT coalesce(sum(r.rating), 0) FROM reviews r WHERE r.product_id = p.id AND r.status = 'published') \
              FROM products p \
              LEFT JOIN images i ON i.id = (SELECT pi.image_id FROM product_images pi WHERE pi.product_id = p.id ORDER BY pi.position, pi.image_id LIMIT 1) "
         };
