@@ -28,6 +28,8 @@ CREATE TABLE reviews (
     title         TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 120),
     body          TEXT NOT NULL CHECK (length(body) BETWEEN 1 AND 4000),
     status        TEXT NOT NULL CHECK (status IN ('pending', 'published', 'hidden')),
+    -- One photo, judged by its bytes and made into the WebP set like catalog images.
+    image_id      INTEGER REFERENCES images(id) ON DELETE SET NULL,
     reply         TEXT NOT NULL DEFAULT '',
     replied_at    INTEGER,
     created_at    INTEGER NOT NULL,

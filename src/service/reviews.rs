@@ -56,12 +56,37 @@ pub fn on_delivered(tx: &Tx, cfg: &Config, o: &Order, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// The shopper's review from the link `token`. Returns whether it is published at once
-/// (auto_publish) or waits for the owner.
-pub fn submit(app: &App, token: &str, d: &Draft) -> Result<bool> {
+/// Photo uploads per review link per hour (each is a full decode).
+const PHOTO_TRIES_PER_HOUR: usize = 5;
+
+/// The shopper's review from the link `token`, with an optional photo (judged by its
+/// bytes and made into the WebP set before the write; the draft is checked first so a
+/// bad rating costs no decode). Returns whether it is published at once (auto_publish)
+/// or waits for the owner.
+pub fn submit(app: &App, token: &str, d: &Draft, photo: Option<&[u8]>) -> Result<bool> {
+    reviews::check(d)?;
+    let set = match photo.filter(|b| !b.is_empty()) {
+        Some(bytes) => {
+            app.limits.hit(
+                &format!(
+                    "review-photo/{}",
+                    crate::crypto::hex(&crate::crypto::token_hash(token))
+                ),
+                PHOTO_TRIES_PER_HOUR,
+                std::time::Duration::from_secs(3600),
+                "Too many photo uploads for this review; try again in an hour.",
+            )?;
+            // Only a link that still works gets its photo decoded.
+            reviews::usable(&*app.db.read()?, token, crate::db::now())?;
+            Some(crate::shop::catalog::images::process(bytes)?)
+        }
+        None => None,
+    };
     let publish = app.cfg().reviews.auto_publish;
     let now = crate::db::now();
-    super::write(app, now, |tx| reviews::submit(tx, token, d, publish, now))?;
+    super::write(app, now, |tx| {
+        reviews::submit(tx, token, d, set.as_ref(), publish, now)
+    })?;
     Ok(publish)
 }
 

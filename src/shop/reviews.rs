@@ -171,9 +171,25 @@ pub fn author_of(name: &str) -> String {
 
 /// Writes the review from the invitation behind `token` and spends it, in `tx`: the
 /// checks again inside the write, so two submissions at once make one review.
-pub fn submit(tx: &Tx, token: &str, d: &Draft, publish: bool, now: i64) -> Result<i64> {
+pub fn submit(
+    tx: &Tx,
+    token: &str,
+    d: &Draft,
+    photo: Option<&crate::shop::catalog::images::ImageSet>,
+    publish: bool,
+    now: i64,
+) -> Result<i64> {
     let inv = usable(tx, token, now)?;
     let (rating, title, body) = check(d)?;
+    let image_id = match photo {
+        Some(set) => Some(crate::shop::catalog::store_image(
+            tx,
+            set,
+            &format!("Photo from a review of {}", inv.title),
+            now,
+        )?),
+        None => None,
+    };
     let spent = tx
         .prepare_cached(sql::SPEND_INVITE)?
         .execute(params![now, inv.id])?;
@@ -194,7 +210,8 @@ pub fn submit(tx: &Tx, token: &str, d: &Draft, publish: bool, now: i64) -> Resul
             title,
             body,
             if publish { "published" } else { "pending" },
-            now
+            now,
+            image_id
         ])
         .map_err(|e| match e {
             rusqlite::Error::SqliteFailure(f, _)
@@ -221,6 +238,8 @@ pub struct Review {
     pub status: String,
     pub reply: String,
     pub created_at: i64,
+    /// The photo's image hash (its WebP set is served at /img/{hash}-…).
+    pub photo: Option<String>,
 }
 
 fn review_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Review> {
@@ -237,6 +256,7 @@ fn review_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Review> {
         status: r.get(9)?,
         reply: r.get(10)?,
         created_at: r.get(11)?,
+        photo: r.get(12)?,
     })
 }
 
@@ -434,7 +454,7 @@ pub mod sql {
     macro_rules! select {
         ($tail:literal) => {
             concat!(
-                "SELECT r.id, r.product_id, r.product_title, o.number, r.author, r.email, r.rating, r.title, r.body, r.status, r.reply, r.created_at FROM reviews r LEFT JOIN orders o ON o.id = r.order_id ",
+                "SELECT r.id, r.product_id, r.product_title, o.number, r.author, r.email, r.rating, r.title, r.body, r.status, r.reply, r.created_at, i.hash FROM reviews r LEFT JOIN orders o ON o.id = r.order_id LEFT JOIN images i ON i.id = r.image_id ",
                 $tail
             )
         };
@@ -443,7 +463,7 @@ pub mod sql {
     pub const INVITE: &str = "SELECT i.id, i.order_line_id, l.order_id, l.product_id, p.slug, i.expires_at, l.title, l.options, o.number, o.name, o.email, i.used_at FROM review_invites i JOIN order_lines l ON l.id = i.order_line_id JOIN orders o ON o.id = l.order_id LEFT JOIN products p ON p.id = l.product_id WHERE i.token_hash = ?1";
     pub const SPEND_INVITE: &str =
         "UPDATE review_invites SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL";
-    pub const INSERT_REVIEW: &str = "INSERT INTO reviews (order_line_id, order_id, product_id, product_title, author, email, rating, title, body, status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)";
+    pub const INSERT_REVIEW: &str = "INSERT INTO reviews (order_line_id, order_id, product_id, product_title, author, email, rating, title, body, status, created_at, updated_at, image_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)";
     pub const SET_STATUS: &str = "UPDATE reviews SET status = ?1, updated_at = ?2 WHERE id = ?3";
     pub const SET_REPLY: &str =
         "UPDATE reviews SET reply = ?1, replied_at = ?2, updated_at = ?3 WHERE id = ?4";

@@ -4,9 +4,9 @@
 //! with "verified purchase" and the owner's reply), and the owner's moderation list.
 
 use super::admin::{frame, when};
-use super::form::post_form;
+use super::form::{post_form, upload_form};
 use super::format::iso_date;
-use super::layout::{Ctx, Meta, page};
+use super::layout::{Ctx, Meta, image_url, page};
 use crate::shop::reviews::{Draft, Invite, MAX_BODY, MAX_TITLE, Review, Sort, Stars};
 use crate::zone::Zone;
 use maud::{Markup, html};
@@ -40,7 +40,7 @@ pub fn form_page(
                 p.muted { "Order " (inv.order_number) }
                 h1 { "How is your " (inv.title) "?" }
                 @if let Some(e) = error { p.notice.error role="alert" #review-error { (e) } }
-                (post_form(&format!("/reviews/{token}"), csrf, "stack", html! {
+                (upload_form(&format!("/reviews/{token}"), csrf, "stack", html! {
                     fieldset.stars {
                         legend { "Your rating" }
                         @for n in (1..=5).rev() {
@@ -52,6 +52,7 @@ pub fn form_page(
                     }
                     label.field { span { "Title" } input type="text" name="title" required maxlength=(MAX_TITLE) value=(draft.title); }
                     label.field { span { "Your review" } textarea name="body" rows="6" required maxlength=(MAX_BODY) { (draft.body) } }
+                    label.field { span { "A photo (optional: JPEG, PNG or WebP, up to 8 MB)" } input type="file" name="photo" accept="image/jpeg,image/png,image/webp"; }
                     p.muted { "Shown with your first name and initial (" (crate::shop::reviews::author_of(&inv.name)) ") and \"verified purchase\"." }
                     button.button.primary #send-review type="submit" { "Send review" }
                 }))
@@ -122,6 +123,9 @@ pub fn block(b: &Block) -> Markup {
                             p { span.stars title={ (r.rating) " of 5" } { (star_text(r.rating)) } " " strong { (r.title) } }
                             p.muted { (r.author) " · " small.verified { "Verified purchase" } " · " (iso_date(r.created_at, zone)) }
                             @for para in r.body.split("\n\n") { p { (para) } }
+                            @if let Some(h) = &r.photo {
+                                a.review-photo href=(image_url(h, "full")) { img src=(image_url(h, "160")) alt={ "Photo from " (r.author) } loading="lazy" width="160"; }
+                            }
                             @if !r.reply.is_empty() { blockquote.reply { strong { "From the shop: " } (r.reply) } }
                         }
                     }
@@ -166,6 +170,7 @@ pub fn admin_list(ctx: &Ctx, p: &AdminPage) -> Markup {
                         @if let Some(n) = &r.order_number { " · order " a href={ "/admin/orders/" (n) } { (n) } }
                         " · " (when(r.created_at, &p.zone)) }
                     @for para in r.body.split("\n\n") { p { (para) } }
+                    @if let Some(h) = &r.photo { p { img src=(image_url(h, "160")) alt="Photo with the review" width="160"; } }
                     .actions {
                         @if r.status != "published" {
                             (post_form(&format!("/admin/reviews/{}/publish", r.id), p.csrf, "inline", html! { button.button.primary type="submit" { "Publish" } }))

@@ -7,6 +7,7 @@ use super::session::{self, check_csrf, form};
 use super::{Outcome, html_page, with_ctx};
 use crate::app::App;
 use crate::error::{Error, Kind};
+use crate::http::multipart;
 use crate::http::query::Params;
 use crate::http::{Req, Resp};
 use crate::shop::accounts::Customer;
@@ -60,9 +61,34 @@ pub fn page(app: &App, req: &Req, token: &str) -> Outcome {
     form_page(app, req, token, 200, &Draft::default(), None)
 }
 
-/// POST /reviews/{token}: rating, title, body.
+/// Largest review photo accepted.
+const MAX_PHOTO: u64 = 8 * 1024 * 1024;
+
+/// POST /reviews/{token}: multipart with csrf_token, rating, title, body and an optional
+/// photo (a plain url-encoded form without the photo works too).
 pub fn submit(app: &App, req: &Req, token: &str) -> Outcome {
-    let f = form(req)?;
+    let ct = req.header("content-type").unwrap_or("");
+    let (f, photo) = if ct.starts_with("multipart/form-data") {
+        let parts = multipart::parse(
+            ct,
+            req.body.clone(),
+            &["csrf_token", "rating", "title", "body", "photo"],
+            MAX_PHOTO,
+        )?;
+        let mut fields = Vec::new();
+        let mut photo = None;
+        for p in parts {
+            if p.name == "photo" {
+                photo = Some(p.data);
+            } else {
+                let v = String::from_utf8_lossy(&p.data).replace("\r\n", "\n");
+                fields.push((p.name, v));
+            }
+        }
+        (Params(fields), photo)
+    } else {
+        (form(req)?, None)
+    };
     check_csrf(session::current(app, req)?.as_ref(), &f)?;
     let g = |k: &str| f.get(k).unwrap_or("").to_string();
     let draft = Draft {
@@ -73,7 +99,7 @@ pub fn submit(app: &App, req: &Req, token: &str) -> Outcome {
     let slug = reviews::usable(&*app.db.read()?, token, crate::db::now())
         .ok()
         .and_then(|i| i.product_slug);
-    match crate::service::reviews::submit(app, token, &draft) {
+    match crate::service::reviews::submit(app, token, &draft, photo.as_deref()) {
         Ok(published) => with_ctx(app, req, "", |ctx| {
             html_page(
                 200,
@@ -89,8 +115,16 @@ pub fn submit(app: &App, req: &Req, token: &str) -> Outcome {
                 ),
             )
         }),
-        Err(e) if e.kind == Kind::BadRequest => {
-            form_page(app, req, token, 400, &draft, Some(&e.public))
+        Err(e)
+            if matches!(
+                e.kind,
+                Kind::BadRequest
+                    | Kind::UnsupportedMedia
+                    | Kind::PayloadTooLarge
+                    | Kind::TooManyRequests
+            ) =>
+        {
+            form_page(app, req, token, e.status(), &draft, Some(&e.public))
         }
         Err(e) => refused(app, req, e),
     }

@@ -475,3 +475,84 @@ fn reviews_sort_and_page_and_show_on_cards_and_in_the_account() {
         "{mine}"
     );
 }
+
+/// The review form as the browser sends it: multipart, with an optional photo.
+fn send_with_photo(s: &Store, token: &str, fields: &[(&str, &str)], photo: &[u8]) -> common::Page {
+    let (cookie, csrf) = review_form(s, token);
+    let b = "----boutiqueReviewBoundary";
+    let mut body = Vec::new();
+    for (k, v) in [("csrf_token", csrf.as_str())].iter().chain(fields) {
+        body.extend(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend(
+        format!("--{b}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"../x.html\"\r\nContent-Type: text/html\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(photo);
+    body.extend(format!("\r\n--{b}--\r\n").as_bytes());
+    let ct = format!("multipart/form-data; boundary={b}");
+    send(
+        "POST",
+        &format!("{}/reviews/{token}", s.url),
+        &[("Content-Type", ct.as_str()), ("Cookie", cookie.as_str())],
+        Some(body),
+    )
+}
+
+#[test]
+fn a_review_photo_is_judged_by_its_bytes_and_shown_as_a_webp_thumbnail() {
+    let s = Store::with_config(
+        &format!("{BASE_CONFIG}\n[reviews]\nauto_publish = true\n"),
+        false,
+    );
+    let owner = common::owner(&s);
+    let (number, slugs) = delivered(&s, &owner, "d");
+    let t = links(&s, &number);
+    let fields = [
+        ("rating", "5"),
+        ("title", "Lovely colour"),
+        ("body", "Line one.\r\n\r\nLine two."),
+    ];
+    // Not a picture, whatever its name says: the form again, nothing written.
+    let bad = send_with_photo(&s, &t[0], &fields, b"<html>not an image</html>");
+    assert_eq!(bad.status, 415, "{}", bad.text());
+    assert!(
+        bad.text().contains("Lovely colour"),
+        "what was typed is kept"
+    );
+    assert_eq!(count(&s, "SELECT count(*) FROM reviews"), 0);
+    let ok = send_with_photo(&s, &t[0], &fields, &common::png(300, 200, 90));
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    let hash = {
+        let c = s.app().db.read().unwrap();
+        c.query_row(
+            "SELECT i.hash FROM reviews r JOIN images i ON i.id = r.image_id",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .unwrap()
+    };
+    let page = s.get(&format!("/p/{}", slugs[0])).text();
+    assert!(page.contains(&format!("/img/{hash}-160.webp")), "{page}");
+    assert!(
+        page.contains("<p>Line one.</p><p>Line two.</p>"),
+        "CRLF from the form became paragraphs"
+    );
+    let img = s.get(&format!("/img/{hash}-160.webp"));
+    assert_eq!(img.status, 200);
+    assert!(img.body.starts_with(b"RIFF"));
+    // Without a photo, multipart works too.
+    let plain = send_with_photo(
+        &s,
+        &t[1],
+        &[("rating", "4"), ("title", "Good"), ("body", "Nice soap.")],
+        b"",
+    );
+    assert_eq!(plain.status, 200, "{}", plain.text());
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM reviews WHERE image_id IS NULL"),
+        1
+    );
+}
