@@ -176,7 +176,7 @@ pub fn admin_list(ctx: &Ctx, p: &AdminPage) -> Markup {
                             (post_form(&format!("/admin/reviews/{}/publish", r.id), p.csrf, "inline", html! { button.button.primary type="submit" { "Publish" } }))
                         }
                         @if r.status != "hidden" {
-                            (post_form(&format!("/admin/reviews/{}/hide", r.id), p.csrf, "inline", html! { button.button.danger type="submit" { "Hide" } }))
+                            (post_form(&format!("/admin/reviews/{}/hide", r.id), p.csrf, "inline", html! { button.button.ghost type="submit" { "Hide" } }))
                         }
                     }
                     (post_form(&format!("/admin/reviews/{}/reply", r.id), p.csrf, "stack", html! {

@@ -789,3 +789,89 @@ fn shopper_opens_the_tracking_page_and_sees_the_parcels_journey() {
         shot(&tab, &format!("tracking-{name}.png"));
     }
 }
+
+/// Issue 13's browser test (verified reviews): a delivered order's review link → the
+/// shopper rates and reviews on a phone → the owner publishes it in the admin → the
+/// product page shows it with the average.
+#[test]
+fn shopper_reviews_a_delivered_item_and_the_owner_publishes_it() {
+    let s = common::Store::empty();
+    let owner = common::owner(&s);
+    let (number, slugs) = crate::reviews::delivered(&s, &owner, "browser");
+    let token = crate::reviews::links(&s, &number)[0].clone();
+
+    let b = browser(390, 844);
+    let tab = b.new_tab().unwrap();
+    tab.set_default_timeout(Duration::from_secs(20));
+    tab.navigate_to(&format!("{}/reviews/{token}", s.url))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    tab.wait_for_element("input[name=rating][value='4']")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.evaluate(
+        "document.querySelector('input[name=title]').value = 'Warm and soft'; document.querySelector('textarea[name=body]').value = 'Wore it all winter. The colour is even better in daylight.';",
+        false,
+    )
+    .unwrap();
+    shot(&tab, "review-form-phone.png");
+    tab.find_element("#send-review").unwrap().click().unwrap();
+    let done = tab.wait_for_element("#review-done").unwrap();
+    assert_eq!(done.get_inner_text().unwrap(), "Thank you for your review");
+    shot(&tab, "review-thanks-phone.png");
+
+    // The owner, in another browser.
+    let now = boutique::db::now();
+    let link = s
+        .app()
+        .db
+        .write_tx(|tx| {
+            boutique::shop::accounts::signin::issue_link(
+                tx,
+                "owner@example.com",
+                "/admin/reviews",
+                now,
+            )
+        })
+        .unwrap();
+    let ob = browser(1366, 900);
+    let otab = ob.new_tab().unwrap();
+    otab.set_default_timeout(Duration::from_secs(20));
+    otab.navigate_to(&format!("{}/account/sign-in/link?token={link}", s.url))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    otab.wait_for_element("article.review-admin[data-status=pending]")
+        .unwrap();
+    shot(&otab, "admin-reviews-desktop.png");
+    otab.find_element("article.review-admin button.primary")
+        .unwrap()
+        .click()
+        .unwrap();
+    otab.wait_for_element("article.review-admin[data-status=published]")
+        .unwrap();
+
+    // The shopper sees it on the product page, with the average.
+    tab.navigate_to(&format!("{}/p/{}", s.url, slugs[0]))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    let summary = tab.wait_for_element("#review-summary").unwrap();
+    assert!(summary.get_inner_text().unwrap().contains("4.0 out of 5"));
+    let text = tab
+        .find_element("#reviews")
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
+    assert!(
+        text.contains("Warm and soft")
+            && text.contains("Verified purchase")
+            && text.contains("Asha R."),
+        "{text}"
+    );
+    tab.evaluate("document.querySelector('#reviews').scrollIntoView()", false)
+        .unwrap();
+    shot(&tab, "product-reviews-phone.png");
+}

@@ -24,7 +24,7 @@ fn api(s: &Store, path: &str, headers: &[(&str, &str)], body: Value) -> Value {
 
 /// Two products, one COD order of both, shipped and delivered by the owner. Returns the
 /// order number and the two product slugs.
-fn delivered(s: &Store, owner: &str, tag: &str) -> (String, [String; 2]) {
+pub fn delivered(s: &Store, owner: &str, tag: &str) -> (String, [String; 2]) {
     let now = boutique::db::now();
     let slugs = [format!("shawl-{tag}"), format!("soap-{tag}")];
     let vs: Vec<i64> = slugs
@@ -96,7 +96,7 @@ fn delivered(s: &Store, owner: &str, tag: &str) -> (String, [String; 2]) {
 }
 
 /// The review links of the order's mail, in line order.
-fn links(s: &Store, number: &str) -> Vec<String> {
+pub fn links(s: &Store, number: &str) -> Vec<String> {
     let c = s.app().db.read().unwrap();
     let payload: String = c
         .query_row(
