@@ -123,3 +123,28 @@
     }).open();
   });
 })();
+
+// Reviews on a product page: "More reviews" loads the next page in place (the link
+// still works without JavaScript). The next page's reviews and its own "More" link are
+// taken from the page the link points at.
+(function () {
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("#more-reviews");
+    if (!a) return;
+    e.preventDefault();
+    a.setAttribute("aria-busy", "true");
+    fetch(a.href, { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var list = document.querySelector("#reviews ol.review-list");
+        doc.querySelectorAll("#reviews ol.review-list > li").forEach(function (li) {
+          list.appendChild(document.importNode(li, true));
+        });
+        var next = doc.getElementById("more-reviews");
+        if (next) { a.href = next.href; a.removeAttribute("aria-busy"); }
+        else { a.parentNode.remove(); }
+      })
+      .catch(function () { window.location = a.href; });
+  });
+})();

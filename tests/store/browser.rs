@@ -874,4 +874,48 @@ fn shopper_reviews_a_delivered_item_and_the_owner_publishes_it() {
     tab.evaluate("document.querySelector('#reviews').scrollIntoView()", false)
         .unwrap();
     shot(&tab, "product-reviews-phone.png");
+
+    // With more than a page of reviews, "More reviews" loads the next page in place.
+    s.app()
+        .db
+        .write_tx(|tx| {
+            for i in 0..12i64 {
+                tx.execute(
+                    "INSERT INTO reviews (order_id, product_id, product_title, author, email, rating, title, body, status, created_at, updated_at) SELECT order_id, product_id, product_title, 'Other S.', 'o@example.com', 5, ?1, 'Lovely.', 'published', ?2, ?2 FROM reviews LIMIT 1",
+                    rusqlite::params![format!("Older review {i}"), 1_000 + i],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let url = format!("{}/p/{}", s.url, slugs[0]);
+    tab.navigate_to(&url)
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    let count = |tab: &headless_chrome::Tab| {
+        tab.evaluate(
+            "document.querySelectorAll('#reviews li.review').length",
+            false,
+        )
+        .unwrap()
+        .value
+        .and_then(|v| v.as_u64())
+        .unwrap()
+    };
+    assert_eq!(count(&tab), 10);
+    tab.wait_for_element("#more-reviews")
+        .unwrap()
+        .click()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while count(&tab) < 13 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the next page came in place"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(tab.get_url(), url, "no navigation");
+    assert!(tab.find_element("#more-reviews").is_err(), "no more pages");
 }
