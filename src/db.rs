@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_card_checkout.sql"),
     include_str!("migrations/0007_shipments.sql"),
     include_str!("migrations/0008_reviews.sql"),
+    include_str!("migrations/0009_wishlist.sql"),
 ];
 
 pub type Reader = r2d2::PooledConnection<SqliteConnectionManager>;

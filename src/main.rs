@@ -62,6 +62,14 @@ const COMMANDS: &[Command] = &[
         positional: 0,
     },
     Command {
+        name: "rebuild",
+        synopsis: "boutique rebuild wishlist [--config FILE]",
+        about: "Rebuilds the wishlist view from the saved items (also while the store is\n\
+                serving) and says how many rows were missing, stale or left over.",
+        options: &[],
+        positional: 1,
+    },
+    Command {
         name: "backup",
         synopsis: "boutique backup FILE [--config FILE]",
         about: "Writes a consistent copy of the whole store (database and payment proofs) to\n\
@@ -201,6 +209,7 @@ fn main() -> ExitCode {
         "backup" => with_config(&args, backup),
         "restore" => with_config(&args, restore),
         "admin" => with_config(&args, admin),
+        "rebuild" => with_config(&args, rebuild),
         other => Err((2, format!("unknown command {other:?}\n\n{USAGE}"))),
     };
     match result {
@@ -381,6 +390,20 @@ fn restore(args: &Args, cfg: &boutique::config::Config) -> CmdResult {
 
 /// `admin add EMAIL [--role owner|staff]`: creates or promotes the person and prints a
 /// one-time sign-in URL (15 minutes) — works with no mail configured.
+fn rebuild(args: &Args, cfg: &boutique::config::Config) -> CmdResult {
+    match args.positional.as_slice() {
+        [what] if what == "wishlist" => {}
+        _ => return Err((2, format!("expected: rebuild wishlist\n\n{USAGE}"))),
+    }
+    let db = app::open_db(cfg).map_err(|e| (1, e.to_string()))?;
+    let r = ops::rebuild_wishlist(&db).map_err(|e| (1, e.to_string()))?;
+    println!(
+        "wishlist rebuilt: {} rows; {} missing, {} stale, {} left over (now fixed)",
+        r.rows, r.missing, r.stale, r.extra
+    );
+    Ok(())
+}
+
 fn admin(args: &Args, cfg: &boutique::config::Config) -> CmdResult {
     let [sub, email] = args.positional.as_slice() else {
         return Err((

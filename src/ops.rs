@@ -184,6 +184,12 @@ fn free_bytes(dir: &Path) -> Option<u64> {
 }
 
 /// Runs every check and returns the problems found (empty = healthy).
+/// `boutique rebuild wishlist`: recomputes the wishlist projection from its canonical
+/// rows in one write (safe while the store serves) and reports what differed.
+pub fn rebuild_wishlist(db: &crate::db::Db) -> Result<crate::shop::wishlist::Rebuilt> {
+    db.write_tx(crate::shop::wishlist::rebuild)
+}
+
 pub fn check(db_path: &Path, data_dir: &Path) -> Result<Vec<String>> {
     let c = Connection::open_with_flags(db_path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| Error::internal(format!("open {}: {e}", db_path.display())))?;

@@ -47,6 +47,7 @@ impl<'a> Handlers<'a> {
         if self.app.is_none() {
             held.extend(REFUNDS);
             held.extend(crate::service::shipping::KINDS);
+            held.push(crate::service::wishlist::PROJECT);
         }
         held
     }
@@ -97,6 +98,12 @@ pub fn deliver_due(db: &Db, handlers: &Handlers, now: i64, limit: usize) -> Resu
             (kind, _) if crate::service::shipping::KINDS.contains(&kind) => match handlers.app {
                 Some(app) => {
                     crate::service::shipping::run_job(app, &row).map(|()| done.push((row.id, None)))
+                }
+                None => Err(Failure::Retry("the store is not running".into())),
+            },
+            (crate::service::wishlist::PROJECT, _) => match handlers.app {
+                Some(app) => {
+                    crate::service::wishlist::run_job(app, &row).map(|()| done.push((row.id, None)))
                 }
                 None => Err(Failure::Retry("the store is not running".into())),
             },

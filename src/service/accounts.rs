@@ -94,6 +94,8 @@ pub fn sign_in(app: &App, s: &Session, proven: &signin::Proven) -> Result<String
         }
         // The guest bag joins the customer's; what changed is shown on the bag page.
         cart::merge_on_sign_in(tx, s.id, c.id, &caps, now)?;
+        // So does the guest's wishlist.
+        super::wishlist::merged(tx, s.id, c.id, now)?;
         sessions::sign_in(tx, s.id, c.id, c.is_staff(), now)
     })
 }

@@ -22,6 +22,7 @@ pub mod payments;
 pub mod reviews;
 pub mod sessions;
 pub mod shipping;
+pub mod wishlist;
 
 /// The one way a use case writes: `f` in one write transaction, then, still inside it, the
 /// reactions to what the domain recorded (`notices::react`: the mails), so a change and its

@@ -14,3 +14,4 @@ pub mod payments;
 pub mod reviews;
 pub mod shipping;
 pub mod text;
+pub mod wishlist;

@@ -24,3 +24,4 @@ pub mod order;
 pub mod pay;
 pub mod reviews;
 pub mod shop;
+pub mod wishlist;

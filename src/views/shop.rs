@@ -46,6 +46,7 @@ pub fn card(ctx: &Ctx, p: &ProductCard, eager: bool) -> Markup {
                 }
                 (price_block(ctx, p.price, p.compare_at))
             }
+            (super::wishlist::heart(p.id, &p.title))
         }
     }
 }
@@ -529,6 +530,7 @@ pub fn product(ctx: &Ctx, v: &ProductView) -> Markup {
                         }
                     }
                     .description { (format::description(&p.description)) }
+                    p.save { (super::wishlist::heart(p.id, &p.title)) " " a href={ "/wishlist?save=" (p.id) } { "Save to wishlist" } }
                     dl.facts {
                         @if let Some(s) = sel { dt { "SKU" } dd #sku { (s.sku) } }
                         dt { "Payment" } dd { "Cash on delivery or bank transfer" }

@@ -28,6 +28,7 @@ pub mod reviews;
 pub mod session;
 pub mod storefront;
 pub mod webhooks;
+pub mod wishlist;
 
 use crate::app::App;
 use crate::error::{Error, Kind};
@@ -170,6 +171,9 @@ fn resolve<'a>(method: &str, seg: &[&'a str]) -> Option<Action<'a>> {
             // "kr"): /webhooks/courier is the one to register; both work.
             ["webhooks", "shiprocket" | "courier"] => act(webhooks::courier),
             ["reviews", token] => act(move |app, req| reviews::submit(app, req, token)),
+            ["wishlist", what @ ("add" | "remove")] => {
+                act(move |app, req| wishlist::change(app, req, what == "add"))
+            }
             ["orders", number, "proof"] => {
                 act(move |app, req| orders::upload_proof(app, req, number))
             }
@@ -203,6 +207,7 @@ fn resolve<'a>(method: &str, seg: &[&'a str]) -> Option<Action<'a>> {
         ["webhooks", "shiprocket" | "courier"] => act(|_, _| Ok(Resp::text(200, "ok"))),
         ["orders", number, "tracking"] => act(move |app, req| orders::tracking(app, req, number)),
         ["reviews", token] => act(move |app, req| reviews::page(app, req, token)),
+        ["wishlist"] => act(wishlist::page),
         ["orders", number, "proofs", proof] => {
             act(move |app, req| orders::proof_file(app, req, number, proof))
         }

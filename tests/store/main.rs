@@ -41,3 +41,4 @@ mod sql_schema;
 mod storefront;
 mod text_input;
 mod upload_bombs;
+mod wishlist;
