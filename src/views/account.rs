@@ -108,6 +108,7 @@ pub fn overview(ctx: &Ctx, csrf: &str, me: &Customer, info: &OverviewInfo) -> Ma
                     a href="/account/orders" { "Orders" }
                     a href="/account/addresses" { "Addresses" }
                     a href="/account/reviews" { "Reviews" }
+                    a href="/wishlist" { "Wishlist" }
                 }
                 @if email_changed { p.notice role="status" { "Your account now uses " strong { (me.email) } "." } }
                 h2 { "Profile" }
