@@ -11,7 +11,8 @@
 //!
 //! Usage: `cargo bench --bench checkout -- [SECONDS] [CLIENTS]` (defaults 10 and 16).
 
-use boutique::app::{self, Options};
+mod common;
+
 use boutique::db::{Db, Sync};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
@@ -110,7 +111,6 @@ fn main() {
         n as f64 / start.elapsed().as_secs_f64()
     };
 
-    let config = dir.path().join("store.toml");
     // BENCH_SYNC=normal shows how much of the cost is the fsync per commit.
     let sync = std::env::var("BENCH_SYNC").unwrap_or_else(|_| "full".into());
     // BENCH_MAIL=off points mail at a closed local port (every send fails at once and is
@@ -121,20 +121,12 @@ fn main() {
         }
         _ => "",
     };
-    std::fs::write(
-        &config,
-        format!("[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\ndata_dir = \"data\"\nsynchronous = \"{sync}\"\n{mail}\n[limits]\norders_per_address_per_hour = 100000\norders_per_email_per_hour = 100000\nunpaid_units_per_address = 1000000\nmails_per_unproven_address_per_hour = 100000\n"),
-    )
-    .unwrap();
-    let running = app::start(Options {
-        config_path: Some(config),
-        listen: Some("127.0.0.1:0".into()),
-        demo: false,
-        server: None,
-        access_log: false,
-        mail_tick: None,
-    })
-    .expect("store starts");
+    let running = common::start(
+        dir.path(),
+        &format!(
+            "[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\ndata_dir = \"data\"\nsynchronous = \"{sync}\"\n{mail}\n[limits]\norders_per_address_per_hour = 100000\norders_per_email_per_hour = 100000\nunpaid_units_per_address = 1000000\nmails_per_unproven_address_per_hour = 100000\n"
+        ),
+    );
     let url = running.url.clone();
     let (va, vb, flash) = running
         .app

@@ -10,7 +10,8 @@
 //! Usage: `cargo bench --bench dashboard -- [ORDERS] [RUNS]`.
 
 use boutique::admin_data::reports;
-use boutique::app::{self, Options};
+mod common;
+
 use boutique::db::{Db, Sync};
 use boutique::shop::accounts::{self, sessions};
 use rusqlite::params;
@@ -224,21 +225,10 @@ fn main() {
     drop(db);
 
     // 2. GET /admin over HTTP on the real server.
-    let config = root.join("store.toml");
-    std::fs::write(
-        &config,
+    let running = common::start(
+        &root,
         "[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = \"data\"\nsynchronous = \"normal\"\n",
-    )
-    .unwrap();
-    let running = app::start(Options {
-        config_path: Some(config),
-        listen: Some("127.0.0.1:0".into()),
-        demo: false,
-        server: None,
-        access_log: false,
-        mail_tick: None,
-    })
-    .unwrap();
+    );
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)

@@ -7,7 +7,8 @@
 //!   cargo bench --bench reviews -- [REVIEWS] [SECONDS] [CLIENTS]
 //!   BOUTIQUE_NO_PAGE_CACHE=1 cargo bench --bench reviews -- [REVIEWS] [SECONDS] [CLIENTS]
 
-use boutique::app::{self, Options};
+mod common;
+
 use boutique::shop::catalog;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -63,26 +64,11 @@ fn main() {
     let reviews: i64 = pos.first().and_then(|s| s.parse().ok()).unwrap_or(1000);
     let secs: u64 = pos.get(1).and_then(|s| s.parse().ok()).unwrap_or(5);
     let clients: usize = pos.get(2).and_then(|s| s.parse().ok()).unwrap_or(8);
-    let _ = std::fs::create_dir_all("target");
-    let dir = tempfile::Builder::new()
-        .prefix("boutique-reviews-bench-")
-        .tempdir_in("target")
-        .unwrap();
-    let config = dir.path().join("store.toml");
-    std::fs::write(
-        &config,
+    let dir = common::temp_dir("boutique-reviews-bench-");
+    let running = common::start(
+        dir.path(),
         "[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\ndata_dir = \"data\"\nsynchronous = \"normal\"\n",
-    )
-    .unwrap();
-    let running = app::start(Options {
-        config_path: Some(config),
-        listen: Some("127.0.0.1:0".into()),
-        demo: false,
-        server: None,
-        access_log: false,
-        mail_tick: None,
-    })
-    .unwrap();
+    );
     let now = boutique::db::now();
     running
         .app

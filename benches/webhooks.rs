@@ -9,7 +9,8 @@
 //! Usage: `cargo bench --bench webhooks -- [ORDERS] [CLIENTS]` (defaults 1400 and 32;
 //! the deliveries are ORDERS / 0.7).
 
-use boutique::app::{self, Options};
+mod common;
+
 use boutique::shop::catalog;
 use boutique::shop::payments::{self, Gateway};
 use std::sync::{Arc, Mutex};
@@ -39,28 +40,15 @@ fn main() {
     let orders: usize = pos.first().and_then(|s| s.parse().ok()).unwrap_or(1400);
     let clients: usize = pos.get(1).and_then(|s| s.parse().ok()).unwrap_or(32);
     let total = (orders as f64 / 0.7).round() as usize;
-    let _ = std::fs::create_dir_all("target");
-    let dir = tempfile::Builder::new()
-        .prefix("boutique-webhook-bench-")
-        .tempdir_in("target")
-        .expect("temp dir under target/");
-    let config = dir.path().join("store.toml");
+    let dir = common::temp_dir("boutique-webhook-bench-");
     // Test mode with the gateways' API pointed at a closed local port: nothing here calls
     // them, and nothing may reach the real ones.
-    std::fs::write(
-        &config,
-        format!("[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\ndata_dir = \"data\"\nsynchronous = \"full\"\n\n[payments.razorpay]\nmode = \"test\"\nkey_id = \"rzp_test_bench\"\nkey_secret = \"k\"\nwebhook_secret = \"{RZP_SECRET}\"\nbase_url = \"http://127.0.0.1:9/v1\"\n\n[payments.stripe]\nmode = \"test\"\nsecret_key = \"sk_test_bench\"\nwebhook_secret = \"{STRIPE_SECRET}\"\nbase_url = \"http://127.0.0.1:9/v1\"\n"),
-    )
-    .unwrap();
-    let running = app::start(Options {
-        config_path: Some(config),
-        listen: Some("127.0.0.1:0".into()),
-        demo: false,
-        server: None,
-        access_log: false,
-        mail_tick: None,
-    })
-    .expect("store starts");
+    let running = common::start(
+        dir.path(),
+        &format!(
+            "[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\ndata_dir = \"data\"\nsynchronous = \"full\"\n\n[payments.razorpay]\nmode = \"test\"\nkey_id = \"rzp_test_bench\"\nkey_secret = \"k\"\nwebhook_secret = \"{RZP_SECRET}\"\nbase_url = \"http://127.0.0.1:9/v1\"\n\n[payments.stripe]\nmode = \"test\"\nsecret_key = \"sk_test_bench\"\nwebhook_secret = \"{STRIPE_SECRET}\"\nbase_url = \"http://127.0.0.1:9/v1\"\n"
+        ),
+    );
     let url = running.url.clone();
     let now = boutique::db::now();
 

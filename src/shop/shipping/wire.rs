@@ -47,22 +47,7 @@ pub fn read(body: &[u8]) -> Result<Option<Update>, &'static str> {
         .into_iter()
         .flatten()
         .take(MAX_SCANS)
-        .map(|s| Scan {
-            date: normalise_time(field(s, "date")),
-            code: s
-                .get("sr-status")
-                .map(|x| {
-                    x.as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| x.to_string())
-                })
-                .unwrap_or_default()
-                .chars()
-                .take(20)
-                .collect(),
-            activity: field(s, "activity").chars().take(200).collect(),
-            location: field(s, "location").chars().take(120).collect(),
-        })
+        .map(scan)
         .collect();
     let stamp = field(&v, "current_timestamp");
     let dedup = crate::crypto::hex(&crate::crypto::sha256(
@@ -117,22 +102,7 @@ pub fn read_tracking(awb: &str, v: &Value) -> Option<Update> {
         .into_iter()
         .flatten()
         .take(MAX_SCANS)
-        .map(|s| Scan {
-            date: normalise_time(field(s, "date")),
-            code: s
-                .get("sr-status")
-                .map(|x| {
-                    x.as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| x.to_string())
-                })
-                .unwrap_or_default()
-                .chars()
-                .take(20)
-                .collect(),
-            activity: field(s, "activity").chars().take(200).collect(),
-            location: field(s, "location").chars().take(120).collect(),
-        })
+        .map(scan)
         .collect();
     scans.reverse();
     let latest = scans.last().map(|s| s.date.clone()).unwrap_or_default();
@@ -160,6 +130,27 @@ pub fn read_tracking(awb: &str, v: &Value) -> Option<Update> {
         scans,
         dedup,
     })
+}
+
+/// One scan as both the webhook and the tracking pull list them (`sr-status` a string or
+/// a number); bounded.
+fn scan(s: &Value) -> Scan {
+    Scan {
+        date: normalise_time(field(s, "date")),
+        code: s
+            .get("sr-status")
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| x.to_string())
+            })
+            .unwrap_or_default()
+            .chars()
+            .take(20)
+            .collect(),
+        activity: field(s, "activity").chars().take(200).collect(),
+        location: field(s, "location").chars().take(120).collect(),
+    }
 }
 
 /// "23 05 2025 11:43:52" → "2025-05-23 11:43:52" (the scans' format, which sorts);
