@@ -69,13 +69,6 @@ fn checkout(a: &ureq::Agent, url: &str, token: &str, key: &str) -> u16 {
     .0
 }
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 fn main() {
     let pos: Vec<String> = std::env::args()
         .skip(1)
@@ -265,8 +258,8 @@ fn main() {
     println!(
         "completed checkouts (cart + 2 lines + COD checkout, {clients} clients, {elapsed:.1} s): {n} → {:.0}/s; flow p50 {:.1} ms, p99 {:.1} ms; failed flows {}",
         n as f64 / elapsed,
-        pct(&l, 0.5),
-        pct(&l, 0.99),
+        common::pct(&l, 0.5),
+        common::pct(&l, 0.99),
         errors.load(Ordering::Relaxed)
     );
     println!(
@@ -275,8 +268,8 @@ fn main() {
     );
     println!(
         "flash sale ({buyers} buyers, 100 units): settled in {flash_secs:.3} s; sold {sold}, refused 409 {refused}, 5xx/failed {five}; checkout p50 {:.1} ms, p99 {:.1} ms; {:.0} requests/s; stock left {stock}; ledger mismatches {mismatches}",
-        pct(&fl, 0.5),
-        pct(&fl, 0.99),
+        common::pct(&fl, 0.5),
+        common::pct(&fl, 0.99),
         buyers as f64 / flash_secs
     );
     if sold != 100 || five != 0 || stock != 0 || mismatches != 0 {

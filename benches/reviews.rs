@@ -14,13 +14,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 fn run(url: &str, secs: u64, clients: usize) -> (f64, f64, f64) {
     let stop = Arc::new(AtomicBool::new(false));
     let times = Arc::new(Mutex::new(Vec::new()));
@@ -53,7 +46,11 @@ fn run(url: &str, secs: u64, clients: usize) -> (f64, f64, f64) {
     let elapsed = start.elapsed().as_secs_f64();
     let mut t = times.lock().unwrap().clone();
     t.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    (t.len() as f64 / elapsed, pct(&t, 0.5), pct(&t, 0.99))
+    (
+        t.len() as f64 / elapsed,
+        common::pct(&t, 0.5),
+        common::pct(&t, 0.99),
+    )
 }
 
 fn main() {

@@ -25,13 +25,6 @@ struct Delivery {
     body: String,
 }
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 fn main() {
     let pos: Vec<String> = std::env::args()
         .skip(1)
@@ -223,8 +216,8 @@ fn main() {
         "  {:.0} deliveries/s over {:.2} s; one delivery p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         total as f64 / elapsed,
         elapsed,
-        pct(&l, 0.5),
-        pct(&l, 0.99),
+        common::pct(&l, 0.5),
+        common::pct(&l, 0.99),
         l.last().copied().unwrap_or(0.0)
     );
     println!(

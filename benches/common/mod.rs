@@ -28,3 +28,12 @@ pub fn start(dir: &Path, toml: &str) -> Running {
     })
     .expect("store starts")
 }
+
+/// The `p` quantile (0..=1) of sorted figures, 0 for none.
+#[allow(dead_code)]
+pub fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}

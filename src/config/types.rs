@@ -129,6 +129,23 @@ pub struct LimitsConfig {
     pub mails_per_unproven_address_per_hour: i64,
 }
 
+impl StoreConfig {
+    /// The host of `url` ("127.0.0.1", "shop.example.in"), without scheme, port or path.
+    pub fn host(&self) -> &str {
+        self.url
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .split(['/', ':'])
+            .next()
+            .unwrap_or("")
+    }
+    /// The store answers only on this machine (localhost, 127.x, [::1]).
+    pub fn on_this_machine(&self) -> bool {
+        let host = self.host();
+        host == "localhost" || host.starts_with("127.") || self.url.contains("[::1]")
+    }
+}
+
 /// `[shipping]`: a flat fee per order, a free-shipping threshold, and the zones shipped
 /// to. Amounts are in minor units (see the module doc).
 #[derive(Debug, Clone, PartialEq)]

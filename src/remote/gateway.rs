@@ -89,12 +89,7 @@ impl Client {
             (b, _) => b.trim_end_matches('/').to_string(),
         };
         Client {
-            agent: ureq::Agent::config_builder()
-                .timeout_global(Some(TIMEOUT))
-                .http_status_as_error(false)
-                .user_agent("boutique/0.1")
-                .build()
-                .into(),
+            agent: super::agent(TIMEOUT),
             gateway,
             base,
             key_id: key_id.to_string(),

@@ -89,12 +89,7 @@ impl Mailer {
                 })
             }
             "resend" => {
-                let agent: ureq::Agent = ureq::Agent::config_builder()
-                    .timeout_global(Some(TIMEOUT))
-                    .http_status_as_error(false)
-                    .user_agent("boutique/0.1")
-                    .build()
-                    .into();
+                let agent = super::agent(TIMEOUT);
                 Ok(Mailer::Resend {
                     agent,
                     endpoint: format!("{}/emails", cfg.resend_base_url.trim_end_matches('/')),

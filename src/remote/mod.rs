@@ -9,6 +9,17 @@ pub mod gateway;
 pub mod mail;
 pub mod shiprocket;
 
+/// The HTTP client every peer is called with: one overall timeout, our user agent, and
+/// 4xx/5xx answers handed back (each adapter reads the peer's own words from them).
+pub(crate) fn agent(timeout: std::time::Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .user_agent("boutique/0.1")
+        .build()
+        .into()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendError {
     /// Worth trying again later (network, timeout, 429, 5xx, 4xx SMTP replies).

@@ -83,12 +83,7 @@ impl Client {
             b => b.trim_end_matches('/').to_string(),
         };
         Client {
-            agent: ureq::Agent::config_builder()
-                .timeout_global(Some(TIMEOUT))
-                .http_status_as_error(false)
-                .user_agent("boutique/0.1")
-                .build()
-                .into(),
+            agent: super::agent(TIMEOUT),
             base,
             email: email.to_string(),
             password: password.to_string(),

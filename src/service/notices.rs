@@ -138,6 +138,29 @@ pub(crate) fn queue(
     }
 }
 
+/// A mail in the store's words: its subject is also its heading; paragraphs; one button.
+pub(crate) struct Letter<'a> {
+    pub to: &'a str,
+    pub subject: String,
+    pub paras: Vec<String>,
+    /// (label, address).
+    pub button: Option<(&'a str, String)>,
+    pub template: &'a str,
+    pub key: String,
+}
+
+/// Renders `l` in the store's mail frame and queues it (see [`queue`]).
+pub(crate) fn send(tx: &Tx, cfg: &Config, l: Letter, now: i64) -> Result<i64> {
+    let refs: Vec<&str> = l.paras.iter().map(String::as_str).collect();
+    let body = crate::views::email::render(
+        &cfg.store.name,
+        &l.subject,
+        &refs,
+        l.button.as_ref().map(|(label, url)| (*label, url.as_str())),
+    );
+    queue(tx, cfg, l.to, l.subject, l.template, body, l.key, now)
+}
+
 /// For mail a visitor asked for just now (sign-in, new-address codes): over the cap the
 /// visitor is told to wait (429, and their request rolls back) rather than left waiting
 /// for a mail that was held. The sign-in limits (shop::accounts::signin) are checked first; this
@@ -194,8 +217,14 @@ fn queue_capped(
 
 /// The order's secret link for the shopper.
 fn order_url(cfg: &Config, hmac: &crate::crypto::Hmac, o: &Order) -> String {
+    order_page_url(cfg, hmac, o, "")
+}
+
+/// One of the order's pages (`""` the order, `"/tracking"` the parcel) with its secret
+/// token, so it opens signed out.
+fn order_page_url(cfg: &Config, hmac: &crate::crypto::Hmac, o: &Order, page: &str) -> String {
     format!(
-        "{}/orders/{}?token={}",
+        "{}/orders/{}{page}?token={}",
         cfg.store.url,
         o.number,
         crate::shop::orders::checkout::access_token(hmac, &o.number, &o.idempotency_key)
@@ -450,22 +479,17 @@ pub fn order_update(
         ),
     };
     paras.push(format!("Order {n} · total {}", m.format(o.total)));
-    let refs: Vec<&str> = paras.iter().map(String::as_str).collect();
-    let url = order_url(cfg, hmac, o);
-    let (text, html) = crate::views::email::render(
-        &cfg.store.name,
-        &subject,
-        &refs,
-        Some(("View your order", &url)),
-    );
-    queue(
+    send(
         tx,
         cfg,
-        &o.email,
-        subject.clone(),
-        &format!("order-{}", op.name()),
-        (text, html),
-        format!("order-event/{event_id}"),
+        Letter {
+            to: &o.email,
+            subject,
+            paras,
+            button: Some(("View your order", order_url(cfg, hmac, o))),
+            template: &format!("order-{}", op.name()),
+            key: format!("order-event/{event_id}"),
+        },
         now,
     )?;
     Ok(())
@@ -554,47 +578,39 @@ fn late_payment(
 ) -> Result<()> {
     let m = Money::of(&cfg.store);
     let paid = m.format(amount);
-    let para = format!(
-        "Your payment of {paid} for order {} reached us after the order had been closed for want of payment, and its items were no longer available. We are refunding the full {paid} to the card or account you paid with; your bank usually shows it within 5-7 working days.",
-        o.number
-    );
-    let url = order_url(cfg, hmac, o);
-    let subject = format!("Your payment for order {} is being refunded", o.number);
-    let (text, html) = crate::views::email::render(
-        &cfg.store.name,
-        &subject,
-        &[&para],
-        Some(("View the order", &url)),
-    );
-    queue(
+    send(
         tx,
         cfg,
-        &o.email,
-        subject,
-        "late-payment-refund",
-        (text, html),
-        format!("late-payment/{}/{amount}", o.id),
+        Letter {
+            to: &o.email,
+            subject: format!("Your payment for order {} is being refunded", o.number),
+            paras: vec![format!(
+                "Your payment of {paid} for order {} reached us after the order had been closed for want of payment, and its items were no longer available. We are refunding the full {paid} to the card or account you paid with; your bank usually shows it within 5-7 working days.",
+                o.number
+            )],
+            button: Some(("View the order", order_url(cfg, hmac, o))),
+            template: "late-payment-refund",
+            key: format!("late-payment/{}/{amount}", o.id),
+        },
         now,
     )?;
-    let line = format!(
-        "A card payment of {paid} came for order {} ({}) after it had been cancelled, and its stock was gone, so it is being refunded automatically. The shopper has been told. The refund shows on the order page and in /admin/jobs.",
-        o.number, o.email
-    );
-    let url = format!("{}/admin/orders/{}", cfg.store.url, o.number);
-    let (text, html) = crate::views::email::render(
-        &cfg.store.name,
-        &format!("Late payment refunded: {}", o.number),
-        &[&line],
-        Some(("Open the order", &url)),
-    );
-    queue(
+    send(
         tx,
         cfg,
-        &cfg.store.contact_email,
-        format!("Late payment refunded: {}", o.number),
-        "late-payment-owner",
-        (text, html),
-        format!("late-payment-owner/{}/{amount}", o.id),
+        Letter {
+            to: &cfg.store.contact_email,
+            subject: format!("Late payment refunded: {}", o.number),
+            paras: vec![format!(
+                "A card payment of {paid} came for order {} ({}) after it had been cancelled, and its stock was gone, so it is being refunded automatically. The shopper has been told. The refund shows on the order page and in /admin/jobs.",
+                o.number, o.email
+            )],
+            button: Some((
+                "Open the order",
+                format!("{}/admin/orders/{}", cfg.store.url, o.number),
+            )),
+            template: "late-payment-owner",
+            key: format!("late-payment-owner/{}/{amount}", o.id),
+        },
         now,
     )?;
     Ok(())
@@ -619,23 +635,17 @@ fn out_for_delivery(
             m.format(o.total)
         ));
     }
-    let refs: Vec<&str> = paras.iter().map(String::as_str).collect();
-    let url = tracking_url(cfg, hmac, o);
-    let subject = format!("Order {} is out for delivery", o.number);
-    let (text, html) = crate::views::email::render(
-        &cfg.store.name,
-        &subject,
-        &refs,
-        Some(("Track your parcel", &url)),
-    );
-    queue(
+    send(
         tx,
         cfg,
-        &o.email,
-        subject,
-        "order-out-for-delivery",
-        (text, html),
-        format!("out-for-delivery/{}", o.id),
+        Letter {
+            to: &o.email,
+            subject: format!("Order {} is out for delivery", o.number),
+            paras,
+            button: Some(("Track your parcel", tracking_url(cfg, hmac, o))),
+            template: "order-out-for-delivery",
+            key: format!("out-for-delivery/{}", o.id),
+        },
         now,
     )?;
     Ok(())
@@ -643,12 +653,7 @@ fn out_for_delivery(
 
 /// The shopper's tracking page, with the order's secret token (works signed out).
 fn tracking_url(cfg: &Config, hmac: &crate::crypto::Hmac, o: &Order) -> String {
-    format!(
-        "{}/orders/{}/tracking?token={}",
-        cfg.store.url,
-        o.number,
-        crate::shop::orders::checkout::access_token(hmac, &o.number, &o.idempotency_key)
-    )
+    order_page_url(cfg, hmac, o, "/tracking")
 }
 
 /// Takes every event recorded on `tx` and queues what they call for, in the same

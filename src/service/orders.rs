@@ -33,9 +33,15 @@ pub fn accept_proof(app: &App, order_id: i64, bytes: &[u8]) -> Result<()> {
 
 /// Applies one owner operation (verify, reject, ship, cancel, refund...) to the order, as
 /// `actor`; refused (409) when the state machine does not allow it in the order's state.
+/// Shipping by hand goes through the known carriers' rules first, and the shipment
+/// follows the order in the same write (`shipping::follow_owner`).
 pub fn apply(app: &App, order_id: i64, op: &Op, actor: &Actor) -> Result<()> {
+    let op = super::shipping::resolve_manual(&app.cfg(), op.clone())?;
     let now = crate::db::now();
-    super::write(app, now, |tx| orders::apply(tx, order_id, op, actor, now)).map(|_| ())
+    super::write(app, now, |tx| {
+        let o = orders::apply(tx, order_id, &op, actor, now)?;
+        super::shipping::follow_owner(tx, &op, &o, now)
+    })
 }
 
 /// The payment-window sweep at `now` (the sweeper's clock; tests inject one): reminders,

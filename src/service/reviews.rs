@@ -34,23 +34,20 @@ pub fn on_delivered(tx: &Tx, cfg: &Config, o: &Order, now: i64) -> Result<()> {
         "The links work for {} days.",
         cfg.reviews.link_days
     ));
-    let refs: Vec<&str> = paras.iter().map(String::as_str).collect();
-    let first = format!("{}/reviews/{}", cfg.store.url, links[0].token);
-    let subject = format!("How is your order {}?", o.number);
-    let (text, html) = crate::views::email::render(
-        &cfg.store.name,
-        &subject,
-        &refs,
-        Some(("Review your purchase", &first)),
-    );
-    super::notices::queue(
+    super::notices::send(
         tx,
         cfg,
-        &o.email,
-        subject,
-        "review-request",
-        (text, html),
-        format!("review-request/{}", o.id),
+        super::notices::Letter {
+            to: &o.email,
+            subject: format!("How is your order {}?", o.number),
+            button: Some((
+                "Review your purchase",
+                format!("{}/reviews/{}", cfg.store.url, links[0].token),
+            )),
+            paras,
+            template: "review-request",
+            key: format!("review-request/{}", o.id),
+        },
         now,
     )?;
     Ok(())
@@ -61,9 +58,9 @@ const PHOTO_TRIES_PER_HOUR: usize = 5;
 
 /// The shopper's review from the link `token`, with an optional photo (judged by its
 /// bytes and made into the WebP set before the write; the draft is checked first so a
-/// bad rating costs no decode). Returns whether it is published at once (auto_publish)
+/// bad rating costs no decode). Says whether it is published at once (auto_publish)
 /// or waits for the owner.
-pub fn submit(app: &App, token: &str, d: &Draft, photo: Option<&[u8]>) -> Result<bool> {
+pub fn submit(app: &App, token: &str, d: &Draft, photo: Option<&[u8]>) -> Result<Sent> {
     reviews::check(d)?;
     let set = match photo.filter(|b| !b.is_empty()) {
         Some(bytes) => {
@@ -84,10 +81,20 @@ pub fn submit(app: &App, token: &str, d: &Draft, photo: Option<&[u8]>) -> Result
     };
     let publish = app.cfg().reviews.auto_publish;
     let now = crate::db::now();
-    super::write(app, now, |tx| {
+    let inv = super::write(app, now, |tx| {
         reviews::submit(tx, token, d, set.as_ref(), publish, now)
     })?;
-    Ok(publish)
+    Ok(Sent {
+        published: publish,
+        product_slug: inv.product_slug,
+    })
+}
+
+/// A review sent: shown at once or waiting for the owner, and the product it is about
+/// (for the thank-you page's link back).
+pub struct Sent {
+    pub published: bool,
+    pub product_slug: Option<String>,
 }
 
 /// The owner publishes, hides or replies to a review.

@@ -747,56 +747,58 @@ pub fn webhook(app: &App, token: Option<&str>, body: &[u8], now: i64) -> Result<
     })
 }
 
-/// What the owner typed in the ship form.
-pub struct ManualShip<'a> {
-    pub carrier: &'a str,
-    pub tracking_number: &'a str,
-    pub tracking_url: &'a str,
-}
-
-/// The owner ships by hand: the carrier's pattern checks the number (where the carrier
-/// is one the store knows), its link is filled in when none was typed, and the order and
-/// its shipment change in one write.
-pub fn ship_manually(app: &App, order_id: i64, m: &ManualShip, actor: &Actor) -> Result<()> {
-    let cfg = app.cfg();
-    let number = m.tracking_number.trim().to_uppercase().replace(' ', "");
-    let known = cfg
+/// An owner's "Mark shipped" made whole: for a carrier the store knows
+/// (`[[shipping.carriers]]`, any case) its name as written there, the tracking number
+/// checked against its pattern (spaces dropped, capitals) and the link filled in from its
+/// template when none was typed. Other carriers pass as typed.
+pub fn resolve_manual(cfg: &Config, op: Op) -> Result<Op> {
+    let Op::Ship {
+        carrier,
+        tracking_number,
+        tracking_url,
+    } = op
+    else {
+        return Ok(op);
+    };
+    let Some(c) = cfg
         .shipping
         .carriers
         .iter()
-        .find(|c| c.name.eq_ignore_ascii_case(m.carrier.trim()));
-    let mut url = m.tracking_url.trim().to_string();
-    if let Some(c) = known {
-        if !number.is_empty() && !shipping::number_fits(&c.pattern, &number) {
-            return Err(Error::bad_request(format!(
-                "{} tracking numbers look like {} (# is a digit, A a letter); \"{number}\" does not.",
-                c.name,
-                c.pattern.replace('|', " or ")
-            )));
-        }
-        if url.is_empty() {
-            url = shipping::tracking_link(&c.tracking_url, &number);
-        }
+        .find(|c| c.name.eq_ignore_ascii_case(carrier.trim()))
+    else {
+        return Ok(Op::Ship {
+            carrier,
+            tracking_number,
+            tracking_url,
+        });
+    };
+    let number = tracking_number.trim().to_uppercase().replace(' ', "");
+    if !number.is_empty() && !shipping::number_fits(&c.pattern, &number) {
+        return Err(Error::bad_request(format!(
+            "{} tracking numbers look like {} (# is a digit, A a letter); \"{number}\" does not.",
+            c.name,
+            c.pattern.replace('|', " or ")
+        )));
     }
-    let op = Op::Ship {
-        carrier: known.map_or(m.carrier.to_string(), |c| c.name.clone()),
+    let mut url = tracking_url.trim().to_string();
+    if url.is_empty() {
+        url = shipping::tracking_link(&c.tracking_url, &number);
+    }
+    Ok(Op::Ship {
+        carrier: c.name.clone(),
         tracking_number: number,
         tracking_url: url,
-    };
-    let now = crate::db::now();
-    super::write(app, now, |tx| {
-        let o = orders::apply(tx, order_id, &op, actor, now)?;
-        shipping::record_manual(tx, &o, now)
     })
 }
 
-/// The owner marks the order delivered: the order, and its shipment, in one write.
-pub fn delivered_by_owner(app: &App, order_id: i64, actor: &Actor) -> Result<()> {
-    let now = crate::db::now();
-    super::write(app, now, |tx| {
-        orders::apply(tx, order_id, &Op::Deliver, actor, now)?;
-        shipping::record_delivered_by_owner(tx, order_id, now)
-    })
+/// What an owner's operation means for the order's shipment, in the same write: shipped
+/// by hand → a manual shipment in transit; delivered → its shipment delivered too.
+pub fn follow_owner(tx: &Tx, op: &Op, o: &Order, now: i64) -> Result<()> {
+    match op {
+        Op::Ship { .. } => shipping::record_manual(tx, o, now),
+        Op::Deliver => shipping::record_delivered_by_owner(tx, o.id, now),
+        _ => Ok(()),
+    }
 }
 
 /// The sandbox courier's label (drawn for the owner in sandbox mode only).

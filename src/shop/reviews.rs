@@ -170,7 +170,8 @@ pub fn author_of(name: &str) -> String {
 }
 
 /// Writes the review from the invitation behind `token` and spends it, in `tx`: the
-/// checks again inside the write, so two submissions at once make one review.
+/// checks again inside the write, so two submissions at once make one review. Returns
+/// the invitation it was written from (the product it is about).
 pub fn submit(
     tx: &Tx,
     token: &str,
@@ -178,7 +179,7 @@ pub fn submit(
     photo: Option<&crate::shop::catalog::images::ImageSet>,
     publish: bool,
     now: i64,
-) -> Result<i64> {
+) -> Result<Invite> {
     let inv = usable(tx, token, now)?;
     let (rating, title, body) = check(d)?;
     let image_id = match photo {
@@ -221,7 +222,7 @@ pub fn submit(
             }
             e => e.into(),
         })?;
-    Ok(tx.last_insert_rowid())
+    Ok(inv)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -425,11 +426,17 @@ pub struct Stars {
 impl Stars {
     /// The average times ten, rounded (42 = 4.2), or 0 with no reviews.
     pub fn average_x10(&self) -> i64 {
-        if self.count == 0 {
-            0
-        } else {
-            (self.sum * 10 + self.count / 2) / self.count
-        }
+        average_x10(self.sum, self.count)
+    }
+}
+
+/// The average of `count` ratings adding up to `sum`, times ten and rounded (42 = 4.2);
+/// 0 with none. Product pages and cards show the same figure.
+pub fn average_x10(sum: i64, count: i64) -> i64 {
+    if count == 0 {
+        0
+    } else {
+        (sum * 10 + count / 2) / count
     }
 }
 

@@ -39,7 +39,7 @@ pub fn card(ctx: &Ctx, p: &ProductCard, eager: bool) -> Markup {
                 }
                 h3 { (p.title) }
                 @if p.review_count > 0 {
-                    @let x10 = (p.rating_sum * 10 + p.review_count / 2) / p.review_count;
+                    @let x10 = crate::shop::reviews::average_x10(p.rating_sum, p.review_count);
                     p.card-stars aria-label={ "Rated " (super::reviews::average_text(x10)) " out of 5 by " (p.review_count) } {
                         span.stars { (super::reviews::star_text((x10 + 5) / 10)) } " " small.muted { "(" (p.review_count) ")" }
                     }

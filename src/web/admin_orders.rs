@@ -228,22 +228,6 @@ pub fn act(
         Op::Refund { amount, note } if card => {
             crate::service::payments::refund(app, id, amount, &note, &me.email)
         }
-        // Shipping by hand: the carrier's pattern and link, and the shipment record.
-        Op::Ship {
-            carrier,
-            tracking_number,
-            tracking_url,
-        } => crate::service::shipping::ship_manually(
-            app,
-            id,
-            &crate::service::shipping::ManualShip {
-                carrier: &carrier,
-                tracking_number: &tracking_number,
-                tracking_url: &tracking_url,
-            },
-            &actor,
-        ),
-        Op::Deliver => crate::service::shipping::delivered_by_owner(app, id, &actor),
         op => crate::service::orders::apply(app, id, &op, &actor),
     });
     match result {

@@ -96,22 +96,19 @@ pub fn submit(app: &App, req: &Req, token: &str) -> Outcome {
         title: g("title"),
         body: g("body"),
     };
-    let slug = reviews::usable(&*app.db.read()?, token, crate::db::now())
-        .ok()
-        .and_then(|i| i.product_slug);
     match crate::service::reviews::submit(app, token, &draft, photo.as_deref()) {
-        Ok(published) => with_ctx(app, req, "", |ctx| {
+        Ok(sent) => with_ctx(app, req, "", |ctx| {
             html_page(
                 200,
                 views::message_page(
                     ctx,
                     "Thank you for your review",
-                    if published {
+                    if sent.published {
                         "It is on the product page now."
                     } else {
                         "We read every review before it goes on the product page; yours will be there shortly."
                     },
-                    slug.as_deref(),
+                    sent.product_slug.as_deref(),
                 ),
             )
         }),

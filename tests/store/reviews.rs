@@ -47,11 +47,24 @@ pub fn delivered(s: &Store, owner: &str, tag: &str) -> (String, [String; 2]) {
                 .unwrap()
         })
         .collect();
+    let number = deliver_order(
+        s,
+        owner,
+        &vs,
+        ("asha@example.com", "Asha Rao"),
+        &format!("rev-{tag}"),
+    );
+    (number, slugs)
+}
+
+/// A COD order of one unit of each variant in `vs` placed by (email, name), shipped and
+/// delivered by the owner. Returns its number.
+fn deliver_order(s: &Store, owner: &str, vs: &[i64], who: (&str, &str), key: &str) -> String {
     let cart = api(s, "/carts", &[], json!({}))["token"]
         .as_str()
         .unwrap()
         .to_string();
-    for v in &vs {
+    for v in vs {
         api(
             s,
             &format!("/carts/{cart}/items"),
@@ -62,8 +75,8 @@ pub fn delivered(s: &Store, owner: &str, tag: &str) -> (String, [String; 2]) {
     let o = api(
         s,
         &format!("/carts/{cart}/checkout"),
-        &[("Idempotency-Key", &format!("rev-{tag}"))],
-        json!({"email": "asha@example.com", "name": "Asha Rao", "phone": "+91 98765 43210",
+        &[("Idempotency-Key", key)],
+        json!({"email": who.0, "name": who.1, "phone": "+91 98765 43210",
                "address": {"line1": "12 MG Road", "city": "Pune", "postal_code": "411001", "country": "IN"},
                "payment_method": "cod"}),
     )["order"]
@@ -92,7 +105,7 @@ pub fn delivered(s: &Store, owner: &str, tag: &str) -> (String, [String; 2]) {
         );
         assert_eq!(r.status, 303, "{action}: {}", r.text());
     }
-    (number, slugs)
+    number
 }
 
 /// The review links of the order's mail, in line order.
@@ -317,10 +330,6 @@ fn auto_publish_puts_a_review_on_the_page_at_once_and_the_average_counts_every_r
     let now = boutique::db::now();
     let expires: i64 = count(&s, "SELECT max(expires_at) FROM review_invites");
     assert!((expires - now - 7 * 86_400).abs() < 60, "link_days = 7");
-    let cart = api(&s, "/carts", &[], json!({}))["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let v = count(
         &s,
         &format!(
@@ -328,31 +337,7 @@ fn auto_publish_puts_a_review_on_the_page_at_once_and_the_average_counts_every_r
             slugs[0]
         ),
     );
-    api(
-        &s,
-        &format!("/carts/{cart}/items"),
-        &[],
-        json!({"variant_id": v, "quantity": 1}),
-    );
-    let o = api(&s, &format!("/carts/{cart}/checkout"), &[("Idempotency-Key", "rev-b2")],
-        json!({"email": "ravi@example.com", "name": "Ravi", "phone": "+91 98765 43211",
-               "address": {"line1": "1 Lake Road", "city": "Pune", "postal_code": "411001", "country": "IN"},
-               "payment_method": "cod"}))["order"].clone();
-    let number = o["number"].as_str().unwrap().to_string();
-    let page = common::get_signed_in(&s, &format!("/admin/orders/{number}"), &owner);
-    let csrf = common::csrf(&page.text());
-    post_form(
-        &s,
-        &format!("/admin/orders/{number}/ship"),
-        Some(&owner),
-        &form(&[("csrf_token", &csrf), ("carrier", "DTDC")]),
-    );
-    post_form(
-        &s,
-        &format!("/admin/orders/{number}/deliver"),
-        Some(&owner),
-        &form(&[("csrf_token", &csrf)]),
-    );
+    let number = deliver_order(&s, &owner, &[v], ("ravi@example.com", "Ravi"), "rev-b2");
     let t2 = links(&s, &number);
     assert_eq!(t2.len(), 1);
     assert_eq!(

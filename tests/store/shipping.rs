@@ -128,6 +128,38 @@ fn attention(s: &Store, number: &str) -> String {
     shipment_field(s, number, "attention")
 }
 
+/// A COD order of one unit of a new product `slug` (5 in stock), booked with the courier
+/// by the time this returns: (its variant, the order number).
+fn booked_order(s: &Store, slug: &str) -> (i64, String) {
+    let v = product(s, slug, 5);
+    let number = cod_order(s, v, 1, "411001")["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_for("booked", || booked(s, &number));
+    (v, number)
+}
+
+/// The owner posts `action` on the order page (with that page's CSRF token).
+fn order_action(
+    s: &Store,
+    owner: &str,
+    number: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> common::Page {
+    let page = common::get_signed_in(s, &format!("/admin/orders/{number}"), owner);
+    let csrf = common::csrf(&page.text());
+    let mut f = vec![("csrf_token", csrf.as_str())];
+    f.extend_from_slice(fields);
+    post_form(
+        s,
+        &format!("/admin/orders/{number}/{action}"),
+        Some(owner),
+        &form(&f),
+    )
+}
+
 fn creates(fake: &FakeShiprocket) -> usize {
     fake.requests()
         .iter()
@@ -355,12 +387,7 @@ fn tracking_webhooks_are_checked_deduplicated_and_never_move_a_parcel_backwards(
     let fake = FakeShiprocket::start("api@shop.test", "secret-pw");
     let s = store(&fake);
     let owner = common::owner(&s);
-    let v = product(&s, "scarf-hooks", 5);
-    let number = cod_order(&s, v, 1, "411001")["number"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    wait_for("booked", || booked(&s, &number));
+    let (_, number) = booked_order(&s, "scarf-hooks");
     let awb = shipment_field(&s, &number, "awb");
     let logged = || count(&s, "SELECT count(*) FROM courier_deliveries");
     let events = || count(&s, "SELECT count(*) FROM shipment_events");
@@ -514,18 +541,17 @@ fn manual_shipping_checks_the_carriers_pattern_fills_its_link_and_tracks() {
         !page.contains("create-shipment"),
         "no Shiprocket button when it is off"
     );
-    let csrf = common::csrf(&page);
     let ship = |carrier: &str, n: &str| {
-        post_form(
+        order_action(
             &s,
-            &format!("/admin/orders/{number}/ship"),
-            Some(&owner),
-            &form(&[
-                ("csrf_token", &csrf),
+            &owner,
+            &number,
+            "ship",
+            &[
                 ("carrier", carrier),
                 ("tracking_number", n),
                 ("tracking_url", ""),
-            ]),
+            ],
         )
     };
     let bad = ship("India Post", "12345");
@@ -567,13 +593,7 @@ fn manual_shipping_checks_the_carriers_pattern_fills_its_link_and_tracks() {
     let admin = common::get_signed_in(&s, &format!("/admin/orders/{number}"), &owner).text();
     assert!(admin.contains("shipped by hand") && admin.contains("Handed to Blue Dart"));
     assert_eq!(
-        post_form(
-            &s,
-            &format!("/admin/orders/{number}/deliver"),
-            Some(&owner),
-            &form(&[("csrf_token", &csrf)])
-        )
-        .status,
+        order_action(&s, &owner, &number, "deliver", &[]).status,
         303
     );
     assert_eq!(shipment_field(&s, &number, "state"), "delivered");
@@ -753,22 +773,8 @@ fn cancelling_an_order_before_pickup_cancels_its_courier_order() {
     let fake = FakeShiprocket::start("api@shop.test", "secret-pw");
     let s = store(&fake);
     let owner = common::owner(&s);
-    let v = product(&s, "scarf-cancel", 5);
-    let number = cod_order(&s, v, 1, "411001")["number"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    wait_for("booked", || booked(&s, &number));
-    let page = common::get_signed_in(&s, &format!("/admin/orders/{number}"), &owner);
-    let r = post_form(
-        &s,
-        &format!("/admin/orders/{number}/cancel"),
-        Some(&owner),
-        &form(&[
-            ("csrf_token", &common::csrf(&page.text())),
-            ("reason", "Out of stock"),
-        ]),
-    );
+    let (v, number) = booked_order(&s, "scarf-cancel");
+    let r = order_action(&s, &owner, &number, "cancel", &[("reason", "Out of stock")]);
     assert_eq!(r.status, 303, "{}", r.text());
     wait_for("cancelled with the courier", || {
         shipment_field(&s, &number, "state") == "cancelled"
@@ -790,36 +796,21 @@ fn a_lost_webhook_is_made_good_by_a_tracking_pull_from_the_owner_or_the_sweeper(
     let fake = FakeShiprocket::start("api@shop.test", "secret-pw");
     let s = store(&fake);
     let owner = common::owner(&s);
-    let v = product(&s, "scarf-pull", 5);
-    let number = cod_order(&s, v, 1, "411001")["number"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    wait_for("booked", || booked(&s, &number));
+    let (_, number) = booked_order(&s, "scarf-pull");
     let awb = shipment_field(&s, &number, "awb");
     // The courier moves the parcel, but its webhooks never reach us.
     let _ = fake.update(&awb, 42, "PICKED UP");
     let _ = fake.update(&awb, 18, "IN TRANSIT");
     let page = common::get_signed_in(&s, &format!("/admin/orders/{number}"), &owner);
     assert!(page.text().contains("track-shipment"));
-    let r = post_form(
-        &s,
-        &format!("/admin/orders/{number}/track"),
-        Some(&owner),
-        &form(&[("csrf_token", &common::csrf(&page.text()))]),
-    );
+    let r = order_action(&s, &owner, &number, "track", &[]);
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.text().contains("Shiprocket says 18"), "{}", r.text());
     assert_eq!(shipment_field(&s, &number, "state"), "in_transit");
     assert_eq!(order_status(&s, &number).0, "shipped");
     // The same again: nothing new, nothing twice.
     let events = count(&s, "SELECT count(*) FROM shipment_events");
-    let again = post_form(
-        &s,
-        &format!("/admin/orders/{number}/track"),
-        Some(&owner),
-        &form(&[("csrf_token", &common::csrf(&page.text()))]),
-    );
+    let again = order_action(&s, &owner, &number, "track", &[]);
     assert!(
         again.text().contains("says nothing new"),
         "{}",

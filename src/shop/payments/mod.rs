@@ -85,7 +85,7 @@ pub fn offer_problem(cfg: &crate::config::Config, g: Gateway) -> Option<String> 
         return Some(format!("{} is turned off (enabled = false).", g.label()));
     }
     match c.mode.as_str() {
-        "sandbox" if !local_url(&cfg.store.url) => Some(format!(
+        "sandbox" if !local_url(&cfg.store) => Some(format!(
             "{} is in sandbox mode, which pretends to take payments: it is offered only while [store] url is a local address, so a public store never takes pretend money. Set mode = \"test\" or \"live\" with your keys.",
             g.label()
         )),
@@ -140,20 +140,13 @@ pub fn offer_problem(cfg: &crate::config::Config, g: Gateway) -> Option<String> 
 }
 
 /// Whether the store's address is one only this machine or a test network reaches.
-fn local_url(url: &str) -> bool {
-    let host = url
-        .trim_start_matches("https://")
-        .trim_start_matches("http://")
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("");
-    url.is_empty()
-        || host == "localhost"
-        || host.starts_with("127.")
+fn local_url(store: &crate::config::StoreConfig) -> bool {
+    let host = store.host();
+    store.url.is_empty()
+        || store.on_this_machine()
         || host.ends_with(".localhost")
         || host.ends_with(".test")
         || host.ends_with(".example")
-        || url.contains("[::1]")
 }
 
 /// What a gateway told us, in our terms. `remote_id` is the gateway object we created

@@ -178,16 +178,7 @@ pub fn courier_problem(cfg: &crate::config::Config) -> Option<String> {
         );
     }
     if c.mode == "sandbox" {
-        let host = cfg
-            .store
-            .url
-            .trim_start_matches("https://")
-            .trim_start_matches("http://")
-            .split(['/', ':'])
-            .next()
-            .unwrap_or("");
-        let local =
-            host == "localhost" || host.starts_with("127.") || cfg.store.url.contains("[::1]");
+        let local = cfg.store.on_this_machine();
         return (!local).then(|| {
             "Shiprocket is in sandbox mode, which only pretends to ship: it runs only while [store] url is this machine (http://127.0.0.1:…). Set mode = \"live\" with your API user to ship for real.".to_string()
         });

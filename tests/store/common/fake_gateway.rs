@@ -7,11 +7,10 @@
 //! sender that builds events from that state and signs them exactly as the specs say.
 //! Tests point the store's real adapters at `base` and drive everything else from here.
 
+use super::fake_http::{Req, Resp, json_resp, listen, serve};
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -63,133 +62,16 @@ fn by_id_mut<'a>(list: &'a mut [Value], id: &str) -> Option<&'a mut Value> {
 }
 
 // ---------------------------------------------------------------------------------------
-// The HTTP plumbing both fakes share.
+// The HTTP plumbing (shared with the other fakes, in `fake_http`), and the one piece of
+// routing both gateways use.
 
-struct Req {
-    method: String,
-    /// Without the query string.
-    path: String,
-    /// Names lowercased.
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Req {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// `Authorization: Basic` as (user, password).
-    fn basic_auth(&self) -> Option<(String, String)> {
-        let b64 = self.header("authorization")?.strip_prefix("Basic ")?;
-        let raw = base64::engine::general_purpose::STANDARD
-            .decode(b64.trim())
-            .ok()?;
-        let (user, pass) = std::str::from_utf8(&raw).ok()?.split_once(':')?;
-        Some((user.to_string(), pass.to_string()))
-    }
-
-    /// "/v1/a/b" → ["a", "b"]; anything outside /v1 matches no route.
-    fn segments(&self) -> Vec<&str> {
-        self.path
-            .strip_prefix("/v1/")
-            .unwrap_or("")
-            .split('/')
-            .collect()
-    }
-}
-
-struct Resp {
-    status: u16,
-    content_type: &'static str,
-    extra: Vec<(&'static str, &'static str)>,
-    body: Vec<u8>,
-}
-
-fn json_resp(status: u16, v: Value) -> Resp {
-    let body = serde_json::to_vec(&v).unwrap();
-    Resp {
-        status,
-        content_type: "application/json",
-        extra: vec![],
-        body,
-    }
-}
-
-/// Binds first so the fake knows its port (for ids and URLs) before it serves.
-fn listen() -> (TcpListener, u16) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    (listener, port)
-}
-
-/// Answers every connection on its own thread; the listener lives as long as the process.
-fn serve(listener: TcpListener, handler: impl Fn(&Req) -> Resp + Send + Sync + 'static) {
-    let handler = Arc::new(handler);
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(conn) = conn else { return };
-            let handler = handler.clone();
-            std::thread::spawn(move || {
-                if let Some(req) = read_request(&conn) {
-                    write_response(conn, &handler(&req));
-                }
-            });
-        }
-    });
-}
-
-/// Request line, headers, Content-Length body. The store's adapters send byte bodies, so
-/// chunked uploads are not read (their body comes out empty).
-fn read_request(conn: &TcpStream) -> Option<Req> {
-    let mut r = BufReader::new(conn);
-    let mut line = String::new();
-    r.read_line(&mut line).ok()?;
-    let mut words = line.split_whitespace();
-    let method = words.next()?.to_string();
-    let path = words.next()?.split('?').next()?.to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut l = String::new();
-        if r.read_line(&mut l).ok()? == 0 {
-            return None;
-        }
-        let Some((k, v)) = l.trim_end().split_once(':') else {
-            break;
-        };
-        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-    }
-    let mut req = Req {
-        method,
-        path,
-        headers,
-        body: Vec::new(),
-    };
-    let len = req
-        .header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    req.body = vec![0; len];
-    r.read_exact(&mut req.body).ok()?;
-    Some(req)
-}
-
-fn write_response(mut conn: TcpStream, resp: &Resp) {
-    let mut head = format!(
-        "HTTP/1.1 {} Fake\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        resp.status,
-        resp.content_type,
-        resp.body.len()
-    );
-    for (k, v) in &resp.extra {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    let _ = conn.write_all(&[head.as_bytes(), &resp.body].concat());
-    let _ = conn.shutdown(Shutdown::Both);
+/// "/v1/a/b" → ["a", "b"]; anything outside /v1 matches no route.
+fn segments(req: &Req) -> Vec<&str> {
+    req.path
+        .strip_prefix("/v1/")
+        .unwrap_or("")
+        .split('/')
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -438,7 +320,7 @@ impl FakeRazorpay {
                 "Authentication failed",
             );
         }
-        let answer = match (req.method.as_str(), req.segments().as_slice()) {
+        let answer = match (req.method.as_str(), segments(req).as_slice()) {
             ("POST", ["orders"]) => self.create_order(st, req),
             ("GET", ["orders", id]) => rz_found(by_id(&st.orders, id)),
             ("GET", ["orders", id, "payments"]) => rz_found(by_id(&st.orders, id)).map(|_| {
@@ -873,7 +755,7 @@ impl FakeStripe {
             );
         }
         let params = parse_form(&req.body);
-        let segs = req.segments();
+        let segs = segments(req);
         if req.method == "POST" && segs == ["checkout", "sessions"] {
             st.create_params.push(params.clone());
         }

@@ -7,89 +7,10 @@
 //! responses, stale tokens) and a sender of tracking webhooks (§7) built from that state.
 //! Tests point the store's real shipping adapter at `base` and drive the courier from here.
 
+use super::fake_http::{Req, Resp, json_resp, listen, serve};
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
-
-// ---------------------------------------------------------------------------------------
-// HTTP plumbing.
-
-struct Req {
-    method: String,
-    /// Without the query string.
-    path: String,
-    query: Option<String>,
-    /// Names lowercased.
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-/// (status, content type, body).
-type Resp = (u16, &'static str, Vec<u8>);
-
-/// Request line, headers, Content-Length body (the store's adapters send sized bodies, so
-/// chunked uploads are not read).
-fn read_request(conn: &TcpStream) -> Option<Req> {
-    let mut r = BufReader::new(conn);
-    let mut line = String::new();
-    r.read_line(&mut line).ok()?;
-    let mut words = line.split_whitespace();
-    let method = words.next()?.to_string();
-    let target = words.next()?;
-    let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p.to_string(), Some(q.to_string())),
-        None => (target.to_string(), None),
-    };
-    let mut headers = Vec::new();
-    loop {
-        let mut l = String::new();
-        if r.read_line(&mut l).ok()? == 0 {
-            return None;
-        }
-        let Some((k, v)) = l.trim_end().split_once(':') else {
-            break;
-        };
-        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-    }
-    let len = headers.iter().find(|(k, _)| k == "content-length");
-    let mut body = vec![0; len.and_then(|(_, v)| v.parse().ok()).unwrap_or(0)];
-    r.read_exact(&mut body).ok()?;
-    Some(Req {
-        method,
-        path,
-        query,
-        headers,
-        body,
-    })
-}
-
-fn serve(listener: TcpListener, handler: impl Fn(&Req) -> Resp + Send + Sync + 'static) {
-    let handler = Arc::new(handler);
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { return };
-            let handler = handler.clone();
-            std::thread::spawn(move || {
-                let Some(req) = read_request(&conn) else {
-                    return;
-                };
-                let (status, ct, body) = handler(&req);
-                let head = format!(
-                    "HTTP/1.1 {status} Fake\r\nContent-Type: {ct}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = conn.write_all(&[head.as_bytes(), &body].concat());
-                let _ = conn.shutdown(Shutdown::Both);
-            });
-        }
-    });
-}
-
-fn json_resp(status: u16, v: Value) -> Resp {
-    (status, "application/json", serde_json::to_vec(&v).unwrap())
-}
 
 /// The common error body of spec §1.
 fn err(status: u16, message: &str) -> Resp {
@@ -362,8 +283,7 @@ const NO_ACTIVITY: &str = "Aahh! There is no activities found in our DB. Please 
 
 impl FakeShiprocket {
     pub fn start(email: &str, password: &str) -> FakeShiprocket {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
+        let (listener, port) = listen();
         let fake = FakeShiprocket {
             base: format!("http://127.0.0.1:{port}/v1/external"),
             email: email.into(),
@@ -743,7 +663,7 @@ impl FakeShiprocket {
             None
         };
         match found {
-            Some(line) => (200, "application/pdf", pdf(&line)),
+            Some(line) => Resp::new(200, "application/pdf", pdf(&line)),
             None => err(404, "Not found"),
         }
     }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 pub mod fake_gateway;
+pub mod fake_http;
 pub mod fake_shiprocket;
 
 pub struct Store {
