@@ -15,6 +15,21 @@
   if (checkout) {
     checkout.addEventListener("change", function (e) {
       var name = e.target && e.target.name;
+      // The email (and the mail box) is remembered for the abandoned-checkout reminder,
+      // in the background; nothing on the page changes.
+      if (name === "email" || name === "marketing") {
+        var email = checkout.querySelector("[name=email]");
+        var box = checkout.querySelector("[name=marketing]");
+        var csrf = checkout.querySelector("[name=csrf_token]");
+        if (email && email.value.indexOf("@") > 0 && csrf && window.fetch) {
+          var body = new URLSearchParams();
+          body.set("csrf_token", csrf.value);
+          body.set("email", email.value);
+          if (box && box.checked) body.set("marketing", "1");
+          fetch("/checkout/contact", { method: "POST", body: body, credentials: "same-origin" }).catch(function () {});
+        }
+        return;
+      }
       if (name !== "method") return;
       var action = document.createElement("input");
       action.type = "hidden";

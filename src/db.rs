@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_shipments.sql"),
     include_str!("migrations/0008_reviews.sql"),
     include_str!("migrations/0009_wishlist.sql"),
+    include_str!("migrations/0010_follow_ups.sql"),
 ];
 
 pub type Reader = r2d2::PooledConnection<SqliteConnectionManager>;

@@ -15,7 +15,7 @@ pub(super) struct Section {
 }
 
 /// The sections, in the order the shipped store.toml has them.
-pub(super) const SECTIONS: [Section; 10] = [
+pub(super) const SECTIONS: [Section; 11] = [
     Section {
         name: "store",
         keys: &STORE_KEYS,
@@ -66,6 +66,11 @@ pub(super) const SECTIONS: [Section; 10] = [
         keys: &REVIEWS_KEYS,
         read: |ck, t, c| ck.reviews(t, &mut c.reviews),
     },
+    Section {
+        name: "follow_ups",
+        keys: &FOLLOW_UPS_KEYS,
+        read: |ck, t, c| ck.follow_ups(t, &mut c.follow_ups),
+    },
 ];
 
 /// The section called `name`.
@@ -79,7 +84,17 @@ pub(super) fn section_names() -> Vec<&'static str> {
 }
 
 pub(super) const HEALTH_KEYS: [&str; 1] = ["min_free_disk_mb"];
-pub(super) const REVIEWS_KEYS: [&str; 3] = ["enabled", "link_days", "auto_publish"];
+pub(super) const REVIEWS_KEYS: [&str; 4] =
+    ["enabled", "link_days", "auto_publish", "request_after_days"];
+pub(super) const FOLLOW_UPS_KEYS: [&str; 7] = [
+    "back_in_stock",
+    "price_drop",
+    "abandoned_checkout",
+    "abandoned_after_hours",
+    "reorder_reminder",
+    "reorder_after_days",
+    "mails_per_address_per_day",
+];
 pub(super) const STORE_KEYS: [&str; 10] = [
     "name",
     "tagline",
@@ -544,7 +559,43 @@ impl Checker<'_> {
                         out.link_days = n;
                     }
                 }
+                "request_after_days" => {
+                    if let Some(n) = self.int(S, k, v, 0, 60) {
+                        out.request_after_days = n;
+                    }
+                }
                 _ => self.unknown_key(S, k),
+            }
+        }
+    }
+
+    pub(super) fn follow_ups(&mut self, t: &DeTable<'_>, out: &mut FollowUpsConfig) {
+        const S: &str = "follow_ups";
+        for (k, v) in t {
+            let flag = match k.get_ref().as_ref() {
+                "back_in_stock" => Some(&mut out.back_in_stock),
+                "price_drop" => Some(&mut out.price_drop),
+                "abandoned_checkout" => Some(&mut out.abandoned_checkout),
+                "reorder_reminder" => Some(&mut out.reorder_reminder),
+                _ => None,
+            };
+            if let Some(flag) = flag {
+                if let Some(b) = self.boolean(S, k, v) {
+                    *flag = b;
+                }
+                continue;
+            }
+            let (num, lo, hi) = match k.get_ref().as_ref() {
+                "abandoned_after_hours" => (&mut out.abandoned_after_hours, 1, 168),
+                "reorder_after_days" => (&mut out.reorder_after_days, 1, 365),
+                "mails_per_address_per_day" => (&mut out.mails_per_address_per_day, 1, 20),
+                _ => {
+                    self.unknown_key(S, k);
+                    continue;
+                }
+            };
+            if let Some(n) = self.int(S, k, v, lo, hi) {
+                *num = n;
             }
         }
     }

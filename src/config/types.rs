@@ -16,6 +16,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub health: HealthConfig,
     pub reviews: ReviewsConfig,
+    pub follow_ups: FollowUpsConfig,
 }
 
 /// `[health]`: what `/healthz` counts as unhealthy (read live, no restart).
@@ -255,6 +256,26 @@ pub struct ReviewsConfig {
     pub link_days: i64,
     /// Publish reviews at once instead of waiting for the owner in /admin/reviews.
     pub auto_publish: bool,
+    /// Days after delivery before the review mail goes out (0..=60; 0 = at once).
+    pub request_after_days: i64,
+}
+
+/// `[follow_ups]`: the mails that bring shoppers back. Price drops, abandoned checkouts
+/// and reorder reminders are marketing: they go only to addresses that agreed, at checkout
+/// or in the account. Back-in-stock mails go to whoever asked and confirmed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUpsConfig {
+    pub back_in_stock: bool,
+    pub price_drop: bool,
+    pub abandoned_checkout: bool,
+    /// Hours after the shopper gave their email at checkout without ordering (1..=168).
+    pub abandoned_after_hours: i64,
+    pub reorder_reminder: bool,
+    /// Days after delivery of a consumable product (1..=365).
+    pub reorder_after_days: i64,
+    /// At most this many follow-up mails per address in any 24 hours (1..=20); the rest
+    /// wait for room.
+    pub mails_per_address_per_day: i64,
 }
 
 /// `[payments]`: cash on delivery and bank transfer. The bank details are shown to
@@ -534,6 +555,16 @@ impl Default for Config {
                 enabled: true,
                 link_days: 60,
                 auto_publish: false,
+                request_after_days: 0,
+            },
+            follow_ups: FollowUpsConfig {
+                back_in_stock: true,
+                price_drop: true,
+                abandoned_checkout: true,
+                abandoned_after_hours: 4,
+                reorder_reminder: true,
+                reorder_after_days: 30,
+                mails_per_address_per_day: 2,
             },
         }
     }

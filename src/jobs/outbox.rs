@@ -47,6 +47,9 @@ pub struct NewEmail {
     /// `<event>/<entity-id>` (e.g. `order-confirmation/42`): queuing the same key twice
     /// returns the first row. None → a random `email-{hex}` key.
     pub idempotency_key: Option<String>,
+    /// A follow-up mail's one-click unsubscribe address (RFC 8058); None for
+    /// transactional mail, which carries no List-Unsubscribe.
+    pub unsubscribe: Option<String>,
 }
 
 /// The kind of an email job.
@@ -72,6 +75,8 @@ pub struct NewJob<'a> {
 pub struct EmailBody {
     pub text: String,
     pub html: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsubscribe: Option<String>,
 }
 
 /// How a job's attempt failed, as its handler sorts it; [`mark_failed`] turns it into the
@@ -215,9 +220,16 @@ pub fn enqueue(tx: &Tx, job: &NewJob, now: i64) -> Result<i64> {
 /// Queues a job that is not due before `run_at` (a simulated courier's next update).
 pub fn enqueue_at(tx: &Tx, job: &NewJob, run_at: i64, now: i64) -> Result<i64> {
     let id = enqueue(tx, job, now)?;
+    defer(tx, id, run_at)?;
+    Ok(id)
+}
+
+/// Moves the queued row `id` to `run_at` (a mail that should wait, like the review
+/// request `[reviews] request_after_days` after delivery).
+pub fn defer(tx: &Tx, id: i64, run_at: i64) -> Result<()> {
     tx.prepare_cached(sql::DEFER)?
         .execute(params![run_at, id])?;
-    Ok(id)
+    Ok(())
 }
 
 /// Puts the job queued under `key` back on the schedule, due now, whatever became of it
@@ -244,9 +256,17 @@ fn email_job(msg: &NewEmail) -> Result<NewJob<'_>> {
     if msg.subject.chars().any(char::is_control) {
         return Err(Error::internal("email subject contains control characters"));
     }
+    if msg
+        .unsubscribe
+        .as_deref()
+        .is_some_and(|u| u.chars().any(char::is_control) || !u.starts_with("http"))
+    {
+        return Err(Error::internal("bad unsubscribe address"));
+    }
     let body = EmailBody {
         text: msg.text.clone(),
         html: msg.html.clone(),
+        unsubscribe: msg.unsubscribe.clone(),
     };
     Ok(NewJob {
         kind: EMAIL,

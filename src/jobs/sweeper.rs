@@ -1,7 +1,8 @@
 //! The payment-window clock: a thread that runs the sweep (reminders for unpaid
 //! bank-transfer orders, then expiry past `pay_by`) once a minute, and right at start so
-//! orders that fell due while the store was down are handled; the same round queues a
-//! tracking pull for courier shipments that have gone quiet.
+//! orders that fell due while the store was down are handled; the same round sends the
+//! follow-up mails that are due and queues a tracking pull for courier shipments that
+//! have gone quiet.
 
 /// The thread that runs [`service::orders::sweep`](crate::service::orders::sweep) once a minute (and right at start, so orders that fell
 /// due while the store was down are handled). Stops when the handle is dropped.
@@ -35,6 +36,14 @@ pub fn spawn_sweeper(app: std::sync::Arc<crate::app::App>, every: std::time::Dur
                             log::info!("{r} payment reminder(s) sent, {e} unpaid order(s) expired");
                         }
                         Err(e) => log::error!("payment sweep failed: {e}"),
+                    }
+                    // Back in stock, price drops, abandoned checkouts, reorder reminders.
+                    match crate::service::follow_ups::sweep(&app, crate::db::now()) {
+                        Ok(s) if s.mails() > 0 => {
+                            log::info!("{} follow-up mail(s) queued", s.mails())
+                        }
+                        Ok(_) => {}
+                        Err(e) => log::error!("follow-up sweep failed: {e}"),
                     }
                     // Courier shipments gone quiet get a tracking pull.
                     if let Err(e) = crate::service::shipping::sweep(&app, crate::db::now()) {

@@ -169,6 +169,7 @@ fn send_email(
         html: body.html,
         key: row.wire_key(),
         now,
+        unsubscribe: body.unsubscribe,
     };
     mailer.send(&out).map_err(|e| {
         log::debug!("mail via {}: {e}", mailer.name());

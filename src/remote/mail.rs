@@ -32,6 +32,9 @@ pub struct Outgoing {
     pub key: String,
     /// Unix seconds: the Date header and the start of the `.eml` file name.
     pub now: i64,
+    /// A follow-up mail's one-click unsubscribe address: sent as `List-Unsubscribe` with
+    /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+    pub unsubscribe: Option<String>,
 }
 
 pub enum Mailer {
@@ -192,8 +195,19 @@ pub fn build_message(from: &Mailbox, m: &Outgoing) -> std::result::Result<Messag
         m.to.parse()
             .map_err(|e| SendError::Permanent(format!("bad recipient {:?}: {e}", m.to)))?;
     let date = UNIX_EPOCH + Duration::from_secs(m.now.max(0) as u64);
-    Message::builder()
-        .from(from.clone())
+    let mut b = Message::builder();
+    if let Some(u) = &m.unsubscribe {
+        b = b
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{u}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".into(),
+            ));
+    }
+    b.from(from.clone())
         .to(to)
         .subject(m.subject.clone())
         .date(date)
@@ -223,13 +237,19 @@ fn resend(
     let to: Mailbox =
         m.to.parse()
             .map_err(|e| SendError::Permanent(format!("bad recipient {:?}: {e}", m.to)))?;
-    let body = serde_json::json!({
+    let mut body = serde_json::json!({
         "from": from.to_string(),
         "to": [to.to_string()],
         "subject": m.subject,
         "text": m.text,
         "html": m.html,
     });
+    if let Some(u) = &m.unsubscribe {
+        body["headers"] = serde_json::json!({
+            "List-Unsubscribe": format!("<{u}>"),
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        });
+    }
     let bytes = serde_json::to_vec(&body).map_err(|e| SendError::Permanent(e.to_string()))?;
     let result = agent
         .post(endpoint)
@@ -306,6 +326,7 @@ mod tests {
             html: "<p>html body</p>".into(),
             key: "otp/42".into(),
             now: 1_763_763_600,
+            unsubscribe: None,
         };
         let raw = String::from_utf8(build_message(&from, &m).unwrap().formatted()).unwrap();
         for want in [
@@ -321,6 +342,17 @@ mod tests {
             assert!(raw.contains(want), "missing {want:?} in\n{raw}");
         }
         assert!(raw.find("text/plain") < raw.find("text/html"));
+        assert!(
+            !raw.contains("List-Unsubscribe"),
+            "transactional mail has none"
+        );
+        let listed = Outgoing {
+            unsubscribe: Some("https://shop.example/unsubscribe/abc".into()),
+            ..m.clone()
+        };
+        let raw = String::from_utf8(build_message(&from, &listed).unwrap().formatted()).unwrap();
+        assert!(raw.contains("List-Unsubscribe: <https://shop.example/unsubscribe/abc>"));
+        assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
         assert_eq!(message_id("a b<c>", &from), "<a-b-c-@mail.example.com>");
         let bad = Outgoing {
             to: "not an address".into(),

@@ -19,6 +19,7 @@ pub fn place_order(
     attempt_key: &str,
     buyer: Buyer,
     input: &Input,
+    consent: Option<bool>,
     client_ip: &str,
 ) -> Result<Placed> {
     app.limits.hit(
@@ -34,7 +35,11 @@ pub fn place_order(
             Bag::Of(owner) => cart::ensure(tx, owner, now)?,
             Bag::Id(id) => id,
         };
-        checkout::place(tx, &cfg, &app.hmac, cart_id, buyer, input, client_ip, now)
+        let placed = checkout::place(tx, &cfg, &app.hmac, cart_id, buyer, input, client_ip, now)?;
+        if !placed.replay {
+            super::follow_ups::placed(tx, cart_id, placed.id, input.email.trim(), consent, now)?;
+        }
+        Ok(placed)
     })?;
     Ok(placed)
 }

@@ -16,6 +16,7 @@ pub mod admin_merch;
 pub mod admin_people;
 pub mod cart;
 pub mod checkout;
+pub mod follow_ups;
 pub mod notices;
 pub mod orders;
 pub mod payments;

@@ -133,7 +133,7 @@ pub(crate) fn queue(
     key: String,
     now: i64,
 ) -> Result<i64> {
-    match queue_capped(tx, cfg, to, subject, template, body, key, now)? {
+    match queue_capped(tx, cfg, to, subject, template, body, key, None, now)? {
         outbox::Queued::Pending(id) | outbox::Queued::Held { id, .. } => Ok(id),
     }
 }
@@ -161,6 +161,40 @@ pub(crate) fn send(tx: &Tx, cfg: &Config, l: Letter, now: i64) -> Result<i64> {
     queue(tx, cfg, l.to, l.subject, l.template, body, l.key, now)
 }
 
+/// Renders and queues a follow-up mail (back in stock, price drop, reminders): like
+/// [`send`], plus a visible unsubscribe line and the RFC 8058 headers pointing at
+/// `unsubscribe`. Returns the outbox row and whether it was held by the mail cap.
+pub(crate) fn send_listed(
+    tx: &Tx,
+    cfg: &Config,
+    mut l: Letter,
+    unsubscribe: String,
+    now: i64,
+) -> Result<outbox::Queued> {
+    l.paras.push(format!(
+        "You get this mail because you asked for it or agreed to hear from {}. To stop these mails: {unsubscribe}",
+        cfg.store.name
+    ));
+    let refs: Vec<&str> = l.paras.iter().map(String::as_str).collect();
+    let body = crate::views::email::render(
+        &cfg.store.name,
+        &l.subject,
+        &refs,
+        l.button.as_ref().map(|(label, url)| (*label, url.as_str())),
+    );
+    queue_capped(
+        tx,
+        cfg,
+        l.to,
+        l.subject,
+        l.template,
+        body,
+        l.key,
+        Some(unsubscribe),
+        now,
+    )
+}
+
 /// For mail a visitor asked for just now (sign-in, new-address codes): over the cap the
 /// visitor is told to wait (429, and their request rolls back) rather than left waiting
 /// for a mail that was held. The sign-in limits (shop::accounts::signin) are checked first; this
@@ -177,7 +211,7 @@ fn queue_or_refuse(
     key: String,
     now: i64,
 ) -> Result<i64> {
-    match queue_capped(tx, cfg, to, subject, template, body, key, now)? {
+    match queue_capped(tx, cfg, to, subject, template, body, key, None, now)? {
         outbox::Queued::Pending(id) => Ok(id),
         outbox::Queued::Held { wait, .. } => Err(crate::error::Error::rate_limited(
             wait,
@@ -195,6 +229,7 @@ fn queue_capped(
     template: &str,
     (text, html): (String, String),
     key: String,
+    unsubscribe: Option<String>,
     now: i64,
 ) -> Result<outbox::Queued> {
     outbox::enqueue_email_capped(
@@ -206,6 +241,7 @@ fn queue_capped(
             text,
             html,
             idempotency_key: Some(key),
+            unsubscribe,
         },
         &outbox::MailCap {
             per_hour: cfg.limits.mails_per_unproven_address_per_hour,
@@ -695,6 +731,7 @@ pub fn react(tx: &Tx, cfg: &Config, hmac: &crate::crypto::Hmac, now: i64) -> Res
                 }
                 if matches!(op, Op::Deliver) {
                     super::reviews::on_delivered(tx, cfg, order, now)?;
+                    super::follow_ups::on_delivered(tx, cfg, order, now)?;
                 }
             }
             Event::OutForDelivery { order } => out_for_delivery(tx, cfg, hmac, order, now)?,

@@ -16,7 +16,9 @@ pub fn on_delivered(tx: &Tx, cfg: &Config, o: &Order, now: i64) -> Result<()> {
     if !cfg.reviews.enabled {
         return Ok(());
     }
-    let links = reviews::invite(tx, o, cfg.reviews.link_days, now)?;
+    // A delayed mail's links still work link_days from when it arrives.
+    let days = cfg.reviews.link_days + cfg.reviews.request_after_days;
+    let links = reviews::invite(tx, o, days, now)?;
     if links.is_empty() {
         return Ok(());
     }
@@ -34,7 +36,7 @@ pub fn on_delivered(tx: &Tx, cfg: &Config, o: &Order, now: i64) -> Result<()> {
         "The links work for {} days.",
         cfg.reviews.link_days
     ));
-    super::notices::send(
+    let id = super::notices::send(
         tx,
         cfg,
         super::notices::Letter {
@@ -50,6 +52,9 @@ pub fn on_delivered(tx: &Tx, cfg: &Config, o: &Order, now: i64) -> Result<()> {
         },
         now,
     )?;
+    if cfg.reviews.request_after_days > 0 {
+        crate::jobs::outbox::defer(tx, id, now + cfg.reviews.request_after_days * 86_400)?;
+    }
     Ok(())
 }
 

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod cart;
 pub mod catalog;
 pub mod events;
+pub mod follow_ups;
 pub mod orders;
 pub mod payments;
 pub mod reviews;

@@ -151,6 +151,68 @@ fn refresh(tx: &Tx, owner: Owner, product_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Re-derives the view rows of products whose price, stock, title or picture changed
+/// since the last call (the `wishlist_dirty` triggers), at most `limit` products; returns
+/// how many products were refreshed.
+pub fn refresh_changed(tx: &Tx, limit: usize) -> Result<usize> {
+    let products: Vec<i64> = tx
+        .prepare_cached(sql::DIRTY)?
+        .query_map([limit as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for &p in &products {
+        let owners: Vec<(Option<i64>, Option<i64>)> = tx
+            .prepare_cached(sql::OWNERS_OF)?
+            .query_map([p], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for o in owners {
+            if let Some(owner) = match o {
+                (Some(c), _) => Some(Owner::Customer(c)),
+                (_, Some(s)) => Some(Owner::Session(s)),
+                _ => None,
+            } {
+                refresh(tx, owner, p)?;
+            }
+        }
+        tx.prepare_cached(sql::CLEAN)?.execute([p])?;
+    }
+    Ok(products.len())
+}
+
+/// A signed-in wisher whose saved product now costs less than they last saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceDrop {
+    pub item_id: i64,
+    pub email: String,
+    pub product_id: i64,
+    pub slug: String,
+    pub title: String,
+    pub was: i64,
+    pub now: i64,
+}
+
+pub fn price_drops(c: &Connection, limit: usize) -> Result<Vec<PriceDrop>> {
+    let mut st = c.prepare_cached(sql::PRICE_DROPS)?;
+    let rows = st.query_map([limit as i64], |r| {
+        Ok(PriceDrop {
+            item_id: r.get(0)?,
+            email: r.get(1)?,
+            product_id: r.get(2)?,
+            slug: r.get(3)?,
+            title: r.get(4)?,
+            was: r.get(5)?,
+            now: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The wisher has now been told of (or passed over for) this price.
+pub fn saw_price(tx: &Tx, item_id: i64, price: i64) -> Result<()> {
+    tx.prepare_cached(sql::SET_PRICE_SEEN)?
+        .execute(params![item_id, price])?;
+    Ok(())
+}
+
 /// One saved product as the wishlist page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Saved {
@@ -274,7 +336,16 @@ pub mod sql {
     pub const PRODUCT_ACTIVE: &str = "SELECT id FROM products WHERE id = ?1 AND status = 'active'";
     pub const COUNT_OF: &str =
         "SELECT count(*) FROM wishlist_items WHERE customer_id IS ?1 AND session_id IS ?2";
-    pub const INSERT: &str = "INSERT INTO wishlist_items (customer_id, session_id, product_id, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
+    pub const INSERT: &str = "INSERT INTO wishlist_items (customer_id, session_id, product_id, created_at, price_seen) VALUES (?1, ?2, ?3, ?4, (SELECT min_price FROM products WHERE id = ?3)) ON CONFLICT DO NOTHING";
+    pub const DIRTY: &str = "SELECT product_id FROM wishlist_dirty ORDER BY product_id LIMIT ?1";
+    pub const CLEAN: &str = "DELETE FROM wishlist_dirty WHERE product_id = ?1";
+    pub const OWNERS_OF: &str =
+        "SELECT customer_id, session_id FROM wishlist_items WHERE product_id = ?1";
+    pub const PRICE_DROPS: &str = "SELECT w.id, c.email, p.id, p.slug, p.title, w.price_seen, p.min_price \
+        FROM wishlist_items w JOIN customers c ON c.id = w.customer_id JOIN products p ON p.id = w.product_id \
+        WHERE p.status = 'active' AND p.in_stock = 1 AND w.price_seen IS NOT NULL AND p.min_price < w.price_seen \
+        ORDER BY w.id LIMIT ?1";
+    pub const SET_PRICE_SEEN: &str = "UPDATE wishlist_items SET price_seen = ?2 WHERE id = ?1";
     pub const DELETE: &str = "DELETE FROM wishlist_items WHERE customer_id IS ?1 AND session_id IS ?2 AND product_id = ?3";
     pub const ADDED_AT: &str = "SELECT created_at FROM wishlist_items WHERE customer_id IS ?1 AND session_id IS ?2 AND product_id = ?3";
     pub const PRODUCTS_OF_SESSION: &str =
@@ -291,6 +362,11 @@ pub mod sql {
         "SELECT customer_id, session_id, product_id FROM wishlist_items ORDER BY id";
     pub const ALL: &[&str] = &[
         PRODUCT_ACTIVE,
+        DIRTY,
+        CLEAN,
+        OWNERS_OF,
+        PRICE_DROPS,
+        SET_PRICE_SEEN,
         COUNT_OF,
         INSERT,
         DELETE,

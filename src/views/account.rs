@@ -109,6 +109,8 @@ pub fn overview(ctx: &Ctx, csrf: &str, me: &Customer, info: &OverviewInfo) -> Ma
                     a href="/account/addresses" { "Addresses" }
                     a href="/account/reviews" { "Reviews" }
                     a href="/wishlist" { "Wishlist" }
+                    a href="/account/coupons" { "Coupons" }
+                    a href="/account/mail" { "Mail preferences" }
                 }
                 @if email_changed { p.notice role="status" { "Your account now uses " strong { (me.email) } "." } }
                 h2 { "Profile" }

@@ -33,6 +33,7 @@ pub fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
                     a.active[active == "categories"] href="/admin/categories" { "Categories" }
                     a.active[active == "banners"] href="/admin/banners" { "Banners" }
                     a.active[active == "coupons"] href="/admin/coupons" { "Coupons" }
+                    a.active[active == "flows"] href="/admin/flows" { "Follow-ups" }
                     a href="/admin/imports/products" { "Import / export" }
                     a.active[active == "emails"] href="/admin/emails" { "Emails" }
                     a.active[active == "jobs"] href="/admin/jobs" { "Jobs" }

@@ -221,6 +221,7 @@ pub fn edit(ctx: &Ctx, csrf: &str, cats: &[Category], p: &Editable, error: Optio
                     select name="status" { @for s in STATUSES { option value=(s) selected[p.status == s] { (s) } } }
                 }
                 label.check { input type="checkbox" name="featured" value="1" checked[p.featured]; " Featured on the home page" }
+                label.check { input type="checkbox" name="consumable" value="1" checked[p.consumable]; " Consumable: shoppers run out of it (a reorder reminder follows delivery)" }
                 (seo_fields(&p.seo_title, &p.seo_description))
                 button.button type="submit" { "Save details" }
             }))

@@ -130,6 +130,8 @@ pub fn bag(ctx: &Ctx, b: &BagPage) -> Markup {
 pub struct Form {
     pub input: Input,
     pub email_locked: bool,
+    /// The "email me news and offers" box.
+    pub marketing: bool,
 }
 
 pub struct CheckoutPage<'a> {
@@ -183,6 +185,10 @@ pub fn checkout(ctx: &Ctx, c: &CheckoutPage) -> Markup {
                             } @else {
                                 (field("Email", "email", &f.email, "email", "email", true, 254))
                                 p.muted.small { "We send your order confirmation here. " a href="/account/sign-in?next=/checkout" { "Sign in" } " to use your saved addresses." }
+                            }
+                            label.check {
+                                input type="checkbox" name="marketing" value="1" checked[c.form.marketing];
+                                " Email me about new products, offers and items I left in my bag (you can stop any time)"
                             }
                             (field("Phone", "phone", &f.phone, "tel", "tel", true, 24))
                             h2 { "Delivery address" }

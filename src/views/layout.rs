@@ -25,6 +25,8 @@ pub struct Ctx<'a> {
     pub request_id: &'a str,
     /// The search box's current text.
     pub search_q: &'a str,
+    /// `[follow_ups] back_in_stock`: sold-out products offer "Email me when it is back".
+    pub back_in_stock: bool,
 }
 
 impl Ctx<'_> {

@@ -529,6 +529,9 @@ pub fn product(ctx: &Ctx, v: &ProductView) -> Markup {
                             }
                         }
                     }
+                    @if ctx.back_in_stock && p.variants.iter().any(|v| v.stock <= 0) {
+                        p.notify-back { a href={ "/alerts?product=" (p.id) } { "Sold out in your choice? Email me when it is back" } }
+                    }
                     .description { (format::description(&p.description)) }
                     p.save { (super::wishlist::heart(p.id, &p.title)) " " a href={ "/wishlist?save=" (p.id) } { "Save to wishlist" } }
                     dl.facts {

@@ -217,6 +217,71 @@ pub fn profile(app: &App, req: &Req) -> Outcome {
     }
 }
 
+/// GET /account/mail: what the account's address gets besides order mail.
+pub fn mail(app: &App, req: &Req) -> Outcome {
+    let (s, cid) = match signed_in(app, req) {
+        Ok(v) => v,
+        Err(answer) => return answer,
+    };
+    let conn = app.db.read()?;
+    let me = accounts::by_id(&conn, cid)?.ok_or_else(|| Error::not_found("No such account."))?;
+    let prefs = crate::shop::follow_ups::prefs(&conn, &me.email)?;
+    let waiting: i64 = conn
+        .prepare_cached(crate::shop::follow_ups::sql::ALERTS_OF_EMAIL)?
+        .query_row([&me.email], |r| r.get(0))?;
+    drop(conn);
+    let saved = Params::parse(req.query()).get("saved").is_some();
+    let page = with_ctx(app, req, "", |ctx| {
+        html_page(
+            200,
+            crate::views::follow_ups::prefs(
+                ctx,
+                &crate::views::follow_ups::Prefs {
+                    csrf: &s.csrf,
+                    email: &me.email,
+                    marketing: prefs.as_ref().is_some_and(|p| p.marketing),
+                    unsubscribed: prefs.as_ref().is_some_and(|p| p.unsubscribed_at.is_some()),
+                    alerts_waiting: waiting,
+                    saved,
+                },
+            ),
+        )
+    })?;
+    Ok(with_cookie(app, page, None))
+}
+
+/// POST /account/mail: `marketing`.
+pub fn mail_save(app: &App, req: &Req) -> Outcome {
+    let f = form(req)?;
+    let (s, cid) = match signed_in(app, req) {
+        Ok(v) => v,
+        Err(answer) => return answer,
+    };
+    check_csrf(Some(&s), &f)?;
+    let email = accounts::by_id(&*app.db.read()?, cid)?
+        .ok_or_else(|| Error::not_found("No such account."))?
+        .email;
+    crate::service::follow_ups::set_marketing(app, &email, f.get("marketing") == Some("1"))?;
+    Ok(Resp::redirect("/account/mail?saved=1"))
+}
+
+/// GET /account/coupons: the codes the shopper can use now.
+pub fn coupons(app: &App, req: &Req) -> Outcome {
+    let cid = match signed_in(app, req) {
+        Ok((_, cid)) => cid,
+        Err(answer) => return answer,
+    };
+    let conn = app.db.read()?;
+    let me = accounts::by_id(&conn, cid)?.ok_or_else(|| Error::not_found("No such account."))?;
+    let list = crate::shop::cart::coupons::usable_now(&conn, &me.email, crate::db::now())?;
+    drop(conn);
+    let zone = app.cfg().store.zone.clone();
+    let page = with_ctx(app, req, "", |ctx| {
+        html_page(200, crate::views::follow_ups::coupons(ctx, &list, &zone))
+    })?;
+    Ok(with_cookie(app, page, None))
+}
+
 /// GET /account/reviews: the signed-in shopper's reviews (by the account's email, which
 /// the review links were sent to).
 pub fn reviews(app: &App, req: &Req) -> Outcome {

@@ -79,6 +79,7 @@ pub fn route(app: &App, req: &Req, seg: &[&str]) -> Outcome {
         }
         (false, ["admin", "payments"]) => super::admin_payments::list(app, req, &s),
         (false, ["admin", "reviews"]) => super::reviews::admin_list(app, req, &s),
+        (false, ["admin", "flows"]) => flows(app, req),
         (true, ["admin", "reviews", id, what]) => {
             super::reviews::admin_decide(app, req, &s, &me, id, what)
         }
@@ -154,4 +155,67 @@ fn resend(app: &App, req: &Req, s: &Session, book: Book, id: &str) -> Outcome {
     let id = job_id(app, book, id)?.id;
     crate::service::admin_mail::resend(app, id)?;
     Ok(Resp::redirect(&format!("{}/{id}", book.base())))
+}
+
+/// GET /admin/flows (`?flow=` narrows the latest sends to one flow).
+fn flows(app: &App, req: &Req) -> Outcome {
+    use crate::shop::follow_ups as fu;
+    let q = Params::parse(req.query());
+    let filter = match q.get("flow") {
+        None | Some("") => None,
+        Some(f) if fu::FLOWS.contains(&f) => Some(f),
+        Some(_) => return Err(Error::bad_request("Unknown flow.")),
+    };
+    let cfg = app.cfg();
+    let f = &cfg.follow_ups;
+    let onoff = |on: bool, delay: String| {
+        if on {
+            format!("on{delay}")
+        } else {
+            "off".into()
+        }
+    };
+    let settings = [
+        ("back_in_stock", onoff(f.back_in_stock, String::new())),
+        ("price_drop", onoff(f.price_drop, String::new())),
+        (
+            "abandoned_checkout",
+            onoff(
+                f.abandoned_checkout,
+                format!(", after {} h", f.abandoned_after_hours),
+            ),
+        ),
+        (
+            "reorder",
+            onoff(
+                f.reorder_reminder,
+                format!(", {} days after delivery", f.reorder_after_days),
+            ),
+        ),
+    ];
+    let conn = app.db.read()?;
+    let since = crate::db::now() - 30 * 86_400;
+    let stats = fu::stats(&conn, since)?;
+    let recent = fu::recent(&conn, filter, 100)?;
+    let alerts = fu::alert_counts(&conn)?;
+    let consenting = fu::consenting(&conn)?;
+    drop(conn);
+    let zone = cfg.store.zone.clone();
+    with_ctx(app, req, "", |ctx| {
+        html_page(
+            200,
+            crate::views::admin_flows::page(
+                ctx,
+                &crate::views::admin_flows::Page {
+                    stats: &stats,
+                    settings: &settings,
+                    recent: &recent,
+                    alerts,
+                    consenting,
+                    filter,
+                    zone,
+                },
+            ),
+        )
+    })
 }

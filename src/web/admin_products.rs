@@ -186,6 +186,7 @@ fn fields_of(f: &Params, slug_fallback: bool) -> ProductFields {
         status: g("status"),
         category_id: f.get("category").and_then(|c| c.parse().ok()),
         featured: f.get("featured") == Some("1"),
+        consumable: f.get("consumable") == Some("1"),
         seo_title: g("seo_title"),
         seo_description: g("seo_description"),
     }

@@ -246,6 +246,7 @@ fn checkout(app: &App, req: &Req, token: &str) -> Outcome {
         &format!("c{id}"),
         Buyer::Guest,
         &input,
+        None,
         &ip,
     )?;
     let o = orders::get(&*app.db.read()?, placed.id)?.ok_or_else(not_found)?;

@@ -41,11 +41,15 @@ fn prefill(app: &App, s: &Session) -> Result<Form, Error> {
     if let Some(cid) = s.customer_id {
         let conn = app.db.read()?;
         if let Some(me) = accounts::by_id(&conn, cid)? {
+            f.marketing =
+                crate::shop::follow_ups::prefs(&conn, &me.email)?.is_some_and(|p| p.may_market());
+            let i = &mut f.input;
             i.email = me.email;
             i.name = me.name;
             i.phone = me.phone;
             f.email_locked = true;
         }
+        let i = &mut f.input;
         if let Some(a) = addresses::list(&conn, cid)?
             .into_iter()
             .find(|a| a.is_default)
@@ -82,6 +86,7 @@ fn from_post(p: &Params, s: &Session, app: &App) -> Result<Form, Error> {
             idempotency_key: g("idempotency_key"),
         },
         email_locked: false,
+        marketing: p.get("marketing") == Some("1"),
     };
     if let Some(cid) = s.customer_id
         && let Some(me) = accounts::by_id(&*app.db.read()?, cid)?
@@ -154,6 +159,9 @@ pub fn page(app: &App, req: &Req) -> Outcome {
     let cart_id = cart::find(&*app.db.read()?, &owner(&s))?;
     if let Some(id) = cart_id {
         crate::service::checkout::started(app, id)?;
+        if f.email_locked {
+            crate::service::follow_ups::checkout_contact(app, &owner(&s), &f.input.email, false)?;
+        }
     }
     render(app, req, &s, &f, 200, None)
 }
@@ -166,6 +174,16 @@ pub fn submit(app: &App, req: &Req) -> Outcome {
     let s = s.ok_or_else(|| Error::bad_request("Your session has expired."))?;
     let f = from_post(&p, &s, app)?;
     if p.get("action") == Some("update") {
+        // Re-pricing (a coupon, a country) without JavaScript: the email typed so far
+        // starts the bag's abandoned-checkout timer, as the script's contact post does.
+        if !f.input.email.trim().is_empty() {
+            let _ = crate::service::follow_ups::checkout_contact(
+                app,
+                &owner(&s),
+                &f.input.email,
+                f.marketing,
+            );
+        }
         return render(app, req, &s, &f, 200, None);
     }
     let buyer = match s.customer_id {
@@ -179,6 +197,7 @@ pub fn submit(app: &App, req: &Req) -> Outcome {
         &format!("s{}", s.id),
         buyer,
         &f.input,
+        Some(f.marketing),
         &ip,
     );
     match result {

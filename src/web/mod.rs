@@ -21,6 +21,7 @@ pub mod api_orders;
 pub mod cache;
 pub mod cart;
 pub mod checkout;
+pub mod follow_ups;
 pub mod openapi;
 pub mod orders;
 pub mod pay;
@@ -96,6 +97,7 @@ pub fn make_ctx<'a>(
         categories,
         request_id,
         search_q,
+        back_in_stock: cfg.follow_ups.back_in_stock,
     }
 }
 
@@ -171,6 +173,14 @@ fn resolve<'a>(method: &str, seg: &[&'a str]) -> Option<Action<'a>> {
             // "kr"): /webhooks/courier is the one to register; both work.
             ["webhooks", "shiprocket" | "courier"] => act(webhooks::courier),
             ["reviews", token] => act(move |app, req| reviews::submit(app, req, token)),
+            ["alerts"] => act(follow_ups::ask),
+            ["alerts", "confirm", token] => {
+                act(move |app, req| follow_ups::confirm(app, req, token))
+            }
+            ["unsubscribe", token] => act(move |app, req| follow_ups::unsubscribe(app, req, token)),
+            ["go", token] => act(move |app, req| follow_ups::restore(app, req, token)),
+            ["checkout", "contact"] => act(follow_ups::contact),
+            ["account", "mail"] => act(account::mail_save),
             ["wishlist", what @ ("add" | "remove")] => {
                 act(move |app, req| wishlist::change(app, req, what == "add"))
             }
@@ -208,6 +218,12 @@ fn resolve<'a>(method: &str, seg: &[&'a str]) -> Option<Action<'a>> {
         ["orders", number, "tracking"] => act(move |app, req| orders::tracking(app, req, number)),
         ["reviews", token] => act(move |app, req| reviews::page(app, req, token)),
         ["wishlist"] => act(wishlist::page),
+        ["alerts"] => act(follow_ups::page),
+        ["alerts", "confirm", token] => act(move |app, req| follow_ups::confirm(app, req, token)),
+        ["unsubscribe", token] => act(move |app, req| follow_ups::unsubscribe(app, req, token)),
+        ["go", token] => act(move |app, req| follow_ups::open(app, req, token)),
+        ["account", "mail"] => act(account::mail),
+        ["account", "coupons"] => act(account::coupons),
         ["orders", number, "proofs", proof] => {
             act(move |app, req| orders::proof_file(app, req, number, proof))
         }

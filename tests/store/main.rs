@@ -28,6 +28,7 @@ mod checkout_api;
 mod cli;
 mod config_reload;
 mod crash;
+mod follow_ups;
 mod health;
 mod http_edge;
 mod orders_html;

@@ -328,12 +328,12 @@ fn templates_to(s: &Store, to: &str) -> Vec<String> {
 
 /// A browser with a guest session: its cookie and the session's CSRF token (from
 /// `/cart/token`, as the product page's script gets it).
-struct Shopper {
-    cookie: String,
-    csrf: String,
+pub struct Shopper {
+    pub cookie: String,
+    pub csrf: String,
 }
 
-fn shopper(s: &Store) -> Shopper {
+pub fn shopper(s: &Store) -> Shopper {
     let p = get(s, "/cart/token", None);
     assert_eq!(p.status, 200);
     Shopper {
@@ -343,15 +343,15 @@ fn shopper(s: &Store) -> Shopper {
 }
 
 impl Shopper {
-    fn get(&self, s: &Store, path: &str) -> Page {
+    pub fn get(&self, s: &Store, path: &str) -> Page {
         get(s, path, Some(&self.cookie))
     }
-    fn post(&self, s: &Store, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub fn post(&self, s: &Store, path: &str, fields: &[(&str, &str)]) -> Page {
         let mut all = vec![("csrf_token", self.csrf.as_str())];
         all.extend_from_slice(fields);
         post_form(s, path, Some(&self.cookie), &form(&all))
     }
-    fn add(&self, s: &Store, variant: i64, qty: i64) -> Page {
+    pub fn add(&self, s: &Store, variant: i64, qty: i64) -> Page {
         self.post(
             s,
             "/cart/add",
@@ -449,7 +449,7 @@ fn act_ok(s: &Store, admin: &str, number: &str, action: &str, fields: &[(&str, &
 // ---------------------------------------------------------------------------------------
 // Checkout
 
-fn address<'a>(email: &'a str, phone: &'a str, method: &'a str) -> Vec<(&'a str, &'a str)> {
+pub fn address<'a>(email: &'a str, phone: &'a str, method: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("email", email),
         ("phone", phone),
@@ -476,7 +476,7 @@ fn idempotency_key(html: &str) -> String {
 
 /// Opens the checkout page and submits it with `fields` (`action=place` unless `fields`
 /// says otherwise); returns the answer to the POST.
-fn checkout(s: &Store, sh: &Shopper, fields: &[(&str, &str)]) -> Page {
+pub fn checkout(s: &Store, sh: &Shopper, fields: &[(&str, &str)]) -> Page {
     let p = sh.get(s, "/checkout");
     assert_eq!(p.status, 200, "{}", p.text());
     let key = idempotency_key(&p.text());
@@ -488,14 +488,14 @@ fn checkout(s: &Store, sh: &Shopper, fields: &[(&str, &str)]) -> Page {
     sh.post(s, "/checkout", &all)
 }
 
-struct Placed {
-    number: String,
-    token: String,
+pub struct Placed {
+    pub number: String,
+    pub token: String,
     /// `/orders/{number}?token=…`
-    link: String,
+    pub link: String,
 }
 
-fn placed(r: &Page) -> Placed {
+pub fn placed(r: &Page) -> Placed {
     assert_eq!(r.status, 303, "{}", r.text());
     let link = location(r);
     let rest = link.strip_prefix("/orders/").expect("order link");

@@ -38,6 +38,7 @@ fn email(key: Option<&str>) -> NewEmail {
         text,
         html,
         idempotency_key: key.map(str::to_string),
+        unsubscribe: None,
     }
 }
 
@@ -386,6 +387,7 @@ fn resend_transport_posts_the_documented_request_and_replays_by_key() {
         html: body.html,
         key: r.wire_key(),
         now: 1,
+        unsubscribe: None,
     };
     assert_eq!(mailer.send(&out).unwrap(), r.provider_id);
     let s = state.lock().unwrap();
@@ -612,6 +614,7 @@ fn send_errors_sort_into_retry_and_permanent() {
         html: "h".into(),
         key: "k".into(),
         now: 1,
+        unsubscribe: None,
     };
     assert!(matches!(mailer.send(&out), Err(SendError::Retry(_))));
 }

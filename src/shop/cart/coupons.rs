@@ -173,6 +173,14 @@ pub fn usable(
     Ok(k)
 }
 
+/// The coupons `email` can use now (active, started, not ended, not used up, under the
+/// per-email limit), for the account page; soonest to end first.
+pub fn usable_now(c: &Connection, email: &str, now: i64) -> Result<Vec<Coupon>> {
+    let mut st = c.prepare_cached(sql::USABLE_NOW)?;
+    let rows = st.query_map(params![now, email], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// What the coupon takes off the items (never more than the subtotal), and whether it
 /// makes shipping free.
 pub fn effect(k: &Coupon, subtotal: i64) -> (i64, bool) {
@@ -239,6 +247,11 @@ pub fn release(tx: &Tx, order_id: i64, now: i64) -> Result<()> {
 pub mod sql {
     //! SQL of coupons.
     pub const BY_CODE: &str = "SELECT id, code, kind, value, min_subtotal, starts_at, ends_at, max_redemptions, per_customer, redeemed, active FROM coupons WHERE code = ?1";
+    pub const USABLE_NOW: &str = "SELECT id, code, kind, value, min_subtotal, starts_at, ends_at, max_redemptions, per_customer, redeemed, active FROM coupons k \
+        WHERE active = 1 AND (starts_at IS NULL OR starts_at <= ?1) AND (ends_at IS NULL OR ends_at > ?1) \
+        AND (max_redemptions IS NULL OR redeemed < max_redemptions) \
+        AND (per_customer IS NULL OR per_customer > (SELECT count(*) FROM coupon_redemptions r WHERE r.coupon_id = k.id AND r.email = ?2 AND r.released_at IS NULL)) \
+        ORDER BY ends_at IS NULL, ends_at, code LIMIT 20";
     pub const ID_BY_CODE: &str = "SELECT id FROM coupons WHERE code = ?1";
     pub const INSERT: &str = "INSERT INTO coupons (code, kind, value, min_subtotal, starts_at, ends_at, max_redemptions, per_customer, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
     pub const USED_BY_EMAIL: &str = "SELECT count(*) FROM coupon_redemptions WHERE coupon_id = ?1 AND email = ?2 AND released_at IS NULL";
@@ -248,6 +261,7 @@ pub mod sql {
     pub const GIVE_BACK: &str =
         "UPDATE coupons SET redeemed = redeemed - 1 WHERE id = ?1 AND redeemed > 0";
     pub const ALL: &[&str] = &[
+        USABLE_NOW,
         BY_CODE,
         ID_BY_CODE,
         INSERT,

@@ -67,6 +67,8 @@ pub struct Editable {
     pub status: String,
     pub category_id: Option<i64>,
     pub featured: bool,
+    /// Shoppers run out of it: a reorder reminder follows delivery.
+    pub consumable: bool,
     pub option_names: Vec<String>,
     pub seo_title: String,
     pub seo_description: String,
@@ -84,6 +86,7 @@ pub struct ProductFields {
     pub status: String,
     pub category_id: Option<i64>,
     pub featured: bool,
+    pub consumable: bool,
     pub seo_title: String,
     pub seo_description: String,
 }
@@ -244,6 +247,7 @@ pub fn editable(c: &Connection, id: i64) -> Result<Option<Editable>> {
                 variants: Vec::new(),
                 images: Vec::new(),
                 order_lines: r.get(12)?,
+                consumable: r.get(13)?,
             })
         })
         .optional()?;
@@ -345,6 +349,10 @@ pub fn create(tx: &Tx, actor: &Actor, f: &ProductFields, m: &Matrix, now: i64) -
         },
         now,
     )?;
+    if f.consumable {
+        tx.prepare_cached(sql::SET_CONSUMABLE)?
+            .execute(params![id, true])?;
+    }
     for (i, combo) in combos.iter().enumerate() {
         let sku = sku_for(&prefix, combo);
         let opts: Vec<&str> = combo.iter().map(String::as_str).collect();
@@ -402,7 +410,8 @@ pub fn update(tx: &Tx, actor: &Actor, id: i64, f: &ProductFields, now: i64) -> R
             f.featured,
             f.seo_title,
             f.seo_description,
-            now
+            now,
+            f.consumable
         ])
         .map_err(|e| conflict_on_constraint(e, "A product with that address already exists."))?;
     audit::record(
@@ -768,10 +777,11 @@ pub mod sql {
         ORDER BY p.id DESC LIMIT ?7";
     pub const VARIANTS: &str = "SELECT id, sku, option1, option2, option3, price, compare_at_price, stock, low_stock_threshold, weight_grams FROM variants WHERE product_id = ?1 AND archived = 0 ORDER BY position, id";
     pub const PRODUCT: &str = "SELECT id, slug, title, description, status, category_id, featured, option1_name, option2_name, option3_name, seo_title, seo_description, \
-        (SELECT count(*) FROM order_lines ol WHERE ol.product_id = products.id) FROM products WHERE id = ?1";
+        (SELECT count(*) FROM order_lines ol WHERE ol.product_id = products.id), consumable FROM products WHERE id = ?1";
     pub const IMAGES: &str = "SELECT pi.image_id, i.hash, i.alt, pi.position FROM product_images pi JOIN images i ON i.id = pi.image_id WHERE pi.product_id = ?1 ORDER BY pi.position, pi.image_id";
     pub const SLUG_STATUS: &str = "SELECT slug, status FROM products WHERE id = ?1";
-    pub const UPDATE_PRODUCT: &str = "UPDATE products SET category_id = ?2, slug = ?3, title = ?4, description = ?5, status = ?6, featured = ?7, seo_title = ?8, seo_description = ?9, updated_at = ?10 WHERE id = ?1";
+    pub const UPDATE_PRODUCT: &str = "UPDATE products SET category_id = ?2, slug = ?3, title = ?4, description = ?5, status = ?6, featured = ?7, seo_title = ?8, seo_description = ?9, updated_at = ?10, consumable = ?11 WHERE id = ?1";
+    pub const SET_CONSUMABLE: &str = "UPDATE products SET consumable = ?2 WHERE id = ?1";
     pub const SET_STATUS: &str = "UPDATE products SET status = ?2, updated_at = ?3 WHERE id = ?1";
     pub const ORDER_LINES_OF: &str = "SELECT count(*) FROM order_lines WHERE product_id = ?1";
     pub const DELETE_PRODUCT: &str = "DELETE FROM products WHERE id = ?1";
@@ -795,6 +805,7 @@ pub mod sql {
         "UPDATE variants SET archived = 1 WHERE id = ?1 AND product_id = ?2 AND archived = 0";
 
     pub const ALL: &[&str] = &[
+        SET_CONSUMABLE,
         OPTION_COUNT,
         SAME_OPTIONS,
         NEXT_VARIANT_POSITION,
