@@ -453,6 +453,10 @@ pub fn load_if_empty(db: &Db) -> Result<bool> {
                     created,
                 )?;
             }
+            // Skincare and pantry run out: their buyers get a reorder reminder.
+            if matches!(p.category, "skincare" | "pantry") {
+                catalog::admin::set_consumable(tx, pid, true)?;
+            }
             for (k, set) in photos[i].iter().enumerate() {
                 let img = catalog::store_image(tx, set, p.title, now)?;
                 catalog::attach_image(tx, pid, img, k as i64)?;

@@ -200,13 +200,30 @@ pub fn confirm(app: &App, req: &Req, token: &str) -> Outcome {
 /// GET and POST /unsubscribe/{token}.
 pub fn unsubscribe(app: &App, req: &Req, token: &str) -> Outcome {
     if req.method() == "POST" {
-        let f = form(req)?;
-        // RFC 8058: the mail client posts `List-Unsubscribe=One-Click` with no cookies;
-        // the signed token is the authority. The page's own button carries CSRF.
-        let one_click = f.get("List-Unsubscribe") == Some("One-Click");
-        if !one_click {
-            check_csrf(session::current(app, req)?.as_ref(), &f)?;
-        }
+        // RFC 8058: the mail client posts `List-Unsubscribe=One-Click` with no cookies,
+        // as multipart/form-data or url-encoded; the signed token is the authority. The
+        // page's own button (url-encoded) carries CSRF.
+        let ct = req.header("content-type").unwrap_or("");
+        let one_click = if ct.starts_with("multipart/form-data") {
+            let parts =
+                crate::http::multipart::parse(ct, req.body.clone(), &["List-Unsubscribe"], 1024)?;
+            if !parts
+                .iter()
+                .any(|p| p.name == "List-Unsubscribe" && p.data == b"One-Click")
+            {
+                return Err(Error::bad_request(
+                    "This unsubscribe request is not complete.",
+                ));
+            }
+            true
+        } else {
+            let f = form(req)?;
+            let one_click = f.get("List-Unsubscribe") == Some("One-Click");
+            if !one_click {
+                check_csrf(session::current(app, req)?.as_ref(), &f)?;
+            }
+            one_click
+        };
         let email = service::unsubscribe(app, token)?;
         if one_click {
             return Ok(Resp::text(200, "Unsubscribed."));

@@ -232,11 +232,13 @@ fn back_in_stock_is_confirmed_by_link_sent_once_and_one_click_unsubscribe_is_hon
         404,
         "a forged token"
     );
+    // RFC 8058 lets the client send it as multipart/form-data too.
+    let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--XyZ--\r\n";
     let r = common::send(
         "POST",
         &format!("{}{unsub}", s.url),
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        Some(b"List-Unsubscribe=One-Click".to_vec()),
+        &[("Content-Type", "multipart/form-data; boundary=XyZ")],
+        Some(body.to_vec()),
     );
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(

@@ -541,3 +541,29 @@ fn a_review_photo_is_judged_by_its_bytes_and_shown_as_a_webp_thumbnail() {
         1
     );
 }
+
+#[test]
+fn a_review_outlives_its_deleted_product_and_keeps_its_order_link() {
+    let s = Store::empty();
+    let owner = common::owner(&s);
+    let (number, slugs) = delivered(&s, &owner, "gone");
+    let t = links(&s, &number);
+    let r = send_review(&s, &t[0], "4", "Soft <b>and</b> warm", "Lovely.");
+    assert_eq!(r.status, 200, "{}", r.text());
+    s.app()
+        .db
+        .write_tx(|tx: &Tx| {
+            tx.execute("DELETE FROM products WHERE slug = ?1", [&slugs[0]])?;
+            Ok(())
+        })
+        .unwrap();
+    let page = common::get_signed_in(&s, "/admin/reviews", &owner).text();
+    assert!(page.contains(&format!("/admin/orders/{number}")), "{page}");
+    assert!(page.contains(&format!("Item {}", slugs[0])));
+    // HTML typed into a review is shown as text.
+    assert!(page.contains("Soft &lt;b&gt;and&lt;/b&gt; warm"));
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM reviews WHERE product_id IS NULL"),
+        1
+    );
+}

@@ -350,8 +350,7 @@ pub fn create(tx: &Tx, actor: &Actor, f: &ProductFields, m: &Matrix, now: i64) -
         now,
     )?;
     if f.consumable {
-        tx.prepare_cached(sql::SET_CONSUMABLE)?
-            .execute(params![id, true])?;
+        set_consumable(tx, id, true)?;
     }
     for (i, combo) in combos.iter().enumerate() {
         let sku = sku_for(&prefix, combo);
@@ -387,6 +386,13 @@ pub fn create(tx: &Tx, actor: &Actor, f: &ProductFields, m: &Matrix, now: i64) -
         now,
     )?;
     Ok(id)
+}
+
+/// Marks a product as one shoppers run out of (a reorder reminder follows delivery).
+pub fn set_consumable(tx: &Tx, product_id: i64, on: bool) -> Result<()> {
+    tx.prepare_cached(sql::SET_CONSUMABLE)?
+        .execute(params![product_id, on])?;
+    Ok(())
 }
 
 fn head_of(tx: &Tx, id: i64) -> Result<(String, String)> {
