@@ -167,6 +167,7 @@ pub fn prefs(ctx: &Ctx, p: &Prefs) -> Markup {
         &private("Mail preferences"),
         html! {
             section.narrow {
+                p { a href="/account" { "← Your account" } }
                 h1 { "Mail preferences" }
                 @if p.saved { p.notice role="status" { "Saved." } }
                 p { "Mails about your orders, sign-in and deliveries always go to " strong { (p.email) } "." }
@@ -193,6 +194,7 @@ pub fn coupons(ctx: &Ctx, list: &[Coupon], zone: &Zone) -> Markup {
         &private("Your coupons"),
         html! {
             section.narrow {
+                p { a href="/account" { "← Your account" } }
                 h1 { "Coupons you can use" }
                 @if list.is_empty() {
                     p.muted { "No coupons right now." }

@@ -530,7 +530,11 @@ pub fn product(ctx: &Ctx, v: &ProductView) -> Markup {
                         }
                     }
                     @if ctx.back_in_stock && p.variants.iter().any(|v| v.stock <= 0) {
-                        p.notify-back { a href={ "/alerts?product=" (p.id) } { "Sold out in your choice? Email me when it is back" } }
+                        @let out: Vec<String> = p.variants.iter().filter(|v| v.stock <= 0).map(variant_label).collect();
+                        p.notify-back {
+                            @if any_stock && p.variants.len() > 1 { (out.join(", ")) " sold out? " }
+                            a href={ "/alerts?product=" (p.id) } { "Email me when it is back" }
+                        }
                     }
                     .description { (format::description(&p.description)) }
                     p.save { (super::wishlist::heart(p.id, &p.title)) " " a href={ "/wishlist?save=" (p.id) } { "Save to wishlist" } }
