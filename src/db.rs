@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_reviews.sql"),
     include_str!("migrations/0009_wishlist.sql"),
     include_str!("migrations/0010_follow_ups.sql"),
+    include_str!("migrations/0011_page_keys.sql"),
 ];
 
 pub type Reader = r2d2::PooledConnection<SqliteConnectionManager>;
@@ -99,6 +100,8 @@ impl Tx {
 /// burst cannot hold early writers back for long.
 const GROUP_MAX: usize = 64;
 const GROUP_MAX_AGE: Duration = Duration::from_millis(20);
+/// `product_changes` rows read into memory before a write prunes them.
+const PRUNE_EVERY: u64 = 4096;
 
 struct Writer {
     conn: Tx,
@@ -134,6 +137,13 @@ pub struct Db {
     /// Mirror of the `catalog_version` row, refreshed after every commit: caches of
     /// rendered pages and catalog reads key on it.
     catalog_version: AtomicU64,
+    /// The last `product_changes.seq` read into `product_versions` (after each COMMIT).
+    product_seq: AtomicU64,
+    /// Per product: the `seq` of its last change (absent: unchanged since start). A page
+    /// of product P rendered when `product_seq` was S is fresh while P's entry is <= S.
+    product_versions: std::sync::RwLock<std::collections::HashMap<i64, u64>>,
+    /// The `seq` up to which `product_changes` was pruned.
+    pruned_seq: AtomicU64,
     /// Write health for /healthz: when a write last failed for a database reason (disk
     /// full, I/O error, read-only file, lock timeout), in unix seconds (0 = never), and
     /// how many such failures since start. Business refusals do not count.
@@ -227,6 +237,9 @@ impl Db {
             readers,
             generation: AtomicU64::new(1),
             catalog_version: AtomicU64::new(0),
+            product_seq: AtomicU64::new(0),
+            product_versions: std::sync::RwLock::new(std::collections::HashMap::new()),
+            pruned_seq: AtomicU64::new(0),
             write_failed_at: AtomicI64::new(0),
             write_failures: AtomicU64::new(0),
         };
@@ -243,7 +256,57 @@ impl Db {
         let w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let v: i64 = w.conn.query_row(sql::CATALOG_VERSION, [], |r| r.get(0))?;
         self.catalog_version.store(v as u64, Ordering::Release);
+        // Changes from before this start are in no cached page (the cache starts empty).
+        let seq: i64 = w
+            .conn
+            .query_row(sql::LAST_PRODUCT_CHANGE, [], |r| r.get(0))?;
+        self.product_seq.store(seq as u64, Ordering::Release);
+        self.pruned_seq.store(seq as u64, Ordering::Release);
         Ok(())
+    }
+
+    /// The per-product change sequence read so far: take it *before* rendering a page,
+    /// and the page is fresh while [`Db::product_version`] of its product is <= it.
+    pub fn product_seq(&self) -> u64 {
+        self.product_seq.load(Ordering::Acquire)
+    }
+
+    /// The sequence number of the last change to `product_id` (0: none since start).
+    pub fn product_version(&self, product_id: i64) -> u64 {
+        self.product_versions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&product_id)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// After a COMMIT (the caller holds the writer): the product changes it appended go
+    /// into memory. Publishing the versions before the sequence keeps a page rendered in
+    /// between from being taken as fresh.
+    fn apply_product_changes(&self, conn: &Connection) {
+        let since = self.product_seq.load(Ordering::Acquire) as i64;
+        let Ok(mut st) = conn.prepare_cached(sql::PRODUCT_CHANGES_SINCE) else {
+            return;
+        };
+        let Ok(rows) = st.query_map([since], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+        else {
+            return;
+        };
+        let rows: Vec<(i64, i64)> = rows.filter_map(|r| r.ok()).collect();
+        let Some(&(last, _)) = rows.last() else {
+            return;
+        };
+        {
+            let mut map = self
+                .product_versions
+                .write()
+                .unwrap_or_else(|p| p.into_inner());
+            for (seq, product) in rows {
+                map.insert(product, seq as u64);
+            }
+        }
+        self.product_seq.store(last as u64, Ordering::Release);
     }
 
     /// How many `write_tx` calls were made (each is one savepoint; several may share a
@@ -309,6 +372,16 @@ impl Db {
             w.open = Some(w.last_group);
             w.members = 0;
             w.started = Instant::now();
+            // Rows already in memory go, in this group's transaction; the newest stays
+            // so that new rows keep counting up.
+            let seen = self.product_seq.load(Ordering::Acquire);
+            if seen >= self.pruned_seq.load(Ordering::Acquire) + PRUNE_EVERY
+                && w.conn
+                    .execute(sql::PRUNE_PRODUCT_CHANGES, [seen as i64])
+                    .is_ok()
+            {
+                self.pruned_seq.store(seen, Ordering::Release);
+            }
         }
         let group = w.last_group;
         w.members += 1;
@@ -402,6 +475,7 @@ impl Db {
             {
                 self.catalog_version.store(v as u64, Ordering::Release);
             }
+            self.apply_product_changes(&w.conn);
         }
         self.record(group, result.as_ref().err().map(|e| e.to_string()));
         result.map_err(Error::from)
@@ -527,7 +601,16 @@ include!(concat!(env!("OUT_DIR"), "/sql_modules.rs"));
 pub mod sql {
     //! SQL of the database layer itself.
     pub const CATALOG_VERSION: &str = "SELECT version FROM catalog_version WHERE id = 1";
-    pub const ALL: &[&str] = &[CATALOG_VERSION];
+    pub const LAST_PRODUCT_CHANGE: &str = "SELECT coalesce(max(seq), 0) FROM product_changes";
+    pub const PRODUCT_CHANGES_SINCE: &str =
+        "SELECT seq, product_id FROM product_changes WHERE seq > ?1 ORDER BY seq";
+    pub const PRUNE_PRODUCT_CHANGES: &str = "DELETE FROM product_changes WHERE seq < ?1";
+    pub const ALL: &[&str] = &[
+        CATALOG_VERSION,
+        LAST_PRODUCT_CHANGE,
+        PRODUCT_CHANGES_SINCE,
+        PRUNE_PRODUCT_CHANGES,
+    ];
 }
 
 #[cfg(test)]

@@ -138,6 +138,18 @@ impl Resp {
         &self.headers
     }
 
+    /// Removes the header of that name (case-insensitive) and returns its first value:
+    /// for notes a handler leaves for the layer above, never sent.
+    pub fn take_header(&mut self, name: &str) -> Option<String> {
+        let i = self
+            .headers
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(name))?;
+        let v = self.headers.remove(i).1;
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        Some(v)
+    }
+
     pub fn get_header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()

@@ -154,7 +154,8 @@ pub fn product(app: &App, slug: &str) -> Outcome {
     Ok(Resp::json(
         200,
         &json!({"product": product_json(&cfg.store.url, &cfg.store.currency, &p)}),
-    ))
+    )
+    .header(super::PAGE_PRODUCT, p.id.to_string()))
 }
 
 pub fn categories(app: &App) -> Outcome {

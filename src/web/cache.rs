@@ -1,8 +1,13 @@
-//! A small cache of rendered public pages. An entry is valid only for the catalog version
-//! (bumped by triggers whenever anything the storefront shows changes) and the config
-//! snapshot it was rendered with, so a stock change, a product edit or a config reload is
-//! visible on the very next request. Only anonymous GETs of public pages are cached; the
-//! byte budget keeps RSS low.
+//! A small cache of rendered public pages, keyed by what each page shows. Every entry
+//! holds the global catalog version (bumped by triggers when a listing or the frame
+//! changes: categories, banners, a product's card, facets, search text) and the config
+//! snapshot it was rendered with; a product's own page (and its API document) also holds
+//! the per-product change sequence read before it was rendered, and is stale as soon as
+//! that product changed after it (`Db::product_version`). So a sale of variant V empties
+//! only V's product pages, an edit of P's card also the listings, a banner or a reload
+//! everything — each visible on the very next request. Pages carry nothing per visitor
+//! (the bag count is a cookie the script reads, form tokens come from /cart/token), so
+//! signed-in shoppers are served from the same entries. The byte budget keeps RSS low.
 
 use crate::config::Config;
 use crate::http::Resp;
@@ -13,6 +18,9 @@ const BUDGET_BYTES: usize = 8 * 1024 * 1024;
 
 struct Entry {
     generation: u64,
+    /// `Db::product_seq` before rendering, and the product the page shows (if one).
+    seq: u64,
+    product: Option<i64>,
     /// The config snapshot itself (not its address): holding it keeps the address from
     /// being reused by a later reload, so `Arc::ptr_eq` cannot be fooled.
     config: Arc<Config>,
@@ -36,13 +44,31 @@ impl PageCache {
         }
     }
 
-    pub fn get(&self, key: &str, generation: u64, config: &Arc<Config>) -> Option<Arc<Resp>> {
+    /// The entry for `key` if it is still what the page would show.
+    pub fn get(
+        &self,
+        key: &str,
+        generation: u64,
+        config: &Arc<Config>,
+        db: &crate::db::Db,
+    ) -> Option<Arc<Resp>> {
         let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let e = map.0.get(key)?;
-        (e.generation == generation && Arc::ptr_eq(&e.config, config)).then(|| e.resp.clone())
+        (e.generation == generation
+            && Arc::ptr_eq(&e.config, config)
+            && e.product.is_none_or(|p| db.product_version(p) <= e.seq))
+        .then(|| e.resp.clone())
     }
 
-    pub fn put(&self, key: String, generation: u64, config: &Arc<Config>, resp: Arc<Resp>) {
+    /// Keeps `resp` for `key`: rendered at `generation`, with `seq` read before rendering,
+    /// showing `product` (None: a listing or the frame only).
+    pub fn put(
+        &self,
+        key: String,
+        (generation, seq, product): (u64, u64, Option<i64>),
+        config: &Arc<Config>,
+        resp: Arc<Resp>,
+    ) {
         let size = resp.body.as_slice().len() + key.len() + 256;
         if size > BUDGET_BYTES / 16 {
             return;
@@ -66,6 +92,8 @@ impl PageCache {
             key,
             Entry {
                 generation,
+                seq,
+                product,
                 config: config.clone(),
                 resp,
             },

@@ -54,6 +54,10 @@ impl Web {
     }
 }
 
+/// The note a handler leaves on a page that shows one product (its id), so the page cache
+/// keys the page on that product's changes too; taken off before the response is sent.
+pub const PAGE_PRODUCT: &str = "X-Page-Product";
+
 /// What a handler returns: a response, or an error rendered by `Web`.
 pub type Outcome = Result<Resp, Error>;
 
@@ -411,11 +415,15 @@ impl Handler for Web {
             Some(Ok(g)) => (g, Some(format!("{}?{}", req.path(), req.query()))),
             _ => (0, None),
         };
+        // Read before rendering: a product change committed after this makes the entry
+        // stale (cache.rs).
+        let seq = self.app.db.product_seq();
         let cfg = self.app.cfg();
         if let Some(k) = &key
-            && let Some(hit) = self.app.cache.get(k, generation, &cfg)
+            && let Some(hit) = self.app.cache.get(k, generation, &cfg, &self.app.db)
         {
-            return (*hit).clone();
+            // Says which answers came from the cache (tests and benchmarks read it).
+            return (*hit).clone().header("X-Cache", "hit");
         }
         let resp = match self.route(&req) {
             Ok(r) => r,
@@ -425,13 +433,17 @@ impl Handler for Web {
             .get_header("Content-Type")
             .is_some_and(|t| t.starts_with("text/html"));
         let mut resp = finish(resp, html);
+        let product = resp
+            .take_header(PAGE_PRODUCT)
+            .and_then(|v| v.parse::<i64>().ok());
         if let Some(k) = key
             && resp.status == 200
         {
             resp.body = std::mem::replace(&mut resp.body, Body::Static(b"")).into_shared();
             self.app
                 .cache
-                .put(k, generation, &cfg, Arc::new(resp.clone()));
+                .put(k, (generation, seq, product), &cfg, Arc::new(resp.clone()));
+            resp.set_header("X-Cache", "miss");
         }
         resp
     }

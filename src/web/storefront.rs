@@ -160,6 +160,7 @@ pub fn product(app: &App, req: &Req, slug: &str) -> Outcome {
         };
         html_page(200, views::product(ctx, &view))
     })
+    .map(|r| r.header(super::PAGE_PRODUCT, p.id.to_string()))
 }
 
 pub fn search(app: &App, req: &Req) -> Outcome {

@@ -33,6 +33,7 @@ mod health;
 mod http_edge;
 mod orders_html;
 mod outbox;
+mod page_cache;
 mod payments;
 mod reviews;
 mod sessions;
