@@ -29,7 +29,15 @@ struct Entry {
 
 pub struct PageCache {
     inner: Mutex<(HashMap<String, Entry>, usize)>,
+    /// One render at a time per page (striped by key): when a sale makes a hot page stale,
+    /// the requests that arrive meanwhile wait for that one render instead of all
+    /// rendering it at once.
+    rendering: Vec<Mutex<()>>,
 }
+
+/// Stripes of `PageCache::rendering`: more than the cores, so distinct pages still
+/// render side by side.
+const RENDER_STRIPES: usize = 64;
 
 impl Default for PageCache {
     fn default() -> Self {
@@ -41,7 +49,19 @@ impl PageCache {
     pub fn new() -> PageCache {
         PageCache {
             inner: Mutex::new((HashMap::new(), 0)),
+            rendering: (0..RENDER_STRIPES).map(|_| Mutex::new(())).collect(),
         }
+    }
+
+    /// Held while `key` is rendered after a miss; whoever waited on it looks in the cache
+    /// again before rendering (a fresh entry may be there now).
+    pub fn render_lock(&self, key: &str) -> std::sync::MutexGuard<'_, ()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        self.rendering[h.finish() as usize % RENDER_STRIPES]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// The entry for `key` if it is still what the page would show.

@@ -425,6 +425,15 @@ impl Handler for Web {
             // Says which answers came from the cache (tests and benchmarks read it).
             return (*hit).clone().header("X-Cache", "hit");
         }
+        // A miss: one render per page at a time. A request that waited finds the page the
+        // other one rendered, if it is still fresh; an entry rendered from a sequence read
+        // before a change this request could know of is not.
+        let _rendering = key.as_ref().map(|k| self.app.cache.render_lock(k));
+        if let Some(k) = &key
+            && let Some(hit) = self.app.cache.get(k, generation, &cfg, &self.app.db)
+        {
+            return (*hit).clone().header("X-Cache", "hit");
+        }
         let resp = match self.route(&req) {
             Ok(r) => r,
             Err(e) => self.error_resp(&e, &req),

@@ -262,3 +262,27 @@ fn the_change_log_is_pruned_and_keeps_counting() {
     assert_eq!(state(&s, TEE), "miss", "still invalidated after the prune");
     assert_eq!(state(&s, SHIRT), "hit");
 }
+
+#[test]
+fn a_stale_hot_page_is_rendered_once_while_the_others_wait_for_it() {
+    let s = Store::demo();
+    warm(&s, &[TEE]);
+    let tee_s = variant_of(&s, "SL-HCT-S");
+    buy(&s, tee_s, "cache-herd");
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(24));
+    let answers: Vec<String> = std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..24)
+            .map(|_| {
+                let b = barrier.clone();
+                let s = &s;
+                sc.spawn(move || {
+                    b.wait();
+                    state(s, TEE)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let misses = answers.iter().filter(|a| *a == "miss").count();
+    assert_eq!(misses, 1, "one render for 24 requests: {answers:?}");
+}
