@@ -117,7 +117,7 @@ fn main() {
     let running = common::start(
         dir.path(),
         &format!(
-            "[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\ndata_dir = \"data\"\nsynchronous = \"{sync}\"\n{mail}\n[limits]\norders_per_address_per_hour = 100000\norders_per_email_per_hour = 100000\nunpaid_units_per_address = 1000000\nmails_per_unproven_address_per_hour = 100000\n"
+            "[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\ndata_dir = \"data\"\nsynchronous = \"{sync}\"\nmax_connections = 4096\nmax_connections_per_client = 2048\n{mail}\n[limits]\norders_per_address_per_hour = 100000\norders_per_email_per_hour = 100000\nunpaid_units_per_address = 1000000\nmails_per_unproven_address_per_hour = 100000\n"
         ),
     );
     let url = running.url.clone();
@@ -236,6 +236,11 @@ fn main() {
     let sold = results.iter().filter(|r| r.0 == 201).count();
     let refused = results.iter().filter(|r| r.0 == 409).count();
     let five = results.iter().filter(|r| r.0 >= 500 || r.0 == 0).count();
+    let mut by_status = std::collections::BTreeMap::new();
+    for r in &results {
+        *by_status.entry(r.0).or_insert(0) += 1;
+    }
+    eprintln!("flash sale answers by status: {by_status:?}");
     let mut fl: Vec<f64> = results.iter().map(|r| r.1).collect();
     fl.sort_by(f64::total_cmp);
     let stock: i64 = running
