@@ -50,6 +50,7 @@ pub fn entries(cfg: &Config) -> Vec<Entry> {
     let e = &cfg.email;
     let pay = &cfg.payments;
     let sh = &cfg.shipping;
+    let fu = &cfg.follow_ups;
     let zones = sh
         .zones
         .iter()
@@ -89,6 +90,15 @@ pub fn entries(cfg: &Config) -> Vec<Entry> {
         ("catalog", "page_size", p(cfg.catalog.page_size.to_string())),
         ("email", "transport", p(e.transport.clone())),
         ("email", "from", p(e.from.clone())),
+        (
+            "email",
+            "marketing_from",
+            p(if e.marketing_from.trim().is_empty() {
+                "(same as from)".to_string()
+            } else {
+                e.marketing_from.clone()
+            }),
+        ),
         ("email", "smtp_host", p(e.smtp_host.clone())),
         ("email", "smtp_port", p(e.smtp_port.to_string())),
         ("email", "smtp_tls", p(e.smtp_tls.clone())),
@@ -101,6 +111,45 @@ pub fn entries(cfg: &Config) -> Vec<Entry> {
             p(cfg.cart.max_line_quantity.to_string()),
         ),
         ("cart", "max_lines", p(cfg.cart.max_lines.to_string())),
+        ("reviews", "enabled", p(cfg.reviews.enabled.to_string())),
+        ("reviews", "link_days", p(cfg.reviews.link_days.to_string())),
+        (
+            "reviews",
+            "auto_publish",
+            p(cfg.reviews.auto_publish.to_string()),
+        ),
+        (
+            "reviews",
+            "request_after_days",
+            p(cfg.reviews.request_after_days.to_string()),
+        ),
+        (
+            "follow_ups",
+            "back_in_stock",
+            p(fu.back_in_stock.to_string()),
+        ),
+        ("follow_ups", "price_drop", p(fu.price_drop.to_string())),
+        (
+            "follow_ups",
+            "abandoned_checkout",
+            p(format!(
+                "{} (after {} h)",
+                fu.abandoned_checkout, fu.abandoned_after_hours
+            )),
+        ),
+        (
+            "follow_ups",
+            "reorder_reminder",
+            p(format!(
+                "{} ({} days after delivery)",
+                fu.reorder_reminder, fu.reorder_after_days
+            )),
+        ),
+        (
+            "follow_ups",
+            "mails_per_address_per_day",
+            p(fu.mails_per_address_per_day.to_string()),
+        ),
         ("shipping", "fee", Value::Money(sh.fee)),
         ("shipping", "free_over", Value::Money(sh.free_over)),
         ("shipping", "zones", p(zones)),

@@ -121,9 +121,10 @@ pub(super) const SERVER_KEYS: [&str; 11] = [
     "log_level",
 ];
 pub(super) const CATALOG_KEYS: [&str; 2] = ["low_stock_threshold", "page_size"];
-pub(super) const EMAIL_KEYS: [&str; 9] = [
+pub(super) const EMAIL_KEYS: [&str; 10] = [
     "transport",
     "from",
+    "marketing_from",
     "smtp_host",
     "smtp_port",
     "smtp_tls",
@@ -416,6 +417,18 @@ impl Checker<'_> {
                         let r = check_from(&s).map_err(|e| format!("[{S}] from {e}"));
                         if self.check(v, r).is_some() {
                             out.from = s;
+                        }
+                    }
+                }
+                "marketing_from" => {
+                    if let Some(s) = self.string(S, k, v) {
+                        let r = if s.trim().is_empty() {
+                            Ok(())
+                        } else {
+                            check_from(&s).map_err(|e| format!("[{S}] marketing_from {e}"))
+                        };
+                        if self.check(v, r).is_some() {
+                            out.marketing_from = s;
                         }
                     }
                 }

@@ -90,6 +90,8 @@ pub struct EmailConfig {
     /// The From header, `Name <address>` or a bare address. Checked for CR/LF because it
     /// goes verbatim into a mail header.
     pub from: String,
+    /// The From of follow-up mail (back in stock, price drops, reminders); empty: `from`.
+    pub marketing_from: String,
     pub smtp_host: String,
     pub smtp_port: u16,
     /// "starttls" (port 587), "tls" (implicit TLS, port 465) or "none" (plain text: only
@@ -473,6 +475,7 @@ impl Default for Config {
             email: EmailConfig {
                 transport: "file".into(),
                 from: "Store <shop@example.com>".into(),
+                marketing_from: String::new(),
                 smtp_host: String::new(),
                 smtp_port: 587,
                 smtp_tls: "starttls".into(),

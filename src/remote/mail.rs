@@ -40,19 +40,38 @@ pub struct Outgoing {
 pub enum Mailer {
     File {
         dir: PathBuf,
-        from: Mailbox,
+        from: Senders,
     },
     Smtp {
         transport: Box<SmtpTransport>,
-        from: Mailbox,
+        from: Senders,
     },
     Resend {
         agent: ureq::Agent,
         /// `{resend_base_url}/emails`
         endpoint: String,
         api_key: Secret,
-        from: Mailbox,
+        from: Senders,
     },
+}
+
+/// The From addresses: `[email] from` for everything, and `marketing_from` (when set) for
+/// follow-up mail, which carries List-Unsubscribe — Gmail asks bulk senders to keep
+/// subscription mail apart from transactional mail (specs/email.md §3.2).
+#[derive(Debug, Clone)]
+pub struct Senders {
+    pub main: Mailbox,
+    pub marketing: Option<Mailbox>,
+}
+
+impl Senders {
+    /// Who sends `m`.
+    pub fn of(&self, m: &Outgoing) -> &Mailbox {
+        match (&m.unsubscribe, &self.marketing) {
+            (Some(_), Some(f)) => f,
+            _ => &self.main,
+        }
+    }
 }
 
 impl std::fmt::Debug for Mailer {
@@ -66,10 +85,18 @@ impl Mailer {
     /// Builds the transport `[email] transport` asks for. Errors are config problems
     /// (the worker logs them and leaves the queue untouched until the config is fixed).
     pub fn from_config(cfg: &EmailConfig, data_dir: &Path) -> Result<Mailer> {
-        let from: Mailbox = cfg
+        let main: Mailbox = cfg
             .from
             .parse()
             .map_err(|e| Error::internal(format!("[email] from {:?}: {e}", cfg.from)))?;
+        let marketing = match cfg.marketing_from.trim() {
+            "" => None,
+            f => Some(
+                f.parse::<Mailbox>()
+                    .map_err(|e| Error::internal(format!("[email] marketing_from {f:?}: {e}")))?,
+            ),
+        };
+        let from = Senders { main, marketing };
         match cfg.transport.as_str() {
             "smtp" => {
                 let host = cfg.smtp_host.as_str();
@@ -131,7 +158,7 @@ impl Mailer {
     pub fn send(&self, m: &Outgoing) -> std::result::Result<Option<String>, SendError> {
         match self {
             Mailer::File { dir, from } => {
-                let msg = build_message(from, m)?;
+                let msg = build_message(from.of(m), m)?;
                 std::fs::create_dir_all(dir)
                     .map_err(|e| SendError::Retry(format!("create {}: {e}", dir.display())))?;
                 // The key's hash tells a re-send (new key) from a repeat delivery of the
@@ -144,7 +171,7 @@ impl Mailer {
                 Ok(Some(name))
             }
             Mailer::Smtp { transport, from } => {
-                let msg = build_message(from, m)?;
+                let msg = build_message(from.of(m), m)?;
                 match transport.send(&msg) {
                     Ok(resp) => Ok(Some(
                         resp.message()
@@ -165,7 +192,7 @@ impl Mailer {
                 endpoint,
                 api_key,
                 from,
-            } => resend(agent, endpoint, api_key, from, m),
+            } => resend(agent, endpoint, api_key, from.of(m), m),
         }
     }
 }
@@ -362,5 +389,40 @@ mod tests {
             build_message(&from, &bad),
             Err(SendError::Permanent(_))
         ));
+    }
+
+    #[test]
+    fn follow_up_mail_goes_from_marketing_from_when_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = EmailConfig {
+            from: "Shop <orders@shop.example>".into(),
+            marketing_from: "Shop news <news@shop.example>".into(),
+            ..crate::config::Config::default().email
+        };
+        let mailer = Mailer::from_config(&cfg, dir.path()).unwrap();
+        let order = Outgoing {
+            outbox_id: 1,
+            to: "a@b.example".into(),
+            subject: "Order".into(),
+            text: "t".into(),
+            html: "h".into(),
+            key: "order/1".into(),
+            now: 1_763_763_600,
+            unsubscribe: None,
+        };
+        let follow_up = Outgoing {
+            outbox_id: 2,
+            key: "back_in_stock/1".into(),
+            unsubscribe: Some("https://shop.example/unsubscribe/1.ab".into()),
+            ..order.clone()
+        };
+        for (m, want) in [
+            (&order, "From: Shop <orders@shop.example>"),
+            (&follow_up, "From: \"Shop news\" <news@shop.example>"),
+        ] {
+            let name = mailer.send(m).unwrap().unwrap();
+            let raw = std::fs::read_to_string(dir.path().join("mail").join(name)).unwrap();
+            assert!(raw.contains(want), "{raw}");
+        }
     }
 }
