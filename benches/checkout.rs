@@ -18,51 +18,29 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into()
-}
-
-fn post(a: &ureq::Agent, url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
-    let mut r = a.post(url);
-    for (k, v) in headers {
-        r = r.header(*k, *v);
-    }
-    match r.send(body) {
-        Ok(mut resp) => (
-            resp.status().as_u16(),
-            resp.body_mut().read_to_string().unwrap_or_default(),
-        ),
-        Err(_) => (0, String::new()),
-    }
-}
+use common::Client;
 
 const JSON: (&str, &str) = ("Content-Type", "application/json");
 const ORDER: &str = r#"{"email":"bench@example.com","name":"Bench Shopper","phone":"+91 98765 43210","address":{"line1":"1 MG Road","city":"Bengaluru","postal_code":"560001","country":"IN"},"payment_method":"cod"}"#;
 
-fn new_cart(a: &ureq::Agent, url: &str) -> String {
-    let (_, body) = post(a, &format!("{url}/api/v1/carts"), &[], "");
+fn new_cart(a: &mut Client) -> String {
+    let (_, body) = a.post("/api/v1/carts", &[], "");
     let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
     v["token"].as_str().unwrap_or("").to_string()
 }
 
-fn add(a: &ureq::Agent, url: &str, token: &str, variant: i64, qty: i64) -> u16 {
-    post(
-        a,
-        &format!("{url}/api/v1/carts/{token}/items"),
+fn add(a: &mut Client, token: &str, variant: i64, qty: i64) -> u16 {
+    a.post(
+        &format!("/api/v1/carts/{token}/items"),
         &[JSON],
         &format!("{{\"variant_id\":{variant},\"quantity\":{qty}}}"),
     )
     .0
 }
 
-fn checkout(a: &ureq::Agent, url: &str, token: &str, key: &str) -> u16 {
-    post(
-        a,
-        &format!("{url}/api/v1/carts/{token}/checkout"),
+fn checkout(a: &mut Client, token: &str, key: &str) -> u16 {
+    a.post(
+        &format!("/api/v1/carts/{token}/checkout"),
         &[JSON, ("Idempotency-Key", key)],
         ORDER,
     )
@@ -159,15 +137,15 @@ fn main() {
                 lat.clone(),
             );
             std::thread::spawn(move || {
-                let a = agent();
+                let mut a = Client::new(&url);
                 let mut n = 0;
                 let mut mine = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
                     let t0 = Instant::now();
-                    let token = new_cart(&a, &url);
-                    let ok = add(&a, &url, &token, va, 1) == 200
-                        && add(&a, &url, &token, vb, 2) == 200
-                        && checkout(&a, &url, &token, &format!("b-{t}-{n}")) == 201;
+                    let token = new_cart(&mut a);
+                    let ok = add(&mut a, &token, va, 1) == 200
+                        && add(&mut a, &token, vb, 2) == 200
+                        && checkout(&mut a, &token, &format!("b-{t}-{n}")) == 201;
                     if ok {
                         done.fetch_add(1, Ordering::Relaxed);
                         mine.push(t0.elapsed().as_secs_f64() * 1000.0);
@@ -195,11 +173,11 @@ fn main() {
     // 3. Flash sale: 1,000 shoppers, carts ready, one instant, 100 units.
     let buyers = 1000;
     let carts: Vec<String> = {
-        let a = agent();
+        let mut a = Client::new(&url);
         (0..buyers)
             .map(|_| {
-                let t = new_cart(&a, &url);
-                assert_eq!(add(&a, &url, &t, flash, 1), 200);
+                let t = new_cart(&mut a);
+                assert_eq!(add(&mut a, &t, flash, 1), 200);
                 t
             })
             .collect()
@@ -214,10 +192,10 @@ fn main() {
             std::thread::Builder::new()
                 .stack_size(256 * 1024)
                 .spawn(move || {
-                    let a = agent();
+                    let mut a = Client::new(&url);
                     barrier.wait();
                     let t0 = Instant::now();
-                    let s = checkout(&a, &url, &token, &format!("flash-{i}"));
+                    let s = checkout(&mut a, &token, &format!("flash-{i}"));
                     results
                         .lock()
                         .unwrap()

@@ -37,3 +37,121 @@ pub fn pct(sorted: &[f64], p: f64) -> f64 {
     }
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
+
+/// A keep-alive HTTP/1.1 client on one TCP connection, as lean as a load tool: no thread
+/// or allocation per request beyond the response text (ureq resolves each request's
+/// address on its own thread under a timeout, which on 2 cores costs more than the
+/// server's work and hid it). Any I/O error or `Connection: close` reconnects on the next
+/// request; the failed request answers status 0.
+#[allow(dead_code)]
+pub struct Client {
+    addr: String,
+    conn: Option<std::io::BufReader<std::net::TcpStream>>,
+}
+
+#[allow(dead_code)]
+impl Client {
+    /// `base` is the store's URL, `http://127.0.0.1:PORT`.
+    pub fn new(base: &str) -> Client {
+        Client {
+            addr: base
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_string(),
+            conn: None,
+        }
+    }
+
+    pub fn post(&mut self, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+        self.send("POST", path, headers, body)
+    }
+
+    pub fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String) {
+        match self.try_send(method, path, headers, body) {
+            Ok(r) => r,
+            Err(_) => {
+                self.conn = None;
+                (0, String::new())
+            }
+        }
+    }
+
+    fn try_send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> std::io::Result<(u16, String)> {
+        use std::io::{BufRead, Read, Write};
+        if self.conn.is_none() {
+            let s = std::net::TcpStream::connect(&self.addr)?;
+            s.set_nodelay(true)?;
+            s.set_read_timeout(Some(std::time::Duration::from_secs(60)))?;
+            self.conn = Some(std::io::BufReader::new(s));
+        }
+        let conn = self.conn.as_mut().expect("connected");
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        req.push_str(body);
+        conn.get_mut().write_all(req.as_bytes())?;
+        let mut line = String::new();
+        conn.read_line(&mut line)?;
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or(std::io::ErrorKind::InvalidData)?;
+        let (mut len, mut chunked, mut close) = (0usize, false, false);
+        loop {
+            line.clear();
+            conn.read_line(&mut line)?;
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            let (k, v) = l.split_once(':').unwrap_or((l, ""));
+            let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_ascii_lowercase());
+            match k.as_str() {
+                "content-length" => len = v.parse().unwrap_or(0),
+                "transfer-encoding" => chunked = v.contains("chunked"),
+                "connection" => close = v.contains("close"),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        if chunked {
+            loop {
+                line.clear();
+                conn.read_line(&mut line)?;
+                let n = usize::from_str_radix(line.trim(), 16).unwrap_or(0);
+                let mut chunk = vec![0; n + 2];
+                conn.read_exact(&mut chunk)?;
+                if n == 0 {
+                    break;
+                }
+                out.extend_from_slice(&chunk[..n]);
+            }
+        } else {
+            out.resize(len, 0);
+            conn.read_exact(&mut out)?;
+        }
+        if close {
+            self.conn = None;
+        }
+        Ok((status, String::from_utf8_lossy(&out).into_owned()))
+    }
+}

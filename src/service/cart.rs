@@ -11,10 +11,10 @@ pub enum Bag<'a> {
     Id(i64),
 }
 
-/// A new API cart; returns its bearer token (only its hash is stored) and id.
-pub fn create_token_cart(app: &App) -> Result<(String, i64)> {
-    let now = crate::db::now();
-    super::write(app, now, |tx| cart::create_token_cart(tx, now))
+/// A new API cart's bearer token. Nothing is written: the cart's row (holding only the
+/// token's hash) is made with its first item.
+pub fn new_token_cart(app: &App) -> String {
+    cart::new_token(&app.hmac)
 }
 
 /// Adds to or sets a line of `bag` under the `[cart]` caps (see `cart::put` for every

@@ -15,9 +15,20 @@ use crate::shop::orders::checkout::{Buyer, Input};
 use crate::shop::orders::{self, Order};
 use serde_json::{Value, json};
 
-fn cart_id(app: &App, token: &str) -> Result<i64> {
-    cart::find(&*app.db.read()?, &Owner::Token(crypto::token_hash(token)))?
-        .ok_or_else(|| Error::not_found("There is no cart with this token."))
+/// An API cart by its token: its row, or none yet (a token we issued whose cart has had
+/// no item). A token we did not issue is a 404.
+enum ApiCart {
+    Row(i64),
+    Empty(Owner),
+}
+
+fn cart_of(app: &App, token: &str) -> Result<ApiCart> {
+    let owner = Owner::Token(crypto::token_hash(token));
+    match cart::find(&*app.db.read()?, &owner)? {
+        Some(id) => Ok(ApiCart::Row(id)),
+        None if cart::token_is_ours(&app.hmac, token) => Ok(ApiCart::Empty(owner)),
+        None => Err(Error::not_found("There is no cart with this token.")),
+    }
 }
 
 fn cart_json(app: &App, token: &str, c: &Cart) -> Value {
@@ -102,14 +113,19 @@ fn variant_of(seg: &str) -> Result<i64> {
 }
 
 pub fn get_cart(app: &App, token: &str) -> Outcome {
-    let id = cart_id(app, token)?;
-    let c = cart::view(&*app.db.read()?, id)?;
+    let c = match cart_of(app, token)? {
+        ApiCart::Row(id) => cart::view(&*app.db.read()?, id)?,
+        ApiCart::Empty(_) => Cart::default(),
+    };
     Ok(Resp::json(200, &cart_json(app, token, &c)))
 }
 
 fn change(app: &App, token: &str, variant: i64, qty: i64, mode: Mode) -> Outcome {
-    let id = cart_id(app, token)?;
-    service::cart::put_line(app, Bag::Id(id), variant, qty, mode)?;
+    match cart_of(app, token)? {
+        ApiCart::Row(id) => service::cart::put_line(app, Bag::Id(id), variant, qty, mode)?,
+        // The first item makes the row, in the same write.
+        ApiCart::Empty(owner) => service::cart::put_line(app, Bag::Of(&owner), variant, qty, mode)?,
+    };
     get_cart(app, token)
 }
 
@@ -238,7 +254,9 @@ fn checkout(app: &App, req: &Req, token: &str) -> Outcome {
         note: str_field(&b, "note")?,
         idempotency_key: key.to_string(),
     };
-    let id = cart_id(app, token)?;
+    let ApiCart::Row(id) = cart_of(app, token)? else {
+        return Err(Error::bad_request("Your bag is empty."));
+    };
     let ip = super::session::client_ip(app, req).to_string();
     let placed = service::checkout::place_order(
         app,
@@ -282,7 +300,7 @@ pub fn route_write(app: &App, req: &Req, seg: &[&str]) -> Outcome {
     let m = req.method();
     match (m, seg) {
         ("POST", ["carts"]) => {
-            let (token, _) = service::cart::create_token_cart(app)?;
+            let token = service::cart::new_token_cart(app);
             let mut resp = Resp::json(201, &json!({ "token": token }));
             resp.set_header("Location", format!("/api/v1/carts/{token}"));
             Ok(resp)

@@ -1489,3 +1489,46 @@ fn openapi_constraints_are_the_limits_the_server_enforces() {
     let up = &paths["/orders/{number}/payment-proof"]["post"]["responses"]["503"];
     assert_eq!(up["headers"]["Retry-After"]["required"], true);
 }
+
+#[test]
+fn a_new_cart_writes_nothing_until_its_first_item_and_made_up_tokens_are_404() {
+    let s = Store::empty();
+    let v = product(&s, "lazy-cart", 10_000, 5);
+    let carts = |s: &Store| count(s, "SELECT count(*) FROM carts");
+    let before = carts(&s);
+    let token = new_cart(&s);
+    assert_eq!(carts(&s), before, "creating a cart writes no row");
+    let empty = get_cart(&s, &token);
+    assert_eq!(empty["lines"], json!([]));
+    // Checking out, or changing a line it does not hold, writes nothing either.
+    let p = checkout(&s, &token, "lazy-1", &buyer("a@b.test", "cod"));
+    assert_eq!(p.status, 400, "{}", p.text());
+    let p = api(
+        &s,
+        "PATCH",
+        &format!("/carts/{token}/items/{v}"),
+        Some(&json!({"quantity": 2})),
+    );
+    assert_eq!(p.status, 404, "{}", p.text());
+    assert_eq!(carts(&s), before);
+    // A made-up token (or one with its tag changed) is no cart.
+    let (random, tag) = token.split_once('.').unwrap();
+    let forged = format!(
+        "{random}.{}",
+        if tag.starts_with('0') { "1" } else { "0" }.repeat(tag.len())
+    );
+    for t in [forged.as_str(), random, "not-a-token"] {
+        assert_eq!(
+            api(&s, "GET", &format!("/carts/{t}"), None).status,
+            404,
+            "{t}"
+        );
+        assert_eq!(add(&s, t, v, 1).status, 404, "{t}");
+    }
+    assert_eq!(carts(&s), before);
+    // The first item makes the row; the cart then works as before.
+    assert_eq!(add(&s, &token, v, 2).status, 200);
+    assert_eq!(carts(&s), before + 1);
+    assert_eq!(get_cart(&s, &token)["lines"][0]["quantity"], 2);
+    place(&s, &token, "lazy-2", &buyer("a@b.test", "cod"));
+}

@@ -107,10 +107,24 @@ pub fn ensure(tx: &Tx, owner: &Owner, now: i64) -> Result<i64> {
 }
 
 /// A new API cart; returns (token, cart id). Only the token's hash is stored.
-pub fn create_token_cart(tx: &Tx, now: i64) -> Result<(String, i64)> {
-    let token = crypto::token();
-    let id = ensure(tx, &Owner::Token(crypto::token_hash(&token).to_vec()), now)?;
-    Ok((token, id))
+/// A new API cart's bearer token: random, with a tag from the server key, so the cart
+/// needs no row until its first item (a bot that only creates carts writes nothing) and
+/// a made-up token is still told apart from an empty cart.
+pub fn new_token(hmac: &crypto::Hmac) -> String {
+    let random = crypto::token();
+    let tag = token_tag(hmac, &random);
+    format!("{random}.{tag}")
+}
+
+fn token_tag(hmac: &crypto::Hmac, random: &str) -> String {
+    crypto::hex(&hmac.sign(format!("api-cart\0{random}").as_bytes())[..12])
+}
+
+/// Whether `token` is one [`new_token`] made (compared in constant time).
+pub fn token_is_ours(hmac: &crypto::Hmac, token: &str) -> bool {
+    token.split_once('.').is_some_and(|(random, tag)| {
+        crypto::same(token_tag(hmac, random).as_bytes(), tag.as_bytes())
+    })
 }
 
 fn sync_limits(tx: &Tx, caps: &CartConfig) -> Result<()> {
