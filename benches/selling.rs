@@ -3,7 +3,7 @@
 //!
 //! 1. idle: wrk on one product page (anonymous);
 //! 2. selling other products: the same wrk while BUYERS clients place orders
-//!    continuously over HTTP (API cart, one line, cash on delivery) for other products;
+//!    continuously over HTTP (API cart, one line, cash on delivery; the lean keep-alive client of benches/common) for other products;
 //! 3. selling this product: the same, but every order buys the product on the page, so
 //!    each sale re-renders it (the worst case);
 //! 4. signed in: wrk with a signed-in customer's session cookie, idle.
@@ -21,46 +21,24 @@ use std::time::{Duration, Instant};
 
 const ORDER: &str = r#"{"email":"bench@example.com","name":"Bench Shopper","phone":"+91 98765 43210","address":{"line1":"1 MG Road","city":"Bengaluru","postal_code":"560001","country":"IN"},"payment_method":"cod"}"#;
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into()
-}
-
-fn post(a: &ureq::Agent, url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
-    let mut r = a.post(url);
-    for (k, v) in headers {
-        r = r.header(*k, *v);
-    }
-    match r.send(body) {
-        Ok(mut resp) => (
-            resp.status().as_u16(),
-            resp.body_mut().read_to_string().unwrap_or_default(),
-        ),
-        Err(_) => (0, String::new()),
-    }
-}
+use common::Client;
 
 /// One completed order of `variant`: cart, line, checkout. True when it was placed.
-fn order(a: &ureq::Agent, url: &str, variant: i64, key: &str) -> bool {
-    let (_, body) = post(a, &format!("{url}/api/v1/carts"), &[], "");
+fn order(a: &mut Client, variant: i64, key: &str) -> bool {
+    let (_, body) = a.post("/api/v1/carts", &[], "");
     let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
     let token = v["token"].as_str().unwrap_or("");
     let json = ("Content-Type", "application/json");
-    let (s, _) = post(
-        a,
-        &format!("{url}/api/v1/carts/{token}/items"),
+    let (s, _) = a.post(
+        &format!("/api/v1/carts/{token}/items"),
         &[json],
         &format!("{{\"variant_id\":{variant},\"quantity\":1}}"),
     );
     if s >= 300 {
         return false;
     }
-    let (s, _) = post(
-        a,
-        &format!("{url}/api/v1/carts/{token}/checkout"),
+    let (s, _) = a.post(
+        &format!("/api/v1/carts/{token}/checkout"),
         &[json, ("Idempotency-Key", key)],
         ORDER,
     );
@@ -175,7 +153,7 @@ fn main() {
                 let (stop, placed, failed) = (stop.clone(), placed.clone(), failed.clone());
                 let (url, variants) = (url.clone(), variants.clone());
                 std::thread::spawn(move || {
-                    let a = agent();
+                    let mut a = Client::new(&url);
                     let mut i = 0usize;
                     while !stop.load(Ordering::Relaxed) {
                         let v = if viewed {
@@ -184,7 +162,7 @@ fn main() {
                             variants[1 + (t + i * buyers) % (variants.len() - 1)]
                         };
                         let key = format!("sell-{viewed}-{t}-{i}");
-                        if order(&a, &url, v, &key) {
+                        if order(&mut a, v, &key) {
                             placed.fetch_add(1, Ordering::Relaxed);
                         } else {
                             failed.fetch_add(1, Ordering::Relaxed);
