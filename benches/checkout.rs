@@ -21,7 +21,13 @@ use std::time::{Duration, Instant};
 use common::Client;
 
 const JSON: (&str, &str) = ("Content-Type", "application/json");
-const ORDER: &str = r#"{"email":"bench@example.com","name":"Bench Shopper","phone":"+91 98765 43210","address":{"line1":"1 MG Road","city":"Bengaluru","postal_code":"560001","country":"IN"},"payment_method":"cod"}"#;
+/// The order body; each order is a different shopper (`{key}@bench.example`), as in a
+/// real store, so no one address's mail history grows through the run.
+fn order_body(key: &str) -> String {
+    format!(
+        r#"{{"email":"{key}@bench.example","name":"Bench Shopper","phone":"+91 98765 43210","address":{{"line1":"1 MG Road","city":"Bengaluru","postal_code":"560001","country":"IN"}},"payment_method":"cod"}}"#
+    )
+}
 
 fn new_cart(a: &mut Client) -> String {
     let (_, body) = a.post("/api/v1/carts", &[], "");
@@ -42,7 +48,7 @@ fn checkout(a: &mut Client, token: &str, key: &str) -> u16 {
     a.post(
         &format!("/api/v1/carts/{token}/checkout"),
         &[JSON, ("Idempotency-Key", key)],
-        ORDER,
+        &order_body(key),
     )
     .0
 }

@@ -339,10 +339,15 @@ pub fn enqueue_email_capped(tx: &Tx, msg: &NewEmail, cap: &MailCap, now: i64) ->
             .prepare_cached(sql::PROVEN)?
             .query_row([to], |r| r.get::<_, bool>(0))?;
     if !exempt {
-        let (n, first): (i64, Option<i64>) = tx
+        // Counted up to the cap only: the work stays bounded however much mail the
+        // address had (this runs inside the writer for every order mail).
+        let n: i64 = tx
             .prepare_cached(sql::SENT_TO_SINCE)?
-            .query_row(params![to, now - 3600], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            .query_row(params![to, now - 3600, cap.per_hour], |r| r.get(0))?;
         if n >= cap.per_hour {
+            let first: Option<i64> = tx
+                .prepare_cached(sql::FIRST_SENT_SINCE)?
+                .query_row(params![to, now - 3600], |r| r.get(0))?;
             let wait = (first.unwrap_or(now) + 3600 - now).max(1);
             let why = format!(
                 "{HELD} {} mails in the last hour to an address that has never signed in (limit {}).",
@@ -540,7 +545,9 @@ pub mod sql {
     /// is a staff account.
     pub const PROVEN: &str = "SELECT EXISTS (SELECT 1 FROM sign_in_requests WHERE email = ?1 AND used_at IS NOT NULL) OR EXISTS (SELECT 1 FROM customers WHERE email = ?1 AND role IN ('staff', 'owner'))";
     /// Mails queued to an address since ?2 (held ones excluded) and the oldest's time.
-    pub const SENT_TO_SINCE: &str = "SELECT count(*), min(created_at) FROM outbox WHERE kind = 'email' AND recipient = ?1 AND created_at > ?2 AND NOT (status = 'failed' AND last_error LIKE 'Held back:%')";
+    pub const SENT_TO_SINCE: &str = "SELECT count(*) FROM (SELECT 1 FROM outbox WHERE kind = 'email' AND recipient = ?1 AND created_at > ?2 AND NOT (status = 'failed' AND last_error LIKE 'Held back:%') LIMIT ?3)";
+    /// When the oldest of those was queued (only asked over the cap).
+    pub const FIRST_SENT_SINCE: &str = "SELECT min(created_at) FROM outbox WHERE kind = 'email' AND recipient = ?1 AND created_at > ?2 AND NOT (status = 'failed' AND last_error LIKE 'Held back:%')";
     pub const INSERT_HELD: &str = "INSERT INTO outbox (kind, idempotency_key, recipient, subject, template, payload, status, next_attempt_at, created_at, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'failed', ?7, ?7, ?8)";
     pub const DUE: &str = "SELECT id, kind, idempotency_key, recipient, subject, template, payload, status, attempts, resends, next_attempt_at, last_error, created_at, sent_at, provider_id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1 AND kind NOT IN (SELECT value FROM json_each(?3)) ORDER BY next_attempt_at, id LIMIT ?2";
     pub const ANY_DUE: &str = "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1 AND kind NOT IN (SELECT value FROM json_each(?2)))";
@@ -561,6 +568,7 @@ pub mod sql {
         INSERT,
         PROVEN,
         SENT_TO_SINCE,
+        FIRST_SENT_SINCE,
         INSERT_HELD,
         COUNT,
         ID_BY_KEY,
