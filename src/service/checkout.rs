@@ -30,6 +30,20 @@ pub fn place_order(
     )?;
     let cfg = app.cfg();
     let now = crate::db::now();
+    // A bag already short of stock is refused from a reader, not in the writer's queue
+    // (a sold-out drop's late buyers); the write below decides everything else.
+    {
+        let conn = app.db.read()?;
+        let cart_id = match &bag {
+            Bag::Id(id) => Some(*id),
+            Bag::Of(owner) => cart::find(&conn, owner)?,
+        };
+        if let Some(id) = cart_id
+            && let Some(refusal) = checkout::short_before_writing(&conn, id, input)?
+        {
+            return Err(refusal);
+        }
+    }
     let placed = super::write(app, now, |tx| {
         let cart_id = match bag {
             Bag::Of(owner) => cart::ensure(tx, owner, now)?,

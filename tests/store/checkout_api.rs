@@ -1532,3 +1532,26 @@ fn a_new_cart_writes_nothing_until_its_first_item_and_made_up_tokens_are_404() {
     assert_eq!(get_cart(&s, &token)["lines"][0]["quantity"], 2);
     place(&s, &token, "lazy-2", &buyer("a@b.test", "cod"));
 }
+
+#[test]
+fn a_sold_out_bag_is_refused_without_queueing_for_the_writer_and_a_replay_still_answers() {
+    let s = Store::empty();
+    let v = product(&s, "last-one", 10_000, 1);
+    let first = cart_with(&s, v, 1);
+    let late = cart_with(&s, v, 1);
+    let order = place(&s, &first, "drop-1", &buyer("a@b.test", "cod"));
+    let writes = s.app().db.transactions();
+    let p = checkout(&s, &late, "drop-2", &buyer("c@d.test", "cod"));
+    let e = assert_error(&p, 409, "conflict");
+    assert!(
+        e["message"].as_str().unwrap().contains("is sold out"),
+        "{e}"
+    );
+    assert_eq!(e["details"]["short"][0]["available"], 0);
+    assert_eq!(s.app().db.transactions(), writes, "refused from a reader");
+    // The first buyer's retry with the same key still gets their order, not the refusal.
+    let again = checkout(&s, &first, "drop-1", &buyer("a@b.test", "cod"));
+    assert_eq!(again.status, 201, "{}", again.text());
+    assert_eq!(again.json()["order"]["number"], order["number"]);
+    assert_eq!(stock(&s, v), 0);
+}

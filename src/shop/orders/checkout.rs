@@ -170,6 +170,65 @@ fn check_limits(
     Ok(())
 }
 
+/// The refusal for lines there is not enough of: every short item named at once.
+fn short_error(short: &[&cart::Line]) -> Error {
+    let names: Vec<String> = short
+        .iter()
+        .map(|l| match l.stock {
+            0 => format!("{} is sold out", l.title),
+            n => format!("only {n} of {} left", l.title),
+        })
+        .collect();
+    let details: Vec<_> = short
+        .iter()
+        .map(|l| json!({"variant_id": l.variant_id, "sku": l.sku, "requested": l.quantity, "available": l.stock}))
+        .collect();
+    Error::conflict(format!(
+        "Not enough stock: {}. Update your bag to continue.",
+        names.join("; ")
+    ))
+    .with_details(json!({ "short": details }))
+}
+
+/// Before the writer, on a read connection: the refusal `place` would give for a bag that
+/// is short of stock right now, so the many late buyers of a sold-out drop are answered
+/// without queueing for the single writer. None whenever `place` must decide (a repeated
+/// key, which answers with its order; a card payment that may be waiting; a withdrawn
+/// item; enough stock — which `place` checks again under the write lock, so this can
+/// never sell what is not there).
+pub fn short_before_writing(
+    c: &rusqlite::Connection,
+    cart_id: i64,
+    input: &Input,
+) -> Result<Option<Error>> {
+    let repeat = c
+        .prepare_cached(sql::BY_KEY)?
+        .query_row([&input.idempotency_key], |_| Ok(()))
+        .optional()?
+        .is_some();
+    let card = Method::parse(input.method.trim())
+        .is_some_and(|m| m != Method::Cod && m != Method::BankTransfer);
+    // A card order waiting for this bag holds stock that `place` may give back to it.
+    let held = c
+        .prepare_cached(sql::PENDING_CARD_ORDER)?
+        .query_row([cart_id], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if repeat || card || held {
+        return Ok(None);
+    }
+    let bag = cart::view(c, cart_id)?;
+    if bag
+        .lines
+        .iter()
+        .any(|l| l.issue == Some(Issue::Unavailable))
+    {
+        return Ok(None);
+    }
+    let short: Vec<&cart::Line> = bag.lines.iter().filter(|l| l.stock < l.quantity).collect();
+    Ok((!short.is_empty()).then(|| short_error(&short)))
+}
+
 /// Places the order of `cart_id` for a visitor at `client_ip` (the trusted-proxy-aware
 /// address, `web::session::client_ip`). See the module doc for everything it does; on
 /// any refusal nothing is written (the caller's transaction rolls back).
@@ -302,22 +361,7 @@ pub fn place(
         }
     }
     if !short.is_empty() {
-        let names: Vec<String> = short
-            .iter()
-            .map(|l| match l.stock {
-                0 => format!("{} is sold out", l.title),
-                n => format!("only {n} of {} left", l.title),
-            })
-            .collect();
-        let details: Vec<_> = short
-            .iter()
-            .map(|l| json!({"variant_id": l.variant_id, "sku": l.sku, "requested": l.quantity, "available": l.stock}))
-            .collect();
-        return Err(Error::conflict(format!(
-            "Not enough stock: {}. Update your bag to continue.",
-            names.join("; ")
-        ))
-        .with_details(json!({ "short": details })));
+        return Err(short_error(&short));
     }
 
     let customer_id = match buyer {
