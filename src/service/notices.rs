@@ -151,14 +151,19 @@ pub(crate) struct Letter<'a> {
 
 /// Renders `l` in the store's mail frame and queues it (see [`queue`]).
 pub(crate) fn send(tx: &Tx, cfg: &Config, l: Letter, now: i64) -> Result<i64> {
+    let body = rendered(cfg, &l);
+    queue(tx, cfg, l.to, l.subject, l.template, body, l.key, now)
+}
+
+/// The letter's (text, html) in the store's mail frame.
+fn rendered(cfg: &Config, l: &Letter) -> (String, String) {
     let refs: Vec<&str> = l.paras.iter().map(String::as_str).collect();
-    let body = crate::views::email::render(
+    crate::views::email::render(
         &cfg.store.name,
         &l.subject,
         &refs,
         l.button.as_ref().map(|(label, url)| (*label, url.as_str())),
-    );
-    queue(tx, cfg, l.to, l.subject, l.template, body, l.key, now)
+    )
 }
 
 /// Renders and queues a follow-up mail (back in stock, price drop, reminders): like
@@ -175,13 +180,7 @@ pub(crate) fn send_listed(
         "You get this mail because you asked for it or agreed to hear from {}. To stop these mails: {unsubscribe}",
         cfg.store.name
     ));
-    let refs: Vec<&str> = l.paras.iter().map(String::as_str).collect();
-    let body = crate::views::email::render(
-        &cfg.store.name,
-        &l.subject,
-        &refs,
-        l.button.as_ref().map(|(label, url)| (*label, url.as_str())),
-    );
+    let body = rendered(cfg, &l);
     queue_capped(
         tx,
         cfg,

@@ -191,10 +191,7 @@ pub fn ask(tx: &Tx, variant_id: i64, email: &str, now: i64) -> Result<Asked> {
                 .execute(params![id, hash, now])?;
         }
         None => {
-            let waiting: i64 = tx
-                .prepare_cached(sql::ALERTS_OF_EMAIL)?
-                .query_row([email], |r| r.get(0))?;
-            if waiting >= MAX_ALERTS_PER_EMAIL {
+            if waiting_alerts(tx, email)? >= MAX_ALERTS_PER_EMAIL {
                 return Err(Error::conflict(
                     "This address is already waiting for many products; we will write when they are back.",
                 ));
@@ -204,6 +201,12 @@ pub fn ask(tx: &Tx, variant_id: i64, email: &str, now: i64) -> Result<Asked> {
         }
     }
     Ok(Asked::Confirm { token, what })
+}
+
+/// Back-in-stock requests of `email` not yet told (confirmed or not).
+pub fn waiting_alerts(c: &Connection, email: &str) -> Result<i64> {
+    Ok(c.prepare_cached(sql::ALERTS_OF_EMAIL)?
+        .query_row([email.trim()], |r| r.get(0))?)
 }
 
 /// A back-in-stock request found by its confirmation token.

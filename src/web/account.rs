@@ -226,9 +226,7 @@ pub fn mail(app: &App, req: &Req) -> Outcome {
     let conn = app.db.read()?;
     let me = accounts::by_id(&conn, cid)?.ok_or_else(|| Error::not_found("No such account."))?;
     let prefs = crate::shop::follow_ups::prefs(&conn, &me.email)?;
-    let waiting: i64 = conn
-        .prepare_cached(crate::shop::follow_ups::sql::ALERTS_OF_EMAIL)?
-        .query_row([&me.email], |r| r.get(0))?;
+    let waiting = crate::shop::follow_ups::waiting_alerts(&conn, &me.email)?;
     drop(conn);
     let saved = Params::parse(req.query()).get("saved").is_some();
     let page = with_ctx(app, req, "", |ctx| {

@@ -419,20 +419,21 @@ impl Handler for Web {
         // stale (cache.rs).
         let seq = self.app.db.product_seq();
         let cfg = self.app.cfg();
-        if let Some(k) = &key
-            && let Some(hit) = self.app.cache.get(k, generation, &cfg, &self.app.db)
-        {
-            // Says which answers came from the cache (tests and benchmarks read it).
-            return (*hit).clone().header("X-Cache", "hit");
+        // Says which answers came from the cache (tests and benchmarks read it).
+        let hit = || {
+            key.as_ref()
+                .and_then(|k| self.app.cache.get(k, generation, &cfg, &self.app.db))
+                .map(|hit| (*hit).clone().header("X-Cache", "hit"))
+        };
+        if let Some(hit) = hit() {
+            return hit;
         }
         // A miss: one render per page at a time. A request that waited finds the page the
         // other one rendered, if it is still fresh; an entry rendered from a sequence read
         // before a change this request could know of is not.
         let _rendering = key.as_ref().map(|k| self.app.cache.render_lock(k));
-        if let Some(k) = &key
-            && let Some(hit) = self.app.cache.get(k, generation, &cfg, &self.app.db)
-        {
-            return (*hit).clone().header("X-Cache", "hit");
+        if let Some(hit) = hit() {
+            return hit;
         }
         let resp = match self.route(&req) {
             Ok(r) => r,
