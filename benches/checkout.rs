@@ -20,39 +20,6 @@ use std::time::{Duration, Instant};
 
 use common::Client;
 
-const JSON: (&str, &str) = ("Content-Type", "application/json");
-/// The order body; each order is a different shopper (`{key}@bench.example`), as in a
-/// real store, so no one address's mail history grows through the run.
-fn order_body(key: &str) -> String {
-    format!(
-        r#"{{"email":"{key}@bench.example","name":"Bench Shopper","phone":"+91 98765 43210","address":{{"line1":"1 MG Road","city":"Bengaluru","postal_code":"560001","country":"IN"}},"payment_method":"cod"}}"#
-    )
-}
-
-fn new_cart(a: &mut Client) -> String {
-    let (_, body) = a.post("/api/v1/carts", &[], "");
-    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-    v["token"].as_str().unwrap_or("").to_string()
-}
-
-fn add(a: &mut Client, token: &str, variant: i64, qty: i64) -> u16 {
-    a.post(
-        &format!("/api/v1/carts/{token}/items"),
-        &[JSON],
-        &format!("{{\"variant_id\":{variant},\"quantity\":{qty}}}"),
-    )
-    .0
-}
-
-fn checkout(a: &mut Client, token: &str, key: &str) -> u16 {
-    a.post(
-        &format!("/api/v1/carts/{token}/checkout"),
-        &[JSON, ("Idempotency-Key", key)],
-        &order_body(key),
-    )
-    .0
-}
-
 fn main() {
     let pos: Vec<String> = std::env::args()
         .skip(1)
@@ -148,10 +115,10 @@ fn main() {
                 let mut mine = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
                     let t0 = Instant::now();
-                    let token = new_cart(&mut a);
-                    let ok = add(&mut a, &token, va, 1) == 200
-                        && add(&mut a, &token, vb, 2) == 200
-                        && checkout(&mut a, &token, &format!("b-{t}-{n}")) == 201;
+                    let token = a.new_cart();
+                    let ok = a.add(&token, va, 1) == 200
+                        && a.add(&token, vb, 2) == 200
+                        && a.checkout(&token, &format!("b-{t}-{n}")) == 201;
                     if ok {
                         done.fetch_add(1, Ordering::Relaxed);
                         mine.push(t0.elapsed().as_secs_f64() * 1000.0);
@@ -182,8 +149,8 @@ fn main() {
         let mut a = Client::new(&url);
         (0..buyers)
             .map(|_| {
-                let t = new_cart(&mut a);
-                assert_eq!(add(&mut a, &t, flash, 1), 200);
+                let t = a.new_cart();
+                assert_eq!(a.add(&t, flash, 1), 200);
                 t
             })
             .collect()
@@ -201,7 +168,7 @@ fn main() {
                     let mut a = Client::new(&url);
                     barrier.wait();
                     let t0 = Instant::now();
-                    let s = checkout(&mut a, &token, &format!("flash-{i}"));
+                    let s = a.checkout(&token, &format!("flash-{i}"));
                     results
                         .lock()
                         .unwrap()

@@ -19,31 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const ORDER: &str = r#"{"email":"bench@example.com","name":"Bench Shopper","phone":"+91 98765 43210","address":{"line1":"1 MG Road","city":"Bengaluru","postal_code":"560001","country":"IN"},"payment_method":"cod"}"#;
-
 use common::Client;
-
-/// One completed order of `variant`: cart, line, checkout. True when it was placed.
-fn order(a: &mut Client, variant: i64, key: &str) -> bool {
-    let (_, body) = a.post("/api/v1/carts", &[], "");
-    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-    let token = v["token"].as_str().unwrap_or("");
-    let json = ("Content-Type", "application/json");
-    let (s, _) = a.post(
-        &format!("/api/v1/carts/{token}/items"),
-        &[json],
-        &format!("{{\"variant_id\":{variant},\"quantity\":1}}"),
-    );
-    if s >= 300 {
-        return false;
-    }
-    let (s, _) = a.post(
-        &format!("/api/v1/carts/{token}/checkout"),
-        &[json, ("Idempotency-Key", key)],
-        ORDER,
-    );
-    s == 201
-}
 
 /// wrk's figures: (req/s, p50 ms, p99 ms, non-2xx).
 fn wrk(url: &str, secs: u64, conns: usize, cookie: Option<&str>) -> (f64, f64, f64, u64) {
@@ -162,7 +138,8 @@ fn main() {
                             variants[1 + (t + i * buyers) % (variants.len() - 1)]
                         };
                         let key = format!("sell-{viewed}-{t}-{i}");
-                        if order(&mut a, v, &key) {
+                        let token = a.new_cart();
+                        if a.add(&token, v, 1) < 300 && a.checkout(&token, &key) == 201 {
                             placed.fetch_add(1, Ordering::Relaxed);
                         } else {
                             failed.fetch_add(1, Ordering::Relaxed);

@@ -155,3 +155,41 @@ impl Client {
         Ok((status, String::from_utf8_lossy(&out).into_owned()))
     }
 }
+
+/// The API's checkout flow, as the benches drive it.
+#[allow(dead_code)]
+impl Client {
+    /// A new API cart's token ("" if refused).
+    pub fn new_cart(&mut self) -> String {
+        let (_, body) = self.post("/api/v1/carts", &[], "");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        v["token"].as_str().unwrap_or("").to_string()
+    }
+
+    /// Adds `qty` of `variant`; the status.
+    pub fn add(&mut self, token: &str, variant: i64, qty: i64) -> u16 {
+        self.post(
+            &format!("/api/v1/carts/{token}/items"),
+            &[JSON],
+            &format!("{{\"variant_id\":{variant},\"quantity\":{qty}}}"),
+        )
+        .0
+    }
+
+    /// Checks out cash on delivery as the shopper `{key}@bench.example` (each order a
+    /// different shopper, as in a store, so no one address's history grows through a
+    /// run); the status.
+    pub fn checkout(&mut self, token: &str, key: &str) -> u16 {
+        let body = format!(
+            r#"{{"email":"{key}@bench.example","name":"Bench Shopper","phone":"+91 98765 43210","address":{{"line1":"1 MG Road","city":"Bengaluru","postal_code":"560001","country":"IN"}},"payment_method":"cod"}}"#
+        );
+        self.post(
+            &format!("/api/v1/carts/{token}/checkout"),
+            &[JSON, ("Idempotency-Key", key)],
+            &body,
+        )
+        .0
+    }
+}
+
+const JSON: (&str, &str) = ("Content-Type", "application/json");
