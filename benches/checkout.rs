@@ -68,7 +68,7 @@ fn main() {
     let running = common::start(
         dir.path(),
         &format!(
-            "[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\ndata_dir = \"data\"\nsynchronous = \"{sync}\"\nmax_connections = 4096\nmax_connections_per_client = 2048\n{mail}\n[limits]\norders_per_address_per_hour = 100000\norders_per_email_per_hour = 100000\nunpaid_units_per_address = 1000000\nmails_per_unproven_address_per_hour = 100000\n"
+            "[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\ndata_dir = \"data\"\ntrusted_proxies = [\"127.0.0.1\"]\nsynchronous = \"{sync}\"\nmax_connections = 4096\nmax_connections_per_client = 2048\n{mail}"
         ),
     );
     let url = running.url.clone();

@@ -82,7 +82,7 @@ fn main() {
     let dir = common::temp_dir("boutique-selling-bench-");
     let running = common::start(
         dir.path(),
-        "[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\ndata_dir = \"data\"\nsynchronous = \"full\"\nmax_connections_per_client = 512\n\n[limits]\norders_per_address_per_hour = 100000\norders_per_email_per_hour = 100000\nunpaid_units_per_address = 1000000\nmails_per_unproven_address_per_hour = 100000\n",
+        "[store]\nname = \"Bench\"\nurl = \"http://bench.test\"\n\n[server]\ndata_dir = \"data\"\ntrusted_proxies = [\"127.0.0.1\"]\nsynchronous = \"full\"\nmax_connections_per_client = 512\n",
     );
     let url = running.url.clone();
     let now = boutique::db::now();

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_wishlist.sql"),
     include_str!("migrations/0010_follow_ups.sql"),
     include_str!("migrations/0011_page_keys.sql"),
+    include_str!("migrations/0012_checkout_limits.sql"),
 ];
 
 pub type Reader = r2d2::PooledConnection<SqliteConnectionManager>;

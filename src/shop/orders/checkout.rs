@@ -134,9 +134,10 @@ fn check_limits(
 ) -> Result<()> {
     let l = &cfg.limits;
     let since = now - 3600;
-    let (n, first): (i64, Option<i64>) = tx
-        .prepare_cached(sql::COUNT_BY_IP)?
-        .query_row(params![client_ip, since], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (n, first): (i64, Option<i64>) = tx.prepare_cached(sql::COUNT_BY_IP)?.query_row(
+        params![client_ip, since, l.orders_per_address_per_hour],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     if n >= l.orders_per_address_per_hour {
         return Err(Error::rate_limited(
             first.unwrap_or(now) + 3600 - now,
@@ -145,7 +146,9 @@ fn check_limits(
     }
     let (n, first): (i64, Option<i64>) = tx
         .prepare_cached(sql::COUNT_BY_EMAIL)?
-        .query_row(params![email, since], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        .query_row(params![email, since, l.orders_per_email_per_hour], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     if n >= l.orders_per_email_per_hour {
         return Err(Error::rate_limited(
             first.unwrap_or(now) + 3600 - now,
@@ -154,7 +157,9 @@ fn check_limits(
     }
     let (held, first_pay_by): (i64, Option<i64>) = tx
         .prepare_cached(sql::UNPAID_UNITS_BY_IP)?
-        .query_row([client_ip], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        .query_row(params![client_ip, l.unpaid_units_per_address + 1], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     if held + units > l.unpaid_units_per_address {
         // Held units free up as unpaid orders are paid, expire or are cancelled; COD ones
         // only when shipped, so without a payment deadline ask for an hour.
@@ -162,7 +167,13 @@ fn check_limits(
         return Err(Error::rate_limited(
             wait,
             &format!(
-                "Orders from your network already hold {held} unpaid item(s); the most is {}. Pay for or cancel an earlier order first.",
+                "Orders from your network already hold {} unpaid item(s); the most is {}. Pay for or cancel an earlier order first.",
+                // The count stops past the limit (see the query).
+                if held > l.unpaid_units_per_address {
+                    format!("more than {}", l.unpaid_units_per_address)
+                } else {
+                    held.to_string()
+                },
                 l.unpaid_units_per_address
             ),
         ));
@@ -530,14 +541,17 @@ pub mod sql {
     pub const NEXT_ID: &str = "SELECT coalesce(max(id), 0) + 1 FROM orders";
     pub const INSERT: &str = "INSERT INTO orders (id, number, access_hash, idempotency_key, request_hash, customer_id, email, name, phone, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, shipping_zone, status, payment_method, currency, subtotal, discount, shipping_fee, cod_fee, total, coupon_code, note, pay_by, created_at, updated_at, client_ip) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?28, ?29)";
     pub const INSERT_LINE: &str = "INSERT INTO order_lines (order_id, variant_id, product_id, title, options, sku, unit_price, quantity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-    pub const COUNT_BY_IP: &str =
-        "SELECT count(*), min(created_at) FROM orders WHERE client_ip = ?1 AND created_at > ?2";
-    pub const COUNT_BY_EMAIL: &str =
-        "SELECT count(*), min(created_at) FROM orders WHERE email = ?1 AND created_at > ?2";
+    /// ?3 the limit: the count stops there (a busy address costs at most that many rows).
+    pub const COUNT_BY_IP: &str = "SELECT count(*), min(created_at) FROM (SELECT created_at FROM orders WHERE client_ip = ?1 AND created_at > ?2 ORDER BY created_at LIMIT ?3)";
+    pub const COUNT_BY_EMAIL: &str = "SELECT count(*), min(created_at) FROM (SELECT created_at FROM orders WHERE email = ?1 AND created_at > ?2 ORDER BY created_at LIMIT ?3)";
     /// Units held by an address's orders nobody has paid: awaiting payment or proof
     /// review, and COD orders not shipped yet (they hold stock as surely, and an abuser
     /// would simply pick COD if it did not count). Shipped ones are the owner's decision.
-    pub const UNPAID_UNITS_BY_IP: &str = "SELECT coalesce(sum(l.quantity), 0), min(o.pay_by) FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.client_ip = ?1 AND o.payment_status = 'unpaid' AND o.status IN ('pending_payment', 'awaiting_verification', 'confirmed', 'processing')";
+    /// Through the partial index `orders_unpaid_ip` (migration 12), earliest deadline
+    /// first, and only as many lines as can matter: every line holds at least one unit, so
+    /// ?2 = limit + 1 lines are enough to tell "over the limit"; the earliest deadline of
+    /// those is the first that frees units up.
+    pub const UNPAID_UNITS_BY_IP: &str = "SELECT coalesce(sum(q), 0), min(pay_by) FROM (SELECT l.quantity AS q, o.pay_by AS pay_by FROM orders o INDEXED BY orders_unpaid_ip JOIN order_lines l ON l.order_id = o.id WHERE o.client_ip = ?1 AND o.payment_status = 'unpaid' AND o.status IN ('pending_payment', 'awaiting_verification', 'confirmed', 'processing') ORDER BY o.pay_by LIMIT ?2)";
     pub const ALL: &[&str] = &[
         BY_KEY,
         NEXT_ID,
