@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_follow_ups.sql"),
     include_str!("migrations/0011_page_keys.sql"),
     include_str!("migrations/0012_checkout_limits.sql"),
+    include_str!("migrations/0013_dashboard_rollups.sql"),
 ];
 
 pub type Reader = r2d2::PooledConnection<SqliteConnectionManager>;

@@ -1,9 +1,12 @@
 //! The admin dashboard's figures: revenue for today / 7 / 30 days against the previous
 //! period of the same length, order counts and average order value, orders by status,
 //! the work waiting (proofs, COD cash, shipments), low-stock variants, the checkout funnel
-//! and the guest-to-account conversion, plus the series the charts draw. Every figure is a
-//! SQL aggregate (a handful of queries over covering indexes, see the end of schema.sql);
-//! Rust only adds up buckets the database already summed.
+//! and the guest-to-account conversion, plus the series the charts draw. The figures over
+//! days come from daily sums the database keeps current by trigger (migration 13:
+//! `order_days`, `product_days`, `funnel_days`, per local day of `report_days`), so a view
+//! reads a few hundred rows however many orders there are; only the part of one day before
+//! now's time of day (for "same time yesterday") is read from the orders themselves. The
+//! day table and the sums are rebuilt when the store's zone changes ([`ensure_days`]).
 //!
 //! Definitions, used everywhere on the dashboard:
 //! - **Revenue** of an order = `total - refunded`, counted when its payment is `paid`,
@@ -19,6 +22,7 @@
 //!   of the lines of revenue orders of the last 30 days: line value at the price paid,
 //!   before order-level discounts, shipping and COD fees.
 
+use crate::db::Tx;
 use crate::error::Result;
 use crate::zone::Zone;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -126,25 +130,32 @@ fn day_starts(now: i64, zone: &Zone) -> Vec<i64> {
 /// (product revenue, category name) per product, biggest first.
 type PerProduct = Vec<(ProductRevenue, Option<String>)>;
 
-/// One pass over the lines of the revenue orders placed since `since30`, summed per product
-/// here (SQLite would sort every line for a GROUP BY); then one lookup per product for its
-/// title and category. Biggest revenue first, then by title.
-fn product_revenue(c: &Connection, since30: i64, now: i64) -> Result<PerProduct> {
+/// Units and revenue per product over the days from `since30` (the daily sums), then one
+/// lookup per product for its title and category; a product deleted since is "(deleted
+/// product)", all of them together. Biggest revenue first, then by title.
+fn product_revenue(c: &Connection, since30: i64) -> Result<PerProduct> {
     let mut sums: std::collections::BTreeMap<Option<i64>, (i64, i64)> = Default::default();
+    let mut name = c.prepare_cached(sql::PRODUCT_NAME)?;
     {
-        let mut st = c.prepare_cached(sql::PRODUCT_REVENUE)?;
-        let mut rows = st.query(params![since30, now])?;
+        let mut st = c.prepare_cached(sql::PRODUCT_DAYS)?;
+        let mut rows = st.query(params![since30])?;
         while let Some(r) = rows.next()? {
-            let units: i64 = r.get(1)?;
-            let price: i64 = r.get(2)?;
-            let e = sums.entry(r.get(0)?).or_default();
-            e.0 += units;
-            e.1 += price * units;
+            let id: i64 = r.get(0)?;
+            let known = (id != 0)
+                .then(|| name.query_row(params![id], |_| Ok(())).optional())
+                .transpose()?
+                .flatten()
+                .map(|_| id);
+            let e = sums.entry(known).or_default();
+            e.0 += r.get::<_, i64>(1)?;
+            e.1 += r.get::<_, i64>(2)?;
         }
     }
-    let mut name = c.prepare_cached(sql::PRODUCT_NAME)?;
     let mut per_product: PerProduct = Vec::with_capacity(sums.len());
     for (product_id, (units, revenue)) in sums {
+        if units == 0 && revenue == 0 {
+            continue;
+        }
         let (title, category) = match product_id {
             Some(id) => name
                 .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -170,6 +181,56 @@ fn product_revenue(c: &Connection, since30: i64, now: i64) -> Result<PerProduct>
     Ok(per_product)
 }
 
+/// True when `report_days` holds the local midnights of `zone` around `now`, so the daily
+/// sums are by the store's days (read-only: a view asks first, and writes only if not).
+pub fn days_current(c: &Connection, zone: &Zone, now: i64) -> Result<bool> {
+    let meta = |k: &str| -> Result<Option<String>> {
+        Ok(c.prepare_cached(sql::META)?
+            .query_row([k], |r| r.get(0))
+            .optional()?)
+    };
+    let until: i64 = meta(KEY_UNTIL)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let from: i64 = meta(KEY_FROM)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(i64::MAX);
+    Ok(meta(KEY_ZONE)?.as_deref() == Some(zone.name())
+        && until >= now + 366 * DAY
+        && from <= now - 61 * DAY)
+}
+
+const KEY_ZONE: &str = "report_zone";
+const KEY_FROM: &str = "report_days_from";
+const KEY_UNTIL: &str = "report_days_until";
+
+/// Makes [`days_current`] true: refills `report_days` with the local midnights of `zone`
+/// from before the oldest order (at least 61 days before `now`) to three years after
+/// `now`, and rebuilds the daily sums from the orders, their lines and the funnel events
+/// (the triggers keep them current from then on). Runs once per zone, and again when the
+/// table runs out (every two years or so).
+pub fn ensure_days(tx: &Tx, zone: &Zone, now: i64) -> Result<()> {
+    if days_current(tx, zone, now)? {
+        return Ok(());
+    }
+    let oldest: Option<i64> = tx.query_row(sql::OLDEST, [], |r| r.get(0))?;
+    let from = zone.midnight(oldest.unwrap_or(now).min(now - 61 * DAY));
+    let until = zone.midnight(now + 3 * 366 * DAY);
+    tx.execute_batch(sql::CLEAR_DAYS)?;
+    {
+        let mut add = tx.prepare_cached(sql::ADD_DAY)?;
+        let mut t = from;
+        while t <= until {
+            add.execute([t])?;
+            t = zone.next_midnight(t);
+        }
+    }
+    tx.execute_batch(sql::REBUILD)?;
+    let mut set = tx.prepare_cached(sql::SET_META)?;
+    set.execute(params![KEY_ZONE, zone.name()])?;
+    set.execute(params![KEY_FROM, from.to_string()])?;
+    set.execute(params![KEY_UNTIL, until.to_string()])?;
+    Ok(())
+}
+
 /// Everything the dashboard shows, as of `now`, read on one connection.
 pub fn dashboard(
     c: &Connection,
@@ -178,7 +239,7 @@ pub fn dashboard(
     default_threshold: i64,
 ) -> Result<Dashboard> {
     let starts = day_starts(now, zone);
-    let per_product = product_revenue(c, starts[30], now)?;
+    let per_product = product_revenue(c, starts[30])?;
     let mut d = figures(c, now, &starts, default_threshold)?;
     add_products(&mut d, per_product);
     Ok(d)
@@ -192,23 +253,53 @@ fn figures(c: &Connection, now: i64, starts: &[i64], default_threshold: i64) -> 
     let mut d = Dashboard::default();
 
     // 60 local days in (day, before-this-time-of-day) buckets: the periods and the series.
-    let days: Vec<(i64, i64)> = starts.windows(2).map(|w| (w[0], w[1] - 1)).collect();
-    let days =
-        serde_json::to_string(&days).map_err(|e| crate::error::Error::internal(e.to_string()))?;
-    let mut buckets: Vec<(i64, bool, i64, i64, i64)> = Vec::new();
+    // Whole days from the daily sums; of the three days a previous period starts on, the
+    // part before now's time of day from the orders (at most a day of them, on the
+    // covering index), the rest of that day by difference.
+    let index: std::collections::HashMap<i64, i64> = starts[..60]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (*t, i as i64))
+        .collect();
+    let mut whole = [(0i64, 0i64, 0i64); 60];
+    let mut by_status: std::collections::BTreeMap<String, i64> = Default::default();
     {
-        let mut st = c.prepare_cached(sql::BUCKETS)?;
-        let rows = st.query_map(params![days, time_of_day], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)? != 0,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, i64>(4)?,
-            ))
-        })?;
-        for row in rows {
-            buckets.push(row?);
+        let mut st = c.prepare_cached(sql::ORDER_DAYS)?;
+        let mut rows = st.query(params![starts[0], starts[59]])?;
+        while let Some(r) = rows.next()? {
+            let Some(&day) = index.get(&r.get::<_, i64>(0)?) else {
+                continue;
+            };
+            let status: String = r.get(1)?;
+            let counted = r.get::<_, i64>(2)? != 0;
+            let (orders, revenue): (i64, i64) = (r.get(3)?, r.get(4)?);
+            if day >= 30 && orders != 0 {
+                *by_status.entry(status.clone()).or_default() += orders;
+            }
+            if status == "cancelled" {
+                continue;
+            }
+            let w = &mut whole[day as usize];
+            w.1 += orders;
+            if counted {
+                w.0 += revenue;
+                w.2 += orders;
+            }
+        }
+    }
+    let mut buckets: Vec<(i64, bool, i64, i64, i64)> = Vec::with_capacity(63);
+    for (day, w) in whole.iter().enumerate() {
+        let day = day as i64;
+        if [today - 1, today - 7, today - 30].contains(&day) {
+            let lo = starts[day as usize];
+            let hi = (lo + time_of_day).min(starts[day as usize + 1] - 1);
+            let early: (i64, i64, i64) = c
+                .prepare_cached(sql::PART_OF_DAY)?
+                .query_row(params![lo, hi], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            buckets.push((day, true, early.0, early.1, early.2));
+            buckets.push((day, false, w.0 - early.0, w.1 - early.1, w.2 - early.2));
+        } else {
+            buckets.push((day, false, w.0, w.1, w.2));
         }
     }
     for days in [1, 7, 30] {
@@ -241,11 +332,9 @@ fn figures(c: &Connection, now: i64, starts: &[i64], default_threshold: i64) -> 
         .collect();
 
     let since30 = starts[30];
-    {
-        let mut st = c.prepare_cached(sql::BY_STATUS)?;
-        let rows = st.query_map(params![since30, now], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        d.by_status = rows.collect::<rusqlite::Result<_>>()?;
-    }
+    d.by_status = by_status.into_iter().filter(|(_, n)| *n != 0).collect();
+    d.by_status
+        .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let (proofs, to_ship): (i64, i64) = c
         .prepare_cached(sql::WAITING)?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -276,8 +365,8 @@ fn figures(c: &Connection, now: i64, starts: &[i64], default_threshold: i64) -> 
         .query_row(params![default_threshold], |r| r.get(0))?;
 
     {
-        let mut st = c.prepare_cached(sql::FUNNEL)?;
-        let rows = st.query_map(params![since30, now], |r| {
+        let mut st = c.prepare_cached(sql::FUNNEL_DAYS)?;
+        let rows = st.query_map(params![since30, starts[59]], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
         })?;
         for row in rows {
@@ -314,39 +403,51 @@ fn add_products(d: &mut Dashboard, per_product: PerProduct) {
 }
 
 pub mod sql {
-    //! SQL of the dashboard. Each reads one covering index range (see schema.sql's tail).
+    //! SQL of the dashboard: the daily sums of migration 13, and a few covering index
+    //! ranges (see schema.sql's tail).
 
-    /// ?1 the local midnight 59 days ago, ?2 now's time of day (seconds since local
-    /// midnight): revenue, orders and paid orders per (day 0..=59, placed at or before
-    /// now's time of day). Each bucket is its own range of the covering index: a GROUP BY
-    /// over an expression of `created_at` would sort every row of 60 days instead.
-    /// ?1: the days as a JSON list of [first second, last second]; ?2: seconds since today's
-    /// midnight. Each day splits into before (early = 1) and after that time of day.
-    pub const BUCKETS: &str = "WITH d(i, lo, hi) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)), r(i, early, lo, hi) AS (SELECT i, 1, lo, min(lo + ?2, hi) FROM d UNION ALL SELECT i, 0, lo + ?2 + 1, hi FROM d) SELECT i, early, (SELECT coalesce(sum(total - refunded), 0) FROM orders WHERE created_at BETWEEN r.lo AND r.hi AND status <> 'cancelled' AND payment_status <> 'unpaid'), (SELECT count(*) FROM orders WHERE created_at BETWEEN r.lo AND r.hi AND status <> 'cancelled'), (SELECT count(*) FROM orders WHERE created_at BETWEEN r.lo AND r.hi AND status <> 'cancelled' AND payment_status <> 'unpaid') FROM r";
-    pub const BY_STATUS: &str = "SELECT status, count(*) AS n FROM orders WHERE created_at >= ?1 AND created_at <= ?2 GROUP BY status ORDER BY n DESC, status";
+    /// ?1..?2 the first and last day (their midnights): the daily order sums.
+    pub const ORDER_DAYS: &str = "SELECT day, status, counted, orders, revenue FROM order_days WHERE day >= ?1 AND day <= ?2";
+    /// Revenue, orders and paid orders placed in [?1, ?2] (part of one day).
+    pub const PART_OF_DAY: &str = "SELECT coalesce(sum(CASE WHEN payment_status <> 'unpaid' THEN total - refunded END), 0), count(*), count(CASE WHEN payment_status <> 'unpaid' THEN 1 END) FROM orders INDEXED BY orders_report WHERE created_at >= ?1 AND created_at <= ?2 AND status <> 'cancelled'";
+    /// Units and revenue per product from day ?1 on (0: lines without a product).
+    pub const PRODUCT_DAYS: &str = "SELECT product_id, sum(units), sum(revenue) FROM product_days WHERE day >= ?1 GROUP BY product_id";
+    pub const FUNNEL_DAYS: &str = "SELECT kind, sum(n) FROM funnel_days WHERE kind IN ('checkout_started', 'order_placed', 'order_paid', 'signin_link_sent') AND day >= ?1 AND day <= ?2 GROUP BY kind";
+    pub const META: &str = "SELECT value FROM meta WHERE key = ?1";
+    pub const SET_META: &str = "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+    pub const OLDEST: &str = "SELECT min(t) FROM (SELECT min(created_at) AS t FROM orders UNION ALL SELECT min(at) FROM funnel_events)";
+    pub const CLEAR_DAYS: &str = "DELETE FROM report_days";
+    pub const ADD_DAY: &str = "INSERT INTO report_days (start) VALUES (?1)";
+    /// The daily sums from scratch, by the days now in `report_days` (the same sums the
+    /// triggers of migration 13 keep).
+    pub const REBUILD: &str = "DELETE FROM order_days; INSERT INTO order_days (day, status, counted, orders, revenue) SELECT coalesce((SELECT max(start) FROM report_days WHERE start <= o.created_at), 0) AS d, status, payment_status <> 'unpaid' AS c, count(*), sum(total - refunded) FROM orders o GROUP BY d, status, c; DELETE FROM product_days; INSERT INTO product_days (day, product_id, units, revenue) SELECT d, p, sum(u), sum(r) FROM (SELECT coalesce((SELECT max(start) FROM report_days WHERE start <= o.created_at), 0) AS d, coalesce(l.product_id, 0) AS p, l.quantity - l.returned AS u, l.unit_price * (l.quantity - l.returned) AS r FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.status <> 'cancelled' AND o.payment_status <> 'unpaid') GROUP BY d, p; DELETE FROM funnel_days; INSERT INTO funnel_days (day, kind, n) SELECT d, kind, count(*) FROM (SELECT coalesce((SELECT max(start) FROM report_days WHERE start <= f.at), 0) AS d, kind FROM funnel_events f) GROUP BY d, kind";
     pub const WAITING: &str = "SELECT (SELECT count(*) FROM orders WHERE status = 'awaiting_verification'), (SELECT count(*) FROM orders WHERE status IN ('confirmed', 'processing'))";
     pub const COD_DUE: &str = "SELECT count(*), coalesce(sum(total), 0) FROM orders WHERE payment_method = 'cod' AND payment_status = 'unpaid' AND status NOT IN ('cancelled', 'returned')";
     /// ?1 the store-wide threshold for variants without their own.
     pub const LOW_STOCK: &str = "SELECT v.id, p.id, p.title, v.sku, v.stock, coalesce(v.low_stock_threshold, ?1) AS t FROM variants v JOIN products p ON p.id = v.product_id WHERE p.status = 'active' AND v.archived = 0 AND v.stock <= coalesce(v.low_stock_threshold, ?1) ORDER BY v.stock, p.title, v.sku LIMIT 20";
     pub const LOW_STOCK_COUNT: &str = "SELECT count(*) FROM variants v JOIN products p ON p.id = v.product_id WHERE p.status = 'active' AND v.archived = 0 AND v.stock <= coalesce(v.low_stock_threshold, ?1)";
-    /// The lines of the revenue orders in [?1, ?2]: product, units kept, unit price
-    /// (summed per product in `product_revenue`).
-    pub const PRODUCT_REVENUE: &str = "SELECT l.product_id, l.quantity - l.returned, l.unit_price FROM orders o JOIN order_lines l INDEXED BY order_lines_report ON l.order_id = o.id WHERE o.created_at >= ?1 AND o.created_at <= ?2 AND o.status <> 'cancelled' AND o.payment_status <> 'unpaid'";
+
     pub const PRODUCT_NAME: &str = "SELECT p.title, c.name FROM products p LEFT JOIN categories c ON c.id = p.category_id WHERE p.id = ?1";
-    pub const FUNNEL: &str = "SELECT kind, count(*) FROM funnel_events WHERE kind IN ('checkout_started', 'order_placed', 'order_paid', 'signin_link_sent') AND at >= ?1 AND at <= ?2 GROUP BY kind";
     pub const LINKS_USED: &str = "SELECT count(DISTINCT subject) FROM funnel_events WHERE kind = 'signin_link_used' AND at >= ?1 AND at <= ?2";
     pub const ALL: &[&str] = &[
-        BUCKETS,
-        BY_STATUS,
+        ORDER_DAYS,
+        PART_OF_DAY,
+        PRODUCT_DAYS,
+        FUNNEL_DAYS,
+        META,
+        SET_META,
+        OLDEST,
+        CLEAR_DAYS,
+        ADD_DAY,
         WAITING,
         COD_DUE,
         LOW_STOCK,
         LOW_STOCK_COUNT,
-        PRODUCT_REVENUE,
         PRODUCT_NAME,
-        FUNNEL,
         LINKS_USED,
     ];
+    /// A batch of statements (run with execute_batch; a test runs it on the real schema).
+    pub const NOT_PREPARED: &[&str] = &[REBUILD];
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub mod follow_ups;
 pub mod notices;
 pub mod orders;
 pub mod payments;
+pub mod reports;
 pub mod reviews;
 pub mod sessions;
 pub mod shipping;

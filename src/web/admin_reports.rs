@@ -1,21 +1,14 @@
 //! The admin dashboard's handler: read the figures (one service call on a reader), render.
 
 use super::{Outcome, html_page, with_ctx};
-use crate::admin_data::reports;
 use crate::app::App;
 use crate::http::Req;
 use crate::shop::accounts::Customer;
 use crate::views::admin_dashboard as views;
 
 pub fn dashboard(app: &App, req: &Req, me: &Customer) -> Outcome {
-    let cfg = app.cfg();
-    let offset = cfg.store.zone.clone();
-    let d = reports::dashboard(
-        &*app.db.read()?,
-        crate::db::now(),
-        &offset,
-        cfg.catalog.low_stock_threshold,
-    )?;
+    let offset = app.cfg().store.zone.clone();
+    let d = crate::service::reports::dashboard(app, crate::db::now())?;
     let page = views::Page {
         email: &me.email,
         role: &me.role,
