@@ -5,7 +5,10 @@
 //! the per-product change sequence read before it was rendered, and is stale as soon as
 //! that product changed after it (`Db::product_version`). So a sale of variant V empties
 //! only V's product pages, an edit of P's card also the listings, a banner or a reload
-//! everything — each visible on the very next request. Pages carry nothing per visitor
+//! everything — each visible on the very next request. While one request re-renders a
+//! product page made stale by a sale, the others arriving meanwhile get the page as it
+//! was a moment before (`X-Cache: stale`) rather than queueing behind the render: the
+//! checkout, not the page, decides what is in stock. Pages carry nothing per visitor
 //! (the bag count is a cookie the script reads, form tokens come from /cart/token), so
 //! signed-in shoppers are served from the same entries. The byte budget keeps RSS low.
 
@@ -62,6 +65,27 @@ impl PageCache {
         self.rendering[h.finish() as usize % RENDER_STRIPES]
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The render lock of `key` if nobody holds it (or its stripe) now.
+    pub fn try_render_lock(&self, key: &str) -> Option<std::sync::MutexGuard<'_, ()>> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        match self.rendering[h.finish() as usize % RENDER_STRIPES].try_lock() {
+            Ok(g) => Some(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+
+    /// The entry for `key` if only its product changed since (same catalog version and
+    /// config): what a product page showed a moment ago, served while another request
+    /// renders it anew (never for a change of the frame, a listing or the config).
+    pub fn get_stale(&self, key: &str, generation: u64, config: &Arc<Config>) -> Option<Arc<Resp>> {
+        let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let e = map.0.get(key)?;
+        (e.generation == generation && Arc::ptr_eq(&e.config, config)).then(|| e.resp.clone())
     }
 
     /// The entry for `key` if it is still what the page would show.

@@ -428,10 +428,23 @@ impl Handler for Web {
         if let Some(hit) = hit() {
             return hit;
         }
-        // A miss: one render per page at a time. A request that waited finds the page the
-        // other one rendered, if it is still fresh; an entry rendered from a sequence read
-        // before a change this request could know of is not.
-        let _rendering = key.as_ref().map(|k| self.app.cache.render_lock(k));
+        // A miss: one render per page at a time. While another request renders it, a page
+        // stale only by its product (a sale) is served as it was (cache.rs); otherwise
+        // this one waits, and finds the page the other one rendered if it is still fresh
+        // (an entry rendered from a sequence read before a change this request could know
+        // of is not).
+        let _rendering = match key.as_ref() {
+            None => None,
+            Some(k) => match self.app.cache.try_render_lock(k) {
+                Some(g) => Some(g),
+                None => {
+                    if let Some(old) = self.app.cache.get_stale(k, generation, &cfg) {
+                        return (*old).clone().header("X-Cache", "stale");
+                    }
+                    Some(self.app.cache.render_lock(k))
+                }
+            },
+        };
         if let Some(hit) = hit() {
             return hit;
         }
