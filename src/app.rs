@@ -109,6 +109,24 @@ pub fn load_config(
     }
 }
 
+/// `meta` key: the URL the store was last served from.
+pub const SERVED_AT: &str = "served_at";
+
+/// The base of links the CLI prints: the configured public URL, else the address the
+/// store was last served from, else the configured listen address.
+pub fn link_base(cfg: &Config, db: &Db) -> Result<String> {
+    if cfg.store.url != Config::default().store.url {
+        return Ok(cfg.store.url.clone());
+    }
+    Ok(match crate::db::get_meta(&*db.read()?, SERVED_AT)? {
+        Some(url) => url,
+        None => format!(
+            "http://{}",
+            cfg.server.listen.replace("0.0.0.0", "127.0.0.1")
+        ),
+    })
+}
+
 pub fn open_db(cfg: &Config) -> Result<Db> {
     let dir = &cfg.server.data_dir;
     std::fs::create_dir_all(dir)
@@ -169,11 +187,15 @@ pub fn start(opts: Options) -> std::result::Result<Running, String> {
     let listener =
         TcpListener::bind(&listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    if path.is_none() {
-        // Running on built-in defaults (the demo): links and canonical URLs should point
-        // at the address we really listen on.
+    if path.is_none() || cfg.store.url == Config::default().store.url {
+        // No public URL configured (the demo, or a store.toml without `[store] url`):
+        // links and canonical URLs point at the address we really listen on.
         cfg.store.url = format!("http://{addr}");
     }
+    // Where the store was last served from, for the CLI's links (`boutique admin add`)
+    // when no public URL is configured.
+    db.write_tx(|tx| crate::db::set_meta(tx, SERVED_AT, &format!("http://{addr}")))
+        .map_err(|e| e.to_string())?;
     let server_cfg = opts.server.clone().unwrap_or_else(|| ServerConfig {
         max_connections: cfg.server.max_connections,
         idle_timeout: Duration::from_secs(cfg.server.idle_timeout_secs),

@@ -345,6 +345,18 @@ fn backup(args: &Args, cfg: &boutique::config::Config) -> CmdResult {
         s.size,
         s.files
     );
+    // Settings show it as the last backup (a running store shares the database).
+    let db = app::open_db(cfg).map_err(|e| (1, e.to_string()))?;
+    let cli = boutique::shop::audit::Actor {
+        id: None,
+        name: "command line".into(),
+    };
+    let how = format!(
+        "Backup written to {} by `boutique backup`",
+        target.display()
+    );
+    db.write_tx(|tx| boutique::admin_data::settings::record_backup(tx, &cli, &how, db::now()))
+        .map_err(|e| (1, e.public))?;
     Ok(())
 }
 
@@ -428,7 +440,8 @@ fn admin(args: &Args, cfg: &boutique::config::Config) -> CmdResult {
             boutique::shop::accounts::signin::issue_link(tx, &email, "/admin", now)
         })
         .map_err(|e| (1, e.public))?;
-    println!("{}/account/sign-in/link?token={token}", cfg.store.url);
+    let base = app::link_base(cfg, &db).map_err(|e| (1, e.public))?;
+    println!("{base}/account/sign-in/link?token={token}");
     eprintln!("{email} is now {role}. The link above signs them in once, within 15 minutes.");
     Ok(())
 }

@@ -184,11 +184,7 @@ fn product_revenue(c: &Connection, since30: i64) -> Result<PerProduct> {
 /// True when `report_days` holds the local midnights of `zone` around `now`, so the daily
 /// sums are by the store's days (read-only: a view asks first, and writes only if not).
 pub fn days_current(c: &Connection, zone: &Zone, now: i64) -> Result<bool> {
-    let meta = |k: &str| -> Result<Option<String>> {
-        Ok(c.prepare_cached(sql::META)?
-            .query_row([k], |r| r.get(0))
-            .optional()?)
-    };
+    let meta = |k: &str| crate::db::get_meta(c, k);
     let until: i64 = meta(KEY_UNTIL)?.and_then(|v| v.parse().ok()).unwrap_or(0);
     let from: i64 = meta(KEY_FROM)?
         .and_then(|v| v.parse().ok())
@@ -224,11 +220,9 @@ pub fn ensure_days(tx: &Tx, zone: &Zone, now: i64) -> Result<()> {
         }
     }
     tx.execute_batch(sql::REBUILD)?;
-    let mut set = tx.prepare_cached(sql::SET_META)?;
-    set.execute(params![KEY_ZONE, zone.name()])?;
-    set.execute(params![KEY_FROM, from.to_string()])?;
-    set.execute(params![KEY_UNTIL, until.to_string()])?;
-    Ok(())
+    crate::db::set_meta(tx, KEY_ZONE, zone.name())?;
+    crate::db::set_meta(tx, KEY_FROM, &from.to_string())?;
+    crate::db::set_meta(tx, KEY_UNTIL, &until.to_string())
 }
 
 /// Everything the dashboard shows, as of `now`, read on one connection.
@@ -413,8 +407,6 @@ pub mod sql {
     /// Units and revenue per product from day ?1 on (0: lines without a product).
     pub const PRODUCT_DAYS: &str = "SELECT product_id, sum(units), sum(revenue) FROM product_days WHERE day >= ?1 GROUP BY product_id";
     pub const FUNNEL_DAYS: &str = "SELECT kind, sum(n) FROM funnel_days WHERE kind IN ('checkout_started', 'order_placed', 'order_paid', 'signin_link_sent') AND day >= ?1 AND day <= ?2 GROUP BY kind";
-    pub const META: &str = "SELECT value FROM meta WHERE key = ?1";
-    pub const SET_META: &str = "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
     pub const OLDEST: &str = "SELECT min(t) FROM (SELECT min(created_at) AS t FROM orders UNION ALL SELECT min(at) FROM funnel_events)";
     pub const CLEAR_DAYS: &str = "DELETE FROM report_days";
     pub const ADD_DAY: &str = "INSERT INTO report_days (start) VALUES (?1)";
@@ -434,8 +426,6 @@ pub mod sql {
         PART_OF_DAY,
         PRODUCT_DAYS,
         FUNNEL_DAYS,
-        META,
-        SET_META,
         OLDEST,
         CLEAR_DAYS,
         ADD_DAY,

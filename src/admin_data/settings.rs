@@ -6,7 +6,7 @@
 //! and an audit entry written in one transaction.
 
 use crate::config::{Config, Secret};
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::Result;
 use crate::ops;
 use crate::shop::audit::{self, Actor};
@@ -257,7 +257,7 @@ pub fn db_size(db_path: &Path) -> u64 {
     size("") + size("-wal") + size("-shm")
 }
 
-/// When the last backup was downloaded from the admin (unix seconds), if ever.
+/// When the last backup was taken (unix seconds), if ever.
 pub fn last_backup(c: &Connection) -> Result<Option<i64>> {
     let v: Option<String> = c
         .prepare_cached(sql::LAST_BACKUP)?
@@ -278,19 +278,22 @@ pub fn backup_bytes(db: &Db, data_dir: &Path, actor: &Actor, now: i64) -> Result
     let _ = std::fs::remove_file(&tmp);
     let bytes = result?;
     db.write_tx(|tx| {
-        tx.prepare_cached(sql::SET_LAST_BACKUP)?
-            .execute(params![now.to_string()])?;
-        audit::record(
+        record_backup(
             tx,
             actor,
-            "settings.backup",
-            "store",
-            "backup",
-            &format!("backup downloaded ({} bytes)", bytes.len()),
+            &format!("Backup downloaded ({} bytes)", bytes.len()),
             now,
         )
     })?;
     Ok(bytes)
+}
+
+/// Notes a backup just taken (downloaded from the admin or written by `boutique backup`):
+/// settings show it as the last backup, the audit log says how.
+pub fn record_backup(tx: &Tx, actor: &Actor, how: &str, now: i64) -> Result<()> {
+    tx.prepare_cached(sql::SET_LAST_BACKUP)?
+        .execute(params![now.to_string()])?;
+    audit::record(tx, actor, "settings.backup", "store", "backup", how, now)
 }
 
 pub mod sql {

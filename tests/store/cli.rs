@@ -216,6 +216,21 @@ fn backup_while_serving_and_writing_then_restore_round_trip() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("1 proof file"), "{out}");
     assert_eq!(get(&format!("{url}/healthz")).0, 200, "still serving");
+    // Settings show it as the last backup; the audit log says how it was taken.
+    {
+        let db = boutique::db::Db::open(&db_path, boutique::db::Sync::Normal, 1).unwrap();
+        let c = db.read().unwrap();
+        let at = boutique::admin_data::settings::last_backup(&c).unwrap();
+        assert!(at.is_some_and(|t| t > boutique::db::now() - 60), "{at:?}");
+        let how: String = c
+            .query_row(
+                "SELECT summary FROM audit_log WHERE action = 'settings.backup'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(how.contains("boutique backup"), "{how}");
+    }
     std::thread::sleep(Duration::from_millis(200));
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let writes = writer.join().unwrap();
@@ -505,6 +520,11 @@ fn a_secret_from_the_environment_counts_and_settings_name_its_source() {
     );
     let out = String::from_utf8_lossy(&out.stdout).into_owned();
     let link = out.lines().next().unwrap();
+    // No `[store] url` configured: the link points where the store really listens.
+    assert!(
+        link.starts_with(&format!("{url}/account/")),
+        "{link} vs {url}"
+    );
     let path = &link[link.find("/account/").unwrap()..];
     let p = crate::common::request("GET", &format!("{url}{path}"), &[]);
     assert_eq!(p.status, 303);
