@@ -5,8 +5,10 @@
 
 use crate::db::Tx;
 use crate::error::{Error, Result};
+use crate::money::Money;
 use crate::shop::audit::{self, Actor};
 use crate::shop::cart::coupons::{self, Coupon, NewCoupon};
+use crate::shop::text::count_of;
 use rusqlite::{Connection, OptionalExtension, params};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +55,7 @@ pub fn get(c: &Connection, id: i64) -> Result<Option<Usage>> {
         .optional()?)
 }
 
-pub fn create(tx: &Tx, actor: &Actor, c: &NewCoupon, now: i64) -> Result<i64> {
+pub fn create(tx: &Tx, m: &Money, actor: &Actor, c: &NewCoupon, now: i64) -> Result<i64> {
     check_limits(c)?;
     let id = coupons::create(tx, c, now)?;
     audit::record(
@@ -62,17 +64,37 @@ pub fn create(tx: &Tx, actor: &Actor, c: &NewCoupon, now: i64) -> Result<i64> {
         "coupon.create",
         "coupon",
         &c.code.trim().to_uppercase(),
-        &describe(c),
+        &describe(m, c),
         now,
     )?;
     Ok(id)
 }
 
-fn describe(c: &NewCoupon) -> String {
-    format!(
-        "{} {} (min {}), limit {:?}, per email {:?}",
-        c.kind, c.value, c.min_subtotal, c.max_redemptions, c.per_customer
-    )
+/// The coupon's terms in the owner's words, for the audit log: "10% off, orders from
+/// ₹500.00, at most 100 uses, once per email".
+fn describe(m: &Money, c: &NewCoupon) -> String {
+    let mut parts = vec![effect(m, &c.kind, c.value)];
+    if c.min_subtotal > 0 {
+        parts.push(format!("orders from {}", m.format(c.min_subtotal)));
+    }
+    parts.push(match c.max_redemptions {
+        Some(n) => format!("at most {}", count_of(n, "use", "uses")),
+        None => "no total limit".into(),
+    });
+    parts.push(match c.per_customer {
+        Some(1) => "once per email".into(),
+        Some(n) => format!("{n} times per email"),
+        None => "any number per email".into(),
+    });
+    parts.join(", ")
+}
+
+fn effect(m: &Money, kind: &str, value: i64) -> String {
+    match kind {
+        "percent" => format!("{value}% off"),
+        "fixed" => format!("{} off", m.format(value)),
+        _ => "free shipping".into(),
+    }
 }
 
 fn check_limits(c: &NewCoupon) -> Result<()> {
@@ -85,7 +107,7 @@ fn check_limits(c: &NewCoupon) -> Result<()> {
 }
 
 /// Edits everything but the code (shoppers may already have it).
-pub fn update(tx: &Tx, actor: &Actor, id: i64, c: &NewCoupon, now: i64) -> Result<()> {
+pub fn update(tx: &Tx, m: &Money, actor: &Actor, id: i64, c: &NewCoupon, now: i64) -> Result<()> {
     check_limits(c)?;
     coupons::check_terms(c)?;
     let before = get(tx, id)?.ok_or_else(|| Error::not_found("There is no such coupon."))?;
@@ -107,20 +129,24 @@ pub fn update(tx: &Tx, actor: &Actor, id: i64, c: &NewCoupon, now: i64) -> Resul
         c.max_redemptions,
         c.per_customer
     ])?;
-    audit::record(
-        tx,
-        actor,
-        "coupon.update",
-        "coupon",
-        &before.coupon.code,
-        &format!(
-            "{} {} → {}",
-            before.coupon.kind,
-            before.coupon.value,
-            describe(c)
-        ),
-        now,
-    )
+    let b = &before.coupon;
+    let was = NewCoupon {
+        code: b.code.clone(),
+        kind: b.kind.clone(),
+        value: b.value,
+        min_subtotal: b.min_subtotal,
+        starts_at: b.starts_at,
+        ends_at: b.ends_at,
+        max_redemptions: b.max_redemptions,
+        per_customer: b.per_customer,
+    };
+    let changes = audit::Changes::new()
+        .field("terms", describe(m, &was), describe(m, c))
+        .text(
+            "dates",
+            (b.starts_at, b.ends_at) != (c.starts_at, c.ends_at),
+        );
+    audit::record_changes(tx, actor, "coupon.update", "coupon", &b.code, &changes, now)
 }
 
 pub fn set_active(tx: &Tx, actor: &Actor, id: i64, active: bool, now: i64) -> Result<()> {

@@ -544,7 +544,7 @@ impl Default for Config {
                 bank_name: "HDFC Bank, Indiranagar, Bengaluru".into(),
                 bank_ifsc: "HDFC0001234".into(),
                 bank_iban: String::new(),
-                bank_instructions: "Use your order number as the payment reference. Upload a screenshot of the transfer on your order page.".into(),
+                bank_instructions: "We confirm your order as soon as the money reaches us, usually within one working day.".into(),
                 payment_window_hours: 48,
                 reminder_after_hours: 24,
                 proof_max_bytes: 8 * 1024 * 1024,

@@ -60,13 +60,15 @@ pub fn delete_banner(app: &App, actor: &Actor, id: i64) -> Result<()> {
 /// with nothing written.
 pub fn create_coupon(app: &App, actor: &Actor, c: &NewCoupon) -> Result<i64> {
     let now = crate::db::now();
-    super::write(app, now, |tx| coupons::create(tx, actor, c, now))
+    let m = crate::money::Money::of(&app.cfg().store);
+    super::write(app, now, |tx| coupons::create(tx, &m, actor, c, now))
 }
 
 /// Saves a coupon. Refused (400 bad fields or limits, 404) with nothing written.
 pub fn update_coupon(app: &App, actor: &Actor, id: i64, c: &NewCoupon) -> Result<()> {
     let now = crate::db::now();
-    super::write(app, now, |tx| coupons::update(tx, actor, id, c, now))
+    let m = crate::money::Money::of(&app.cfg().store);
+    super::write(app, now, |tx| coupons::update(tx, &m, actor, id, c, now))
 }
 
 /// Enables (`active`) or disables a coupon. Refused (404) with nothing written.

@@ -576,7 +576,8 @@ pub fn payment_reminder(
     if let Some(by) = o.pay_by {
         let hours = ((by - now).max(0) + 3599) / 3600;
         paras.push(format!(
-            "The order is cancelled automatically if the payment does not arrive within {hours} hour(s)."
+            "The order is cancelled automatically if the payment does not arrive within {}.",
+            crate::shop::text::count_of(hours, "hour", "hours")
         ));
     }
     let refs: Vec<&str> = paras.iter().map(String::as_str).collect();

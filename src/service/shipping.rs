@@ -237,7 +237,14 @@ pub fn create(app: &App, order_ids: &[i64], actor: &Actor) -> Result<(usize, Vec
                 "shipments_created",
                 "shipment",
                 &made.to_string(),
-                &format!("{made} courier shipment(s) requested"),
+                &format!(
+                    "{} requested",
+                    crate::shop::text::count_of(
+                        made as i64,
+                        "courier shipment",
+                        "courier shipments"
+                    )
+                ),
                 now,
             )?;
         }

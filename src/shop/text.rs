@@ -7,6 +7,12 @@
 
 use crate::error::{Error, Result};
 
+/// "1 order", "3 orders": a count with its noun in the right number (English: one is
+/// singular, everything else plural, zero included).
+pub fn count_of(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// True when `v` holds a control character: C0 (NUL … US, so TAB, LF and CR too), DEL,
 /// or C1 (U+0080 … U+009F).
 pub fn has_control(v: &str) -> bool {

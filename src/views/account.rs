@@ -139,7 +139,7 @@ pub fn overview(ctx: &Ctx, csrf: &str, me: &Customer, info: &OverviewInfo) -> Ma
                 ul.sessions {
                     @for s in sessions {
                         li {
-                            span { (if s.user_agent.is_empty() { "Unknown browser" } else { s.user_agent.as_str() }) }
+                            span title=(s.user_agent) { (device_name(&s.user_agent)) }
                             span.muted { " · since " (iso_date(s.created_at, offset_minutes)) " · last seen " (iso_date(s.last_seen_at, offset_minutes)) }
                             @if s.id == current { strong { " · this device" } }
                         }
@@ -195,6 +195,55 @@ pub fn orders(ctx: &Ctx, list: &[Summary], offset_minutes: &Zone) -> Markup {
             }
         },
     )
+}
+
+/// A browser's user-agent as people say it: "Chrome on Android", "Safari on iPhone",
+/// "Firefox on Windows". The raw string stays in the element's title.
+pub fn device_name(ua: &str) -> String {
+    let has = |s: &str| ua.contains(s);
+    let browser = if has("Edg/") || has("EdgA/") || has("EdgiOS/") {
+        "Edge"
+    } else if has("OPR/") || has("Opera") {
+        "Opera"
+    } else if has("SamsungBrowser/") {
+        "Samsung Internet"
+    } else if has("Firefox/") || has("FxiOS/") {
+        "Firefox"
+    } else if has("CriOS/") || has("Chrome/") || has("Chromium/") {
+        "Chrome"
+    } else if has("Safari/") && has("Version/") {
+        "Safari"
+    } else if has("curl/") || has("Wget/") || has("python") {
+        "A script"
+    } else {
+        "A browser"
+    };
+    let device = if has("iPhone") {
+        "iPhone"
+    } else if has("iPad") {
+        "iPad"
+    } else if has("Android") {
+        if has("Mobile") {
+            "Android phone"
+        } else {
+            "Android tablet"
+        }
+    } else if has("CrOS") {
+        "Chromebook"
+    } else if has("Windows") {
+        "Windows"
+    } else if has("Macintosh") || has("Mac OS X") {
+        "Mac"
+    } else if has("Linux") {
+        "Linux"
+    } else {
+        ""
+    };
+    match (ua.trim().is_empty(), device) {
+        (true, _) => "Unknown browser".into(),
+        (false, "") => browser.into(),
+        (false, d) => format!("{browser} on {d}"),
+    }
 }
 
 /// How a shopper reads an order status.
@@ -319,4 +368,43 @@ pub fn reviews(ctx: &Ctx, list: &[crate::shop::reviews::Review], offset: &Zone) 
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::device_name;
+
+    #[test]
+    fn user_agents_read_as_browser_and_device() {
+        for (ua, want) in [
+            (
+                "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+                "Chrome on Android phone",
+            ),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+                "Safari on iPhone",
+            ),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0 Mobile/15E148 Safari/604.1",
+                "Chrome on iPhone",
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+                "Edge on Windows",
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:133.0) Gecko/20100101 Firefox/133.0",
+                "Firefox on Mac",
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 13; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36",
+                "Samsung Internet on Android phone",
+            ),
+            ("curl/8.5.0", "A script"),
+            ("", "Unknown browser"),
+        ] {
+            assert_eq!(device_name(ua), want, "{ua}");
+        }
+    }
 }

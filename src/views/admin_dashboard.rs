@@ -7,6 +7,7 @@ use super::admin::frame;
 use super::format::{Money, iso_date};
 use super::layout::Ctx;
 use crate::admin_data::reports::{Dashboard, Period, change};
+use crate::shop::text::count_of;
 use crate::zone::Zone;
 use maud::{Markup, html};
 
@@ -38,7 +39,7 @@ pub fn dashboard(ctx: &Ctx, p: &Page) -> Markup {
             h2 { "Waiting for you" }
             ul.stats.waiting {
                 li { strong.proofs-waiting { (d.proofs_waiting) } span { "payment proofs to verify" } }
-                li { strong.cod-due { (m.format(d.cod_amount)) } span { "COD cash to collect (" (d.cod_count) " orders)" } }
+                li { strong.cod-due { (m.format(d.cod_amount)) } span { "COD cash to collect (" (count_of(d.cod_count, "order", "orders")) ")" } }
                 li { strong.to-ship { (d.to_ship) } span { "orders to ship" } }
                 li { strong.low-stock-count { (d.low_stock_count) } span { "low-stock variants" } }
             }
@@ -53,7 +54,7 @@ pub fn dashboard(ctx: &Ctx, p: &Page) -> Markup {
             .two {
                 div {
                     h2 { "Orders by status (placed in 30 days)" }
-                    (hbar_chart(&d.by_status.iter().map(|(s, n)| (s.replace('_', " "), *n, n.to_string())).collect::<Vec<_>>(), BAR_ALT))
+                    (hbar_chart(&d.by_status.iter().map(|(s, n)| (super::account::status_label(s).to_string(), *n, n.to_string())).collect::<Vec<_>>(), BAR_ALT))
                 }
                 div {
                     h2 { "Checkout funnel (30 days)" }
@@ -113,7 +114,7 @@ fn period(m: &Money, p: &Period) -> Markup {
             span { (label(p.days)) }
             strong.revenue { (m.format(p.revenue)) }
             span { (delta(p.revenue, p.prev_revenue)) " vs " (m.format(p.prev_revenue)) " before" }
-            span.orders { (p.orders) " orders · " (p.paid_orders) " paid" }
+            span.orders { (count_of(p.orders, "order", "orders")) " · " (p.paid_orders) " paid" }
             span.aov { "AOV " (aov) " " (delta(p.aov().unwrap_or(0), p.prev_aov().unwrap_or(0))) }
         }
     }
@@ -164,7 +165,11 @@ fn daily_chart(m: &Money, offset: &Zone, days: &[(i64, i64)]) -> Markup {
     html! {
         svg.chart.daily viewBox={ "0 0 " (w) " " (h) } role="img" aria-label="Revenue per day, last 30 days" xmlns="http://www.w3.org/2000/svg" {
             line x1=(pad_l) y1=(h - pad_b) x2=(w) y2=(h - pad_b) stroke=(MUTED) stroke-width="1" {}
-            text x=(pad_l) y="11" font-size="11" fill=(MUTED) { "max " (m.format(max)) }
+            @if days.iter().all(|d| d.1 <= 0) {
+                text x=(pad_l) y="11" font-size="11" fill=(MUTED) { "No paid orders in these 30 days yet" }
+            } @else {
+                text x=(pad_l) y="11" font-size="11" fill=(MUTED) { "Best day " (m.format(max)) }
+            }
             @for (i, (day, rev)) in days.iter().enumerate() {
                 @let bh = rev * plot_h / max;
                 @let x = pad_l + i as i64 * slot + 2;

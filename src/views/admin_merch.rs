@@ -47,7 +47,7 @@ pub fn categories(ctx: &Ctx, csrf: &str, cats: &[Category], error: Option<&str>)
             @if cats.is_empty() { p.muted { "No categories yet." } }
             @for c in cats {
                 .category-row {
-                    h3 { @if c.parent_id.is_some() { "— " } (c.name) " " small.muted { "/c/" (c.slug) " · " (c.product_count) " products" } }
+                    h3 { @if c.parent_id.is_some() { "— " } (c.name) " " small.muted { "/c/" (c.slug) " · " (crate::shop::text::count_of(c.product_count, "product", "products")) } }
                     .row {
                         (post_form(&format!("/admin/categories/{}/up", c.id), csrf, "inline", html! { button.button.ghost.small type="submit" { "Move up" } }))
                         (post_form(&format!("/admin/categories/{}/down", c.id), csrf, "inline", html! { button.button.ghost.small type="submit" { "Move down" } }))

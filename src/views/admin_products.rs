@@ -296,7 +296,7 @@ pub fn edit(ctx: &Ctx, csrf: &str, cats: &[Category], p: &Editable, error: Optio
             }))
             h2 { "Delete" }
             @if p.order_lines > 0 {
-                p.muted { "This product is on " (p.order_lines) " order line(s), so it cannot be deleted. Archive it to take it out of the shop." }
+                p.muted { "This product is on " (crate::shop::text::count_of(p.order_lines, "order line", "order lines")) ", so it cannot be deleted. Archive it to take it out of the shop." }
             } @else {
                 (post_form(&format!("{base}/delete"), csrf, "inline", html! {
                     button.button.danger type="submit" { "Delete for good" }

@@ -71,7 +71,7 @@ pub fn list(ctx: &Ctx, p: &Page) -> Markup {
             @if p.unshipped.is_empty() {
                 p.muted { "Every confirmed order has a shipment." }
             } @else if p.courier_problem.is_some() {
-                p.muted { (p.unshipped.len()) " confirmed order(s) without a shipment: ship them by hand from their order page." }
+                p.muted { (crate::shop::text::count_of(p.unshipped.len() as i64, "confirmed order", "confirmed orders")) " without a shipment: ship them by hand from their order page." }
             } @else {
                 (post_form("/admin/shipments/create", p.csrf, "stack", html! {
                     .table-wrap {

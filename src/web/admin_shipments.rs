@@ -17,10 +17,10 @@ pub fn list(app: &App, req: &Req, s: &Session) -> Outcome {
     let q = Params::parse(req.query());
     let filter = Filter::parse(q.get("filter").unwrap_or(""))
         .ok_or_else(|| Error::bad_request("Unknown filter."))?;
-    let notice = q.get("made").map(|n| {
+    let notice = q.get("made").and_then(|n| n.parse::<i64>().ok()).map(|n| {
         format!(
-            "{} shipment(s) requested: Shiprocket is booking them now.",
-            n.chars().take(4).collect::<String>()
+            "{} requested: Shiprocket is booking them now.",
+            crate::shop::text::count_of(n, "shipment", "shipments")
         )
     });
     let conn = app.db.read()?;

@@ -184,7 +184,11 @@ fn one_address_cannot_hold_more_unpaid_units_than_the_cap() {
     let before = footprint(&s, v);
     let p = order(&s, v, 1, "203.0.113.5", "c@example.com", "bank_transfer");
     assert_limited(&p);
-    assert!(p.text().contains("already hold 10 unpaid"), "{}", p.text());
+    assert!(
+        p.text().contains("already hold 10 unpaid items"),
+        "{}",
+        p.text()
+    );
     assert_eq!(footprint(&s, v), before);
     assert_eq!(stock(&s, v), 90);
     // Another address still buys; once an order is paid its units are no longer held.

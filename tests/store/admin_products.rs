@@ -258,6 +258,47 @@ fn owner_creates_a_product_with_a_variant_matrix_and_images_and_shoppers_see_it(
     assert_eq!(r.status, 303, "{}", r.text());
     assert!(s.get("/p/linen-shirt-2").text().contains("Linen Shirt II"));
     assert_eq!(audits(&s), before + 7);
+    let said: String = s
+        .app()
+        .db
+        .read()
+        .unwrap()
+        .query_row(
+            "SELECT summary FROM audit_log WHERE action = 'product.update' ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        said.starts_with("title Linen Shirt → Linen Shirt II, address linen-shirt → linen-shirt-2"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("status"),
+        "an unchanged field is not named: {said}"
+    );
+    // The same form saved again changes nothing and logs nothing.
+    let r = post_from(
+        &s,
+        &owner,
+        &edit,
+        &edit,
+        &[
+            ("title", "Linen Shirt II"),
+            ("slug", "linen-shirt-2"),
+            ("description", "Now softer."),
+            ("category", ""),
+            ("status", "active"),
+            ("seo_title", ""),
+            ("seo_description", ""),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(
+        audits(&s),
+        before + 7,
+        "a save that changed nothing is not logged"
+    );
     // A bad address comes back to the page with the reason and writes nothing.
     let r = post_from(
         &s,
@@ -319,6 +360,20 @@ fn variant_table_and_inline_edit_write_stock_through_the_ledger() {
     assert_eq!(audits(&s), before + 1);
     let list = get(&s, "/admin/products", Some(&owner)).text();
     assert!(list.contains("value=\"850.00\""), "{list}");
+    // The same values again: nothing to log.
+    let r = post_from(
+        &s,
+        &owner,
+        "/admin/products",
+        &format!("/admin/products/inline/{vid}"),
+        &[("price", "850.00"), ("stock", "7")],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(
+        audits(&s),
+        before + 1,
+        "an inline save that changed nothing is not logged"
+    );
 
     // Nonsense is refused with the reason; nothing changes.
     let ledger = count(&s, "SELECT count(*) FROM stock_ledger");

@@ -1726,7 +1726,7 @@ fn unpaid_bank_transfer_is_reminded_then_expires_with_an_injected_clock() {
         m.to == SHOPPER && m.body.contains("Reminder: payment for order BQ-10001")
     });
     assert!(reminder.body.contains("Account number: 50200012345678"));
-    assert!(reminder.body.contains("within 23 hour(s)"));
+    assert!(reminder.body.contains("within 23 hours"));
     assert_eq!(state(&s, &o.number).0, "pending_payment");
     assert_eq!(sweep(placed_at + 26 * hour), (0, 0), "one reminder only");
     assert_eq!(

@@ -395,6 +395,12 @@ pub fn set_consumable(tx: &Tx, product_id: i64, on: bool) -> Result<()> {
     Ok(())
 }
 
+/// An amount in minor units as the owner types it ("450.00"): the audit log is written
+/// where the store's currency format is not at hand.
+fn minor(v: i64) -> String {
+    format!("{}.{:02}", v / 100, (v % 100).abs())
+}
+
 fn head_of(tx: &Tx, id: i64) -> Result<(String, String)> {
     tx.prepare_cached(sql::SLUG_STATUS)?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -405,6 +411,18 @@ fn head_of(tx: &Tx, id: i64) -> Result<(String, String)> {
 pub fn update(tx: &Tx, actor: &Actor, id: i64, f: &ProductFields, now: i64) -> Result<()> {
     check_fields(f)?;
     let (slug, status) = head_of(tx, id)?;
+    type Before = (String, String, Option<i64>, bool, String, String, bool);
+    let b: Before = tx.prepare_cached(sql::EDITABLE)?.query_row([id], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        ))
+    })?;
     tx.prepare_cached(sql::UPDATE_PRODUCT)?
         .execute(params![
             id,
@@ -420,16 +438,28 @@ pub fn update(tx: &Tx, actor: &Actor, id: i64, f: &ProductFields, now: i64) -> R
             f.consumable
         ])
         .map_err(|e| conflict_on_constraint(e, "A product with that address already exists."))?;
-    audit::record(
+    let yes_no = |v: bool| if v { "yes" } else { "no" };
+    let changes = audit::Changes::new()
+        .field("title", &b.0, f.title.trim())
+        .field("address", &slug, &f.slug)
+        .field("status", &status, &f.status)
+        .text("description", b.1 != f.description)
+        .text("category", b.2 != f.category_id)
+        .field("featured", yes_no(b.3), yes_no(f.featured))
+        .text("search title", b.4 != f.seo_title)
+        .text("search description", b.5 != f.seo_description)
+        .field(
+            "runs out (reorder reminder)",
+            yes_no(b.6),
+            yes_no(f.consumable),
+        );
+    audit::record_changes(
         tx,
         actor,
         "product.update",
         "product",
         &f.slug,
-        &format!(
-            "address {slug} → {}, status {status} → {}",
-            f.slug, f.status
-        ),
+        &changes,
         now,
     )
 }
@@ -441,6 +471,9 @@ pub fn set_status(tx: &Tx, actor: &Actor, id: i64, status: &str, now: i64) -> Re
         ));
     }
     let (slug, before) = head_of(tx, id)?;
+    if before == status {
+        return Ok(());
+    }
     tx.prepare_cached(sql::SET_STATUS)?
         .execute(params![id, status, now])?;
     audit::record(
@@ -524,15 +557,10 @@ pub fn quick_edit(
     tx.prepare_cached(sql::SET_PRICE)?
         .execute(params![variant_id, price])?;
     set_stock(tx, cfg, actor, variant_id, stock, now)?;
-    audit::record(
-        tx,
-        actor,
-        "variant.update",
-        "variant",
-        &sku,
-        &format!("price {old_price} → {price}, stock {old_stock} → {stock}"),
-        now,
-    )
+    let changes = audit::Changes::new()
+        .field("price", minor(old_price), minor(price))
+        .field("stock", old_stock, stock);
+    audit::record_changes(tx, actor, "variant.update", "variant", &sku, &changes, now)
 }
 
 /// Saves the edit page's variant table.
@@ -786,6 +814,8 @@ pub mod sql {
         (SELECT count(*) FROM order_lines ol WHERE ol.product_id = products.id), consumable FROM products WHERE id = ?1";
     pub const IMAGES: &str = "SELECT pi.image_id, i.hash, i.alt, pi.position FROM product_images pi JOIN images i ON i.id = pi.image_id WHERE pi.product_id = ?1 ORDER BY pi.position, pi.image_id";
     pub const SLUG_STATUS: &str = "SELECT slug, status FROM products WHERE id = ?1";
+    /// The fields of the edit form, before an edit (to log what changed).
+    pub const EDITABLE: &str = "SELECT title, description, category_id, featured, seo_title, seo_description, consumable FROM products WHERE id = ?1";
     pub const UPDATE_PRODUCT: &str = "UPDATE products SET category_id = ?2, slug = ?3, title = ?4, description = ?5, status = ?6, featured = ?7, seo_title = ?8, seo_description = ?9, updated_at = ?10, consumable = ?11 WHERE id = ?1";
     pub const SET_CONSUMABLE: &str = "UPDATE products SET consumable = ?2 WHERE id = ?1";
     pub const SET_STATUS: &str = "UPDATE products SET status = ?2, updated_at = ?3 WHERE id = ?1";
@@ -821,6 +851,7 @@ pub mod sql {
         PRODUCT,
         IMAGES,
         SLUG_STATUS,
+        EDITABLE,
         UPDATE_PRODUCT,
         SET_STATUS,
         ORDER_LINES_OF,

@@ -146,21 +146,19 @@ pub fn update_category(
             f.position
         ])
         .map_err(|e| db_error(e, "A category with that address already exists."))?;
-    audit::record(
+    let changes = audit::Changes::new()
+        .field("name", &before.name, f.name.trim())
+        .field("address", &before.slug, &f.slug)
+        .text("description", before.description != f.description)
+        .text("parent", before.parent_id != f.parent_id)
+        .field("position", before.position, f.position);
+    audit::record_changes(
         tx,
         actor,
         "category.update",
         "category",
         &f.slug,
-        &format!(
-            "name {} → {}, address {} → {}, position {} → {}",
-            before.name,
-            f.name.trim(),
-            before.slug,
-            f.slug,
-            before.position,
-            f.position
-        ),
+        &changes,
         now,
     )
 }
@@ -326,20 +324,27 @@ pub fn update_banner(
         tx.prepare_cached(sql::SET_BANNER_IMAGE)?
             .execute(params![id, image_id])?;
     }
-    audit::record(
+    let on_off = |v: bool| if v { "shown" } else { "hidden" };
+    let mut changes = audit::Changes::new()
+        .field("title", &before.title, f.title.trim())
+        .text("subtitle", before.subtitle != f.subtitle)
+        .field("link", &before.link, f.link.trim())
+        .field("position", before.position, f.position)
+        .text(
+            "schedule",
+            (before.starts_at, before.ends_at) != (f.starts_at, f.ends_at),
+        )
+        .field("banner", on_off(before.active), on_off(f.active));
+    if image.is_some() {
+        changes = changes.also("new image");
+    }
+    audit::record_changes(
         tx,
         actor,
         "banner.update",
         "banner",
         &id.to_string(),
-        &format!(
-            "title {} → {}, active {} → {}{}",
-            before.title,
-            f.title.trim(),
-            before.active,
-            f.active,
-            if image.is_some() { ", new image" } else { "" }
-        ),
+        &changes,
         now,
     )
 }

@@ -167,12 +167,12 @@ fn check_limits(
         return Err(Error::rate_limited(
             wait,
             &format!(
-                "Orders from your network already hold {} unpaid item(s); the most is {}. Pay for or cancel an earlier order first.",
+                "Orders from your network already hold {}; the most is {}. Pay for or cancel an earlier order first.",
                 // The count stops past the limit (see the query).
                 if held > l.unpaid_units_per_address {
-                    format!("more than {}", l.unpaid_units_per_address)
+                    format!("more than {} unpaid items", l.unpaid_units_per_address)
                 } else {
-                    held.to_string()
+                    crate::shop::text::count_of(held, "unpaid item", "unpaid items")
                 },
                 l.unpaid_units_per_address
             ),
