@@ -15,7 +15,16 @@ fn status_text(s: &str) -> &'static str {
     super::account::status_label(s)
 }
 
-pub fn list(ctx: &Ctx, rows: &[Row], f: &Filter, offset: &Zone, next: Option<String>) -> Markup {
+/// `methods`: the payment methods the store offers (a filter by one it does not offer is
+/// still shown while it is chosen).
+pub fn list(
+    ctx: &Ctx,
+    rows: &[Row],
+    f: &Filter,
+    offset: &Zone,
+    methods: &[Method],
+    next: Option<String>,
+) -> Markup {
     let statuses = lifecycle::Status::ALL;
     frame(
         ctx,
@@ -40,7 +49,7 @@ pub fn list(ctx: &Ctx, rows: &[Row], f: &Filter, offset: &Zone, next: Option<Str
                 label.field { span.vh { "Payment method" }
                     select name="method" {
                         option value="" { "Any payment" }
-                        @for m in Method::ALL { option value=(m.as_str()) selected[f.method.as_deref() == Some(m.as_str())] { (method_label(m)) } }
+                        @for m in Method::ALL.into_iter().filter(|m| methods.contains(m) || f.method.as_deref() == Some(m.as_str())) { option value=(m.as_str()) selected[f.method.as_deref() == Some(m.as_str())] { (method_label(m)) } }
                     }
                 }
                 button.button type="submit" { "Filter" }

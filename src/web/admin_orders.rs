@@ -55,8 +55,9 @@ pub fn list(app: &App, req: &Req) -> Outcome {
         format!("/admin/orders?{}", qs.join("&"))
     });
     let offset = app.cfg().store.zone.clone();
+    let methods = crate::shop::orders::methods_offered(&app.cfg());
     with_ctx(app, req, "", |ctx| {
-        html_page(200, views::list(ctx, &rows, &f, &offset, next))
+        html_page(200, views::list(ctx, &rows, &f, &offset, &methods, next))
     })
 }
 

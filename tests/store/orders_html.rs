@@ -2374,3 +2374,27 @@ fn checkout_total_has_no_cod_fee_when_cod_is_closed() {
         text_of(&p, "t-total")
     );
 }
+
+/// The orders list offers as payment filters only the methods the store takes (a method
+/// switched off still shows while it is the chosen filter, so old links keep working).
+#[test]
+fn payment_filters_are_the_methods_the_store_offers() {
+    let s = Store::with_config(
+        &format!(
+            "{}\n[payments.stripe]\nenabled = false\n",
+            common::BASE_CONFIG
+        ),
+        false,
+    );
+    let owner = common::staff(&s, "owner@example.com", "owner");
+    let html = get(&s, "/admin/orders", Some(&owner)).text();
+    for m in ["cod", "bank_transfer", "razorpay"] {
+        assert!(
+            html.contains(&format!("<option value=\"{m}\"")),
+            "{m}: {html}"
+        );
+    }
+    assert!(!html.contains("<option value=\"stripe\""), "{html}");
+    let html = get(&s, "/admin/orders?method=stripe", Some(&owner)).text();
+    assert!(html.contains("<option value=\"stripe\" selected"), "{html}");
+}

@@ -910,6 +910,21 @@ pub fn proof_file(
 }
 
 /// How to pay, for a bank-transfer order (the same words as the order page).
+/// The payment methods this store offers now (the admin filters by these only).
+pub fn methods_offered(cfg: &Config) -> Vec<lifecycle::Method> {
+    use lifecycle::Method;
+    let p = &cfg.payments;
+    Method::ALL
+        .into_iter()
+        .filter(|m| match m {
+            Method::Cod => p.cod,
+            Method::BankTransfer => p.bank_transfer,
+            Method::Razorpay => p.razorpay.enabled,
+            Method::Stripe => p.stripe.enabled,
+        })
+        .collect()
+}
+
 pub fn bank_instructions(cfg: &Config, o: &Order) -> Vec<String> {
     let p = &cfg.payments;
     let m = crate::money::Money::of(&cfg.store);
