@@ -53,10 +53,20 @@ pub fn use_code(app: &App, s: &Session, code: &str) -> Result<(Option<signin::Pr
     })
 }
 
-/// Uses a mailed link (once); None when it expired or was used.
-pub fn use_link(app: &App, token: &str) -> Result<Option<signin::Proven>> {
+/// What opening a mailed link did.
+pub enum LinkUse {
+    Proven(signin::Proven),
+    /// Expired or used already: for whom and where it led (to offer a new one), if known.
+    Spent(Option<(String, String)>),
+}
+
+/// Uses a mailed link (once).
+pub fn use_link(app: &App, token: &str) -> Result<LinkUse> {
     let now = crate::db::now();
-    super::write(app, now, |tx| signin::use_link(tx, token, now))
+    match super::write(app, now, |tx| signin::use_link(tx, token, now))? {
+        Some(p) => Ok(LinkUse::Proven(p)),
+        None => Ok(LinkUse::Spent(signin::spent_link(&*app.db.read()?, token)?)),
+    }
 }
 
 /// Moves customer `cid` to the proven address (its guest orders join the account) and tells

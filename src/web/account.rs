@@ -142,10 +142,28 @@ pub fn link(app: &App, req: &Req) -> Outcome {
     let params = Params::parse(req.query());
     let token = params.get("token").unwrap_or("");
     match service::use_link(app, token)? {
-        Some(p) => complete(app, req, p),
-        None => Err(Error::bad_request(
-            "This sign-in link has expired or was already used. Ask for a new one on the sign-in page.",
-        )),
+        service::LinkUse::Proven(p) => complete(app, req, p),
+        // The sign-in form right here, with the address filled in: one click for a new
+        // link and code.
+        service::LinkUse::Spent(known) => {
+            let (email, next) = known.unwrap_or_else(|| (String::new(), "/account".into()));
+            let (s, cookie) = session::ensure(app, req)?;
+            let page = with_ctx(app, req, "", |ctx| {
+                html_page(
+                    400,
+                    views::sign_in(
+                        ctx,
+                        &s.csrf,
+                        &signin::safe_next(&next),
+                        &email,
+                        Some(
+                            "This sign-in link has expired or was already used. Send yourself a new one:",
+                        ),
+                    ),
+                )
+            })?;
+            Ok(with_cookie(app, page, cookie))
+        }
     }
 }
 

@@ -226,6 +226,19 @@ fn used(tx: &Tx, p: Proven, now: i64) -> Result<Proven> {
 }
 
 /// Uses a link: valid once, within 15 minutes, from any device.
+/// For a link that can no longer be used (spent or expired): the address it was for and
+/// where it led, so the page can offer a new one in one step. None for an unknown token
+/// and for an email-change link (its address is not yet the account's).
+pub fn spent_link(c: &rusqlite::Connection, token: &str) -> Result<Option<(String, String)>> {
+    let found: Option<(String, String, Option<i64>)> = c
+        .prepare_cached(sql::BY_LINK)?
+        .query_row([crypto::token_hash(token)], |r| {
+            Ok((r.get(1)?, r.get(2)?, r.get(5)?))
+        })
+        .optional()?;
+    Ok(found.and_then(|(email, next, change_for)| change_for.is_none().then_some((email, next))))
+}
+
 pub fn use_link(tx: &Tx, token: &str, now: i64) -> Result<Option<Proven>> {
     type Row = (i64, String, String, i64, Option<i64>, Option<i64>, String);
     let found: Option<Row> = tx
