@@ -14,32 +14,54 @@ pub fn when(t: i64, zone: &Zone) -> String {
     format!("{} {h:02}:{m:02}", super::format::iso_date(t, zone))
 }
 
+/// The admin sections: (key the pages pass as `active`, address, name).
+const SECTIONS: &[(&str, &str, &str)] = &[
+    ("home", "/admin", "Dashboard"),
+    ("orders", "/admin/orders", "Orders"),
+    ("payments", "/admin/payments", "Payments"),
+    ("shipments", "/admin/shipments", "Shipments"),
+    ("reviews", "/admin/reviews", "Reviews"),
+    ("products", "/admin/products", "Products"),
+    ("stock", "/admin/stock", "Stock"),
+    ("categories", "/admin/categories", "Categories"),
+    ("banners", "/admin/banners", "Banners"),
+    ("coupons", "/admin/coupons", "Coupons"),
+    ("flows", "/admin/flows", "Follow-ups"),
+    ("imports", "/admin/imports/products", "Import / export"),
+    ("emails", "/admin/emails", "Emails"),
+    ("jobs", "/admin/jobs", "Jobs"),
+    ("customers", "/admin/customers", "Customers"),
+    ("audit", "/admin/audit", "Audit log"),
+    ("settings", "/admin/settings", "Settings"),
+];
+
+fn section_links(active: &str) -> Markup {
+    html! {
+        @for (key, href, name) in SECTIONS {
+            a.active[*key == active] href=(href) aria-current=[(*key == active).then_some("page")] { (name) }
+        }
+    }
+}
+
+/// The admin page around `body`. On a wide screen the sections are a column on the left;
+/// on a phone they fold into one "Menu" line naming the current section, opened with a
+/// tap (a `<details>`: no script needed).
 pub fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
     let mut meta = Meta::new(title, title);
     meta.noindex = true;
+    let current = SECTIONS
+        .iter()
+        .find(|(k, _, _)| *k == active)
+        .map_or("Admin", |(_, _, name)| *name);
     page(
         ctx,
         &meta,
         html! {
             .admin {
-                nav.admin-nav aria-label="Admin" {
-                    a.active[active == "home"] href="/admin" { "Dashboard" }
-                    a.active[active == "orders"] href="/admin/orders" { "Orders" }
-                    a.active[active == "payments"] href="/admin/payments" { "Payments" }
-                    a.active[active == "shipments"] href="/admin/shipments" { "Shipments" }
-                    a.active[active == "reviews"] href="/admin/reviews" { "Reviews" }
-                    a.active[active == "products"] href="/admin/products" { "Products" }
-                    a.active[active == "stock"] href="/admin/stock" { "Stock" }
-                    a.active[active == "categories"] href="/admin/categories" { "Categories" }
-                    a.active[active == "banners"] href="/admin/banners" { "Banners" }
-                    a.active[active == "coupons"] href="/admin/coupons" { "Coupons" }
-                    a.active[active == "flows"] href="/admin/flows" { "Follow-ups" }
-                    a href="/admin/imports/products" { "Import / export" }
-                    a.active[active == "emails"] href="/admin/emails" { "Emails" }
-                    a.active[active == "jobs"] href="/admin/jobs" { "Jobs" }
-                    a.active[active == "customers"] href="/admin/customers" { "Customers" }
-                    a.active[active == "audit"] href="/admin/audit" { "Audit log" }
-                    a.active[active == "settings"] href="/admin/settings" { "Settings" }
+                nav.admin-nav.wide aria-label="Admin" { (section_links(active)) }
+                details.admin-menu {
+                    summary { "Menu" span.muted { " · " (current) } }
+                    nav.admin-nav aria-label="Admin sections" { (section_links(active)) }
                 }
                 section.admin-main { (body) }
             }

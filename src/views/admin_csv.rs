@@ -22,7 +22,7 @@ pub fn page(ctx: &Ctx, p: &ImportPage) -> Markup {
     frame(
         ctx,
         "Import and export",
-        "products",
+        "imports",
         html! {
             h1 { "Import and export" }
             h2 { "Export" }

@@ -919,3 +919,138 @@ fn shopper_reviews_a_delivered_item_and_the_owner_publishes_it() {
     assert_eq!(tab.get_url(), url, "no navigation");
     assert!(tab.find_element("#more-reviews").is_err(), "no more pages");
 }
+
+/// Issue 15's words for people, in the browser at desktop and phone sizes: the owner's
+/// dashboard counts in the right number and charts without a "max ₹0.01"; the account's
+/// sessions name the browser and device; a sign-in link opened twice offers a new one for
+/// the same address. Screenshots: owner-dashboard-{desktop,phone}.png,
+/// account-sessions-phone.png, spent-link-phone.png.
+#[test]
+fn owner_reads_the_dashboard_and_a_spent_link_offers_a_new_one() {
+    let s = common::Store::empty();
+    let db = &s.app().db;
+    let now = boutique::db::now();
+    let link = db
+        .write_tx(|tx| {
+            let c = boutique::shop::accounts::find_or_create(tx, "owner@example.com", now)?;
+            boutique::shop::accounts::set_role(tx, c.id, "owner")?;
+            // One paid COD order placed a minute ago.
+            tx.execute(
+                "INSERT INTO orders (number, access_hash, idempotency_key, request_hash, email, name, phone, ship_line1, ship_city, ship_postal_code, ship_country, status, payment_status, payment_method, currency, subtotal, total, created_at, updated_at) VALUES ('SL-10001', x'01', 'k1', x'00', 'meera@example.com', 'Meera', '1', 'Line 1', 'City', '560001', 'IN', 'delivered', 'paid', 'cod', 'INR', 125000, 125000, ?1, ?1)",
+                [now - 60],
+            )?;
+            boutique::shop::accounts::signin::issue_link(tx, "owner@example.com", "/admin", now)
+        })
+        .unwrap();
+    let url = format!("{}/account/sign-in/link?token={link}", s.url);
+    for (w, h, name) in [(1366, 900, "desktop"), (390, 844, "phone")] {
+        let b = browser(w, h);
+        let tab = b.new_tab().unwrap();
+        tab.set_default_timeout(Duration::from_secs(20));
+        if name == "desktop" {
+            tab.navigate_to(&url)
+                .unwrap()
+                .wait_until_navigated()
+                .unwrap();
+            tab.wait_for_element("ul.stats.periods").unwrap();
+            let text = tab.find_element("main").unwrap().get_inner_text().unwrap();
+            assert!(text.contains("1 order ·"), "{text}");
+            assert!(text.contains("(0 orders)"), "COD to collect: {text}");
+            assert!(!text.contains("1 orders"), "{text}");
+            let chart = tab
+                .find_element("svg.chart.daily")
+                .unwrap()
+                .get_content()
+                .unwrap();
+            assert!(chart.contains("Best day ₹1,250.00"), "{chart}");
+            assert!(!chart.contains("max "), "{chart}");
+            let bars = tab.find_element("main").unwrap().get_content().unwrap();
+            assert!(bars.contains("Delivered"), "statuses in words");
+            shot(&tab, "owner-dashboard-desktop.png");
+            continue;
+        }
+        // The same link again, on a phone: spent, so the sign-in form for the owner.
+        tab.navigate_to(&url)
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        tab.wait_for_element("input[name=email]").unwrap();
+        let text = tab.find_element("main").unwrap().get_inner_text().unwrap();
+        assert!(text.contains("expired or was already used"), "{text}");
+        let email = tab
+            .evaluate("document.querySelector('input[name=email]').value", false)
+            .unwrap()
+            .value
+            .unwrap();
+        assert_eq!(email.as_str(), Some("owner@example.com"));
+        shot(&tab, "spent-link-phone.png");
+        // A fresh link signs the owner in on this phone: the dashboard, then the sessions.
+        let fresh = db
+            .write_tx(|tx| {
+                boutique::shop::accounts::signin::issue_link(tx, "owner@example.com", "/admin", now)
+            })
+            .unwrap();
+        tab.navigate_to(&format!("{}/account/sign-in/link?token={fresh}", s.url))
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        tab.wait_for_element("ul.stats.periods").unwrap();
+        // The admin menu is folded on a phone: one line naming the section, no sideways
+        // scroll; a tap opens it and the sections can be reached.
+        let folded = tab
+            .evaluate(
+                "JSON.stringify([getComputedStyle(document.querySelector('.admin-nav.wide')).display, document.querySelector('details.admin-menu').open, document.querySelector('details.admin-menu summary').innerText, document.documentElement.scrollWidth <= window.innerWidth])",
+                false,
+            )
+            .unwrap()
+            .value
+            .unwrap();
+        assert_eq!(
+            folded.as_str(),
+            Some(r#"["none",false,"Menu · Dashboard",true]"#),
+            "{folded}"
+        );
+        shot(&tab, "owner-dashboard-phone.png");
+        tab.find_element("details.admin-menu summary")
+            .unwrap()
+            .click()
+            .unwrap();
+        tab.wait_for_element("details.admin-menu[open] a[href='/admin/orders']")
+            .unwrap()
+            .click()
+            .unwrap();
+        tab.wait_for_element("table.data.orders").unwrap();
+        let fits = tab
+            .evaluate(
+                "document.documentElement.scrollWidth <= window.innerWidth",
+                false,
+            )
+            .unwrap()
+            .value
+            .unwrap();
+        assert_eq!(
+            fits.as_bool(),
+            Some(true),
+            "the orders list scrolls sideways"
+        );
+        shot(&tab, "owner-orders-phone.png");
+        tab.navigate_to(&format!("{}/account", s.url))
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        tab.wait_for_element("ul.sessions").unwrap();
+        let sessions = tab
+            .find_element("ul.sessions")
+            .unwrap()
+            .get_inner_text()
+            .unwrap();
+        assert!(sessions.contains("Chrome on Linux"), "{sessions}");
+        assert!(!sessions.contains("Mozilla/5.0"), "{sessions}");
+        tab.evaluate(
+            "document.querySelector('ul.sessions').scrollIntoView({block: 'center'})",
+            false,
+        )
+        .unwrap();
+        shot(&tab, "account-sessions-phone.png");
+    }
+}
