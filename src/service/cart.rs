@@ -32,6 +32,20 @@ pub fn put_line(app: &App, bag: Bag, variant: i64, qty: i64, mode: Mode) -> Resu
     })
 }
 
+/// [`put_line`] for the bag page: more than is left puts what is left (true) instead of
+/// refusing (`cart::put_up_to`).
+pub fn put_line_up_to(app: &App, bag: Bag, variant: i64, qty: i64, mode: Mode) -> Result<bool> {
+    let caps = app.cfg().cart.clone();
+    let now = crate::db::now();
+    super::write(app, now, |tx| {
+        let id = match bag {
+            Bag::Of(owner) => cart::ensure(tx, owner, now)?,
+            Bag::Id(id) => id,
+        };
+        cart::put_up_to(tx, id, variant, qty, mode, &caps, now)
+    })
+}
+
 /// The bag's notice was shown once; forget it.
 pub fn clear_notice(app: &App, cart_id: i64) -> Result<()> {
     super::write(app, crate::db::now(), |tx| cart::clear_notice(tx, cart_id))

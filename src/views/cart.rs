@@ -42,6 +42,8 @@ pub struct BagPage<'a> {
     pub csrf: Option<&'a str>,
     pub error: Option<&'a str>,
     pub added: Option<&'a str>,
+    /// The bag holds all that is left of an item the shopper asked more of: says so.
+    pub limited: Option<&'a str>,
     /// No-JS add: the item waiting for a confirming click (title, options, variant, qty).
     pub confirm: Option<(String, String, i64, i64)>,
     pub max_line_quantity: i64,
@@ -57,6 +59,7 @@ pub fn bag(ctx: &Ctx, b: &BagPage) -> Markup {
                 h1 { "Your bag" }
                 @if let Some(e) = b.error { p.notice.error role="alert" { (e) } }
                 @if let Some(a) = b.added { p.notice role="status" { "Added " strong { (a) } " to your bag." } }
+                @if let Some(l) = b.limited { p.notice.limited role="status" { (l) } }
                 @if !cart.notice.is_empty() {
                     .notice role="status" {
                         p { "We merged the bag from before you signed in:" }

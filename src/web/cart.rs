@@ -55,6 +55,35 @@ fn render(
         .and_then(|v| v.parse::<i64>().ok())
         .and_then(|v| c.lines.iter().find(|l| l.variant_id == v))
         .map(|l| l.title.clone());
+    // After a change that asked for more than is left (the line now holds all of it).
+    let limited = params
+        .get("limited")
+        .and_then(|v| v.parse::<i64>().ok())
+        .and_then(|v| c.lines.iter().find(|l| l.variant_id == v))
+        .filter(|l| l.stock > 0 && l.quantity == l.stock)
+        .map(|l| {
+            let asked = params.get("asked").and_then(|a| a.parse::<i64>().ok());
+            match (params.get("by"), asked) {
+                (Some("set"), Some(a)) if a > l.quantity => format!(
+                    "You asked for {a} of {}, but only {} {} left, so your bag has {}.",
+                    l.title,
+                    l.stock,
+                    if l.stock == 1 { "is" } else { "are" },
+                    l.quantity
+                ),
+                _ => format!(
+                    "Only {} of {} {} left: your bag now has {}.",
+                    l.stock,
+                    l.title,
+                    if l.stock == 1 { "is" } else { "are" },
+                    if l.stock == 1 {
+                        "it".to_string()
+                    } else {
+                        format!("all {}", l.stock)
+                    }
+                ),
+            }
+        });
     let caps = app.cfg().cart.clone();
     let mut resp = with_ctx(app, req, "", |ctx| {
         html_page(
@@ -66,6 +95,7 @@ fn render(
                     csrf: s.map(|s| s.csrf.as_str()),
                     error,
                     added: added.as_deref(),
+                    limited: limited.as_deref(),
                     confirm,
                     max_line_quantity: caps.max_line_quantity,
                 },
@@ -136,16 +166,18 @@ pub fn change(app: &App, req: &Req, what: &str) -> Outcome {
             number(&f, "qty")?
         };
         let mode = if what == "add" { Mode::Add } else { Mode::Set };
-        crate::service::cart::put_line(app, Bag::Of(&owner(&s)), variant, qty, mode)?;
-        Ok(variant)
+        let limited =
+            crate::service::cart::put_line_up_to(app, Bag::Of(&owner(&s)), variant, qty, mode)?;
+        Ok((variant, qty, limited))
     })();
     match result {
-        Ok(variant) => {
+        Ok((variant, qty, limited)) => {
             let units = cart::view_of(&*app.db.read()?, &owner(&s))?.units();
-            let target = if what == "add" {
-                format!("/cart?added={variant}")
-            } else {
-                "/cart".to_string()
+            let target = match (limited, what) {
+                (true, "add") => format!("/cart?limited={variant}&by=add"),
+                (true, _) => format!("/cart?limited={variant}&by=set&asked={qty}"),
+                (false, "add") => format!("/cart?added={variant}"),
+                (false, _) => "/cart".to_string(),
             };
             let mut resp = Resp::redirect(&target);
             count_cookie(&mut resp, units);

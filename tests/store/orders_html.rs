@@ -1429,14 +1429,37 @@ fn bag_rules_caps_stock_and_withdrawn_items_on_the_page() {
     assert_eq!(r.status, 400);
     assert!(r.text().contains("Please choose an item and a quantity."));
 
-    // Short stock on update: 409 naming what is left.
+    // More than is left: the bag takes what is left and says so, in words for setting…
     assert_eq!(sh.add(&s, few, 2).status, 303);
     let r = sh.set(&s, few, 4);
-    assert_eq!(r.status, 409);
-    assert!(r.text().contains("Only 3 left"), "{}", r.text());
-    assert_eq!(qty(&s, few), 2);
-    assert_eq!(sh.set(&s, few, 3).status, 303);
+    assert_eq!(r.status, 303, "{}", r.text());
     assert_eq!(qty(&s, few), 3);
+    let bag = sh.get(&s, &location(&r)).text();
+    assert!(
+        bag.contains("You asked for 4 of Wool Scarf, but only 3 are left, so your bag has 3."),
+        "{bag}"
+    );
+    // …and for adding; adding to a line that already holds all of it is refused.
+    assert_eq!(sh.set(&s, few, 1).status, 303);
+    let r = sh.add(&s, few, 5);
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(qty(&s, few), 3);
+    let bag = sh.get(&s, &location(&r)).text();
+    assert!(
+        bag.contains("Only 3 of Wool Scarf are left: your bag now has all 3."),
+        "{bag}"
+    );
+    let r = sh.add(&s, few, 1);
+    assert_eq!(r.status, 409);
+    assert!(
+        r.text()
+            .contains("Only 3 left, and your bag already has all of them."),
+        "{}",
+        r.text()
+    );
+    assert_eq!(qty(&s, few), 3);
+    // A bag page opened later, with the item no longer short, says nothing of it.
+    assert!(!sh.get(&s, "/cart").text().contains("are left"));
     // Quantity 0 removes the line.
     let r = sh.set(&s, few, 0);
     assert_eq!(r.status, 303);

@@ -242,6 +242,47 @@ pub fn put(
     Ok(wanted)
 }
 
+/// [`put`] for a shopper's bag page: asking for more than is left puts what is left
+/// (true: the caller says so) instead of refusing. Adding to a line that already holds
+/// everything left is still refused, with words that say so; the per-line cap and every
+/// other rule are [`put`]'s.
+pub fn put_up_to(
+    tx: &Tx,
+    cart_id: i64,
+    variant_id: i64,
+    quantity: i64,
+    mode: Mode,
+    caps: &CartConfig,
+    now: i64,
+) -> Result<bool> {
+    let current: i64 = tx
+        .prepare_cached(sql::LINE_QTY)?
+        .query_row(params![cart_id, variant_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    let wanted = match mode {
+        Mode::Add => current.saturating_add(quantity.max(0)),
+        Mode::Set | Mode::Update => quantity,
+    };
+    let stock = match variant_state(tx, variant_id)? {
+        Some((stock, true)) if stock > 0 && wanted > stock && wanted <= caps.max_line_quantity => {
+            stock
+        }
+        _ => {
+            put(tx, cart_id, variant_id, quantity, mode, caps, now)?;
+            return Ok(false);
+        }
+    };
+    if mode == Mode::Add && current >= stock {
+        return Err(Error::conflict(format!(
+            "Only {stock} left, and your bag already has all of them."
+        ))
+        .with_details(serde_json::json!({"variant_id": variant_id, "available": stock})));
+    }
+    put(tx, cart_id, variant_id, stock, Mode::Set, caps, now)?;
+    Ok(true)
+}
+
 pub fn remove(tx: &Tx, cart_id: i64, variant_id: i64) -> Result<()> {
     tx.prepare_cached(sql::DELETE_LINE)?
         .execute(params![cart_id, variant_id])?;
