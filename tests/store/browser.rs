@@ -158,6 +158,32 @@ fn phone_layout_keeps_the_add_to_bag_bar_on_screen() {
     tab.find_element("#add").unwrap().click().unwrap();
     tab.wait_for_element("#checkout").unwrap();
     shot(&tab, "bag-phone.png");
+    // Asking for more than is left: the bag takes what is left and says so.
+    s.app()
+        .db
+        .write_tx(|tx| {
+            tx.execute(
+                "UPDATE variants SET stock = 2 WHERE id = (SELECT variant_id FROM cart_lines LIMIT 1)",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    tab.evaluate(
+        "(function () { var q = document.querySelector('form[action=\"/cart/update\"] input[name=qty]'); q.value = '5'; q.form.submit(); })()",
+        false,
+    )
+    .unwrap();
+    let note = tab
+        .wait_for_element(".notice.limited")
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
+    assert!(
+        note.contains("You asked for 5 of") && note.contains("only 2 are left, so your bag has 2."),
+        "{note}"
+    );
+    shot(&tab, "bag-limited-phone.png");
     tab.find_element("#checkout").unwrap().click().unwrap();
     tab.wait_for_element("#place").unwrap();
     let overflow = tab
