@@ -43,6 +43,32 @@ fn section_links(active: &str) -> Markup {
     }
 }
 
+/// The notice for a `done` code an admin action redirects with (`?done=saved`).
+pub fn done_message(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "saved" => "Saved.",
+        "created" => "Created.",
+        "deleted" => "Deleted.",
+        "archived" => "Archived.",
+        "images" => "Pictures saved.",
+        "verify" => "Proof verified: the order is confirmed and the shopper was told.",
+        "reject" => "Proof rejected: the shopper was asked for a new one.",
+        "confirm" => "Payment confirmed.",
+        "process" => "Marked as being prepared.",
+        "ship" => "Marked as shipped: the shopper was told.",
+        "deliver" => "Marked as delivered.",
+        "collect" => "Cash collected: the order is paid.",
+        "cancel" => "Order cancelled: its stock is back on sale.",
+        "refunded" => "Refund recorded.",
+        "refund" => "Refund sent to the gateway; the order follows when it confirms.",
+        "shipment" => "Shipment requested: Shiprocket is booking it now.",
+        "return-transfer" => "The money sent back is recorded as a refund.",
+        "return" => "Return recorded: the items are back in stock.",
+        "note" => "Note added.",
+        _ => return None,
+    })
+}
+
 /// The admin page around `body`. On a wide screen the sections are a column on the left;
 /// on a phone they fold into one "Menu" line naming the current section, opened with a
 /// tap (a `<details>`: no script needed).
@@ -63,7 +89,10 @@ pub fn frame(ctx: &Ctx, title: &str, active: &str, body: Markup) -> Markup {
                     summary { "Menu" span.muted { " · " (current) } }
                     nav.admin-nav aria-label="Admin sections" { (section_links(active)) }
                 }
-                section.admin-main { (body) }
+                section.admin-main {
+                    @if let Some(done) = ctx.done { p.notice.done role="status" { (done) } }
+                    (body)
+                }
             }
         },
     )

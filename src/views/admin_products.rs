@@ -30,6 +30,8 @@ pub struct ListPage<'a> {
     pub next: Option<String>,
     pub store_threshold: i64,
     pub error: Option<&'a str>,
+    /// The list's own query (search, filters, page): inline edits come back to it.
+    pub back: &'a str,
 }
 
 pub fn list(ctx: &Ctx, p: &ListPage) -> Markup {
@@ -79,6 +81,7 @@ pub fn list(ctx: &Ctx, p: &ListPage) -> Markup {
                                     td { (v.sku) @if !v.options.is_empty() { br; small.muted { (v.options.join(" / ")) } } @if low { " " span.status.low { "low" } } }
                                     td {
                                         (post_form(&format!("/admin/products/inline/{}", v.id), p.csrf, "row inline", html! {
+                                            input type="hidden" name="back" value=(p.back);
                                             label.field { span.vh { "Price of " (v.sku) } input type="text" inputmode="decimal" name="price" size="8" value=(ctx.money.plain(v.price)); }
                                             label.field { span.vh { "Stock of " (v.sku) } input type="number" min="0" name="stock" size="5" value=(v.stock); }
                                             button.button.small type="submit" { "Save" }

@@ -27,6 +27,9 @@ pub struct Ctx<'a> {
     pub search_q: &'a str,
     /// `[follow_ups] back_in_stock`: sold-out products offer "Email me when it is back".
     pub back_in_stock: bool,
+    /// What the admin action just done says ("Saved."), from the `done` code of the page
+    /// it redirected to (a fixed table: a link cannot put its own words here).
+    pub done: Option<&'static str>,
 }
 
 impl Ctx<'_> {

@@ -107,7 +107,7 @@ fn write(app: &App, req: &Req, s: &Session, me: &Customer, rest: &[&str]) -> Out
         [] => {
             let r = coupon_of(app, &f).and_then(|c| service::create_coupon(app, &who, &c));
             match r {
-                Ok(id) => return Ok(Resp::redirect(&format!("/admin/coupons/{id}"))),
+                Ok(id) => return Ok(Resp::redirect(&format!("/admin/coupons/{id}?done=created"))),
                 Err(e) => (None, Err(e)),
             }
         }
@@ -125,8 +125,8 @@ fn write(app: &App, req: &Req, s: &Session, me: &Customer, rest: &[&str]) -> Out
         _ => return Err(Error::not_found("There is no admin page at this address.")),
     };
     match (id, result) {
-        (Some(id), Ok(())) => Ok(Resp::redirect(&format!("/admin/coupons/{id}"))),
-        (None, Ok(())) => Ok(Resp::redirect("/admin/coupons")),
+        (Some(id), Ok(())) => Ok(Resp::redirect(&format!("/admin/coupons/{id}?done=saved"))),
+        (None, Ok(())) => Ok(Resp::redirect("/admin/coupons?done=saved")),
         (id, Err(e)) if matches!(e.kind, Kind::BadRequest | Kind::Conflict) => match id {
             Some(id) => detail(app, req, s, id, e.status(), Some(&e.public)),
             None => list(app, req, s, e.status(), Some(&e.public)),

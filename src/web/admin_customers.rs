@@ -69,5 +69,5 @@ pub fn set_role(app: &App, req: &Req, s: &Session, me: &Customer, id: &str) -> O
     let role = f.get("role").unwrap_or("").to_string();
     let actor = Actor::staff(me.id, &me.email);
     admin_people::set_role(app, &actor, id, &role)?;
-    Ok(Resp::redirect(&format!("/admin/customers/{id}")))
+    Ok(Resp::redirect(&format!("/admin/customers/{id}?done=saved")))
 }

@@ -93,7 +93,7 @@ fn category_write(app: &App, req: &Req, s: &Session, me: &Customer, rest: &[&str
         _ => return Err(Error::not_found("There is no admin page at this address.")),
     };
     match result {
-        Ok(()) => Ok(Resp::redirect("/admin/categories")),
+        Ok(()) => Ok(Resp::redirect("/admin/categories?done=saved")),
         Err(e) if refused(&e) => category_page(app, req, s, e.status(), Some(&e.public)),
         Err(e) => Err(e),
     }
@@ -111,7 +111,7 @@ pub fn banners(app: &App, req: &Req, s: &Session, me: &Customer, seg: &[&str]) -
             let f = form(req)?;
             check_csrf(Some(s), &f)?;
             service::delete_banner(app, &actor(me), id)?;
-            Ok(Resp::redirect("/admin/banners"))
+            Ok(Resp::redirect("/admin/banners?done=deleted"))
         }
         (true, []) => banner_save(app, req, s, me, None),
         (true, [id]) => banner_save(app, req, s, me, Some(parse_id(id, "banner")?)),
@@ -226,7 +226,7 @@ fn banner_save(app: &App, req: &Req, s: &Session, me: &Customer, id: Option<i64>
         service::save_banner(app, &actor(me), id, &fields, image.as_ref())
     })();
     match result {
-        Ok(id) => Ok(Resp::redirect(&format!("/admin/banners/{id}"))),
+        Ok(id) => Ok(Resp::redirect(&format!("/admin/banners/{id}?done=saved"))),
         Err(e) if refused(&e) => match id {
             Some(id) => banner_page(app, req, s, id, e.status(), Some(&e.public)),
             None => banner_list(app, req, s, e.status(), Some(&e.public)),

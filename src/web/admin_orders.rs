@@ -103,12 +103,8 @@ fn render(
 }
 
 pub fn detail(app: &App, req: &Req, s: &Session, number: &str) -> Outcome {
-    let notice = match Params::parse(req.query()).get("done") {
-        Some("refund") => Some("Refund sent to the gateway; the order follows when it confirms."),
-        Some("shipment") => Some("Shipment requested: Shiprocket is booking it now."),
-        _ => None,
-    };
-    render(app, req, s, number, 200, None, notice)
+    // A `done` notice is the admin frame's (views::admin::done_message).
+    render(app, req, s, number, 200, None, None)
 }
 
 /// Reads the form of one action into an operation.
@@ -235,7 +231,12 @@ pub fn act(
         Ok(()) if action == "refund" && card => Ok(Resp::redirect(&format!(
             "/admin/orders/{number}?done=refund"
         ))),
-        Ok(()) => Ok(Resp::redirect(&format!("/admin/orders/{number}"))),
+        Ok(()) if action == "refund" => Ok(Resp::redirect(&format!(
+            "/admin/orders/{number}?done=refunded"
+        ))),
+        Ok(()) => Ok(Resp::redirect(&format!(
+            "/admin/orders/{number}?done={action}"
+        ))),
         Err(e) if matches!(e.kind, Kind::BadRequest | Kind::Conflict) => {
             render(app, req, s, number, e.status(), Some(&e.public), None)
         }

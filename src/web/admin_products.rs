@@ -96,6 +96,13 @@ fn list(app: &App, req: &Req, s: &Session, error: Option<(u16, &str)>) -> Outcom
         Some((st, m)) => (st, Some(m)),
         None => (200, None),
     };
+    // This page's query without its notice: where an inline edit comes back to.
+    let back: String = req
+        .query()
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("done="))
+        .collect::<Vec<_>>()
+        .join("&");
     with_ctx(app, req, "", |ctx| {
         html_page(
             status,
@@ -109,6 +116,7 @@ fn list(app: &App, req: &Req, s: &Session, error: Option<(u16, &str)>) -> Outcom
                     next,
                     store_threshold: threshold,
                     error: msg,
+                    back: &back,
                 },
             ),
         )
@@ -256,11 +264,29 @@ fn create(app: &App, req: &Req, s: &Session, me: &Customer) -> Outcome {
         service::create_product(app, &actor(me), &fields, &matrix)
     });
     match result {
-        Ok(id) => Ok(Resp::redirect(&format!("/admin/products/{id}"))),
+        Ok(id) => Ok(Resp::redirect(&format!(
+            "/admin/products/{id}?done=created"
+        ))),
         Err(e) if refused(&e) => {
             new_form(app, req, s, &new_form_of(&f), e.status(), Some(&e.public))
         }
         Err(e) => Err(e),
+    }
+}
+
+/// The list's query string an inline edit came from (its hidden `back` field), kept to
+/// the characters a query of ours uses and ending in `&` so more can follow; anything
+/// else is dropped, so the field cannot take the redirect elsewhere.
+fn back_query(back: &str) -> String {
+    let ok = !back.is_empty()
+        && back.len() <= 512
+        && back
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"=&%+._-".contains(&b));
+    if ok {
+        format!("{}&", back.trim_end_matches('&'))
+    } else {
+        String::new()
     }
 }
 
@@ -276,7 +302,11 @@ fn inline(app: &App, req: &Req, s: &Session, me: &Customer, vid: &str) -> Outcom
         service::quick_edit(app, &actor(me), vid, price, stock)
     });
     match result {
-        Ok(()) => Ok(Resp::redirect("/admin/products")),
+        // Back to the list as it was (search, filters, page), saying so.
+        Ok(()) => Ok(Resp::redirect(&format!(
+            "/admin/products?{}done=saved",
+            back_query(f.get("back").unwrap_or(""))
+        ))),
         Err(e) if refused(&e) => list(app, req, s, Some((e.status(), &e.public))),
         Err(e) => Err(e),
     }
@@ -374,7 +404,7 @@ fn write(app: &App, req: &Req, s: &Session, me: &Customer, id: &str, rest: &[&st
             service::set_status(app, &who, pid, status)
         }
         ["delete"] => match service::delete_product(app, &who, pid) {
-            Ok(()) => return Ok(Resp::redirect("/admin/products")),
+            Ok(()) => return Ok(Resp::redirect("/admin/products?done=deleted")),
             Err(e) => Err(e),
         },
         ["images", "update"] => {
@@ -389,7 +419,7 @@ fn write(app: &App, req: &Req, s: &Session, me: &Customer, id: &str, rest: &[&st
         _ => return Err(Error::not_found("There is no admin page at this address.")),
     };
     match result {
-        Ok(()) => Ok(Resp::redirect(&format!("/admin/products/{pid}"))),
+        Ok(()) => Ok(Resp::redirect(&format!("/admin/products/{pid}?done=saved"))),
         Err(e) if refused(&e) && e.kind != Kind::NotFound => {
             edit(app, req, s, id, e.status(), Some(&e.public))
         }
@@ -436,7 +466,7 @@ fn upload(app: &App, req: &Req, s: &Session, me: &Customer, id: &str) -> Outcome
             .and_then(|sets| service::add_images(app, &actor(me), pid, &sets, &alt))
     };
     match result {
-        Ok(()) => Ok(Resp::redirect(&format!("/admin/products/{pid}"))),
+        Ok(()) => Ok(Resp::redirect(&format!("/admin/products/{pid}?done=saved"))),
         Err(e) if refused(&e) && e.kind != Kind::NotFound => {
             edit(app, req, s, id, e.status(), Some(&e.public))
         }

@@ -85,7 +85,10 @@ fn adjust(app: &App, req: &Req, s: &Session, me: &Customer) -> Outcome {
             admin_catalog::adjust_stock(app, &actor, it.variant_id, reason, qty, note)
         });
     match result {
-        Ok(_) => Ok(Resp::redirect(&format!("/admin/stock/{}", it.variant_id))),
+        Ok(_) => Ok(Resp::redirect(&format!(
+            "/admin/stock/{}?done=saved",
+            it.variant_id
+        ))),
         Err(e) if matches!(e.kind, Kind::BadRequest | Kind::Conflict) => {
             variant(app, req, s, it.variant_id, e.status(), Some(&e.public))
         }

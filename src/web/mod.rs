@@ -70,13 +70,11 @@ pub fn with_ctx<T>(
 ) -> Result<T, Error> {
     let cfg = app.cfg();
     let categories = app.categories()?;
-    Ok(f(&make_ctx(
-        app,
-        &cfg,
-        &categories,
-        &req.request_id,
-        search_q,
-    )))
+    let mut ctx = make_ctx(app, &cfg, &categories, &req.request_id, search_q);
+    ctx.done = crate::http::query::Params::parse(req.query())
+        .get("done")
+        .and_then(crate::views::admin::done_message);
+    Ok(f(&ctx))
 }
 
 pub fn make_ctx<'a>(
@@ -102,6 +100,7 @@ pub fn make_ctx<'a>(
         request_id,
         search_q,
         back_in_stock: cfg.follow_ups.back_in_stock,
+        done: None,
     }
 }
 

@@ -50,6 +50,10 @@ fn owner_creates_edits_and_disables_coupons() {
     let r = post_from(&s, &o, "/admin/coupons", "/admin/coupons", &f);
     assert_eq!(r.status, 303, "{}", r.text());
     let page = r.header("location").unwrap().to_string();
+    // The coupon's page says it was created.
+    assert!(page.ends_with("?done=created"), "{page}");
+    assert!(get(&s, &page, Some(&o)).text().contains("Created."));
+    let page = page.trim_end_matches("?done=created").to_string();
     let id = page.trim_start_matches("/admin/coupons/").to_string();
     let mut f = coupon("fixed", "100.50");
     for (k, v) in [

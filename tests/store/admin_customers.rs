@@ -182,7 +182,10 @@ fn owner_promotes_and_demotes_staff_may_not() {
         &format!("csrf_token={}&role=staff", csrf(&page)),
     );
     assert_eq!(r.status, 303, "{}", r.text());
-    assert_eq!(r.header("location"), Some(path.as_str()));
+    assert_eq!(
+        r.header("location"),
+        Some(format!("{path}?done=saved").as_str())
+    );
     assert_eq!(role_of(s, w.asha), "staff");
     let rows = audit_rows(s);
     assert_eq!(rows.len(), 1);

@@ -270,6 +270,8 @@ fn banners_with_image_link_and_schedule() {
     );
     assert_eq!(r.status, 303, "{}", r.text());
     let loc = r.header("location").unwrap().to_string();
+    assert!(loc.ends_with("?done=saved"), "{loc}");
+    let loc = loc.trim_end_matches("?done=saved").to_string();
     assert!(loc.starts_with("/admin/banners/"));
     assert_eq!(count(&s, "SELECT count(*) FROM images"), images0 + 1);
     assert_eq!(

@@ -106,7 +106,7 @@ fn adjustments_with_each_reason_go_to_the_ledger_and_show_on_the_variant_page() 
         assert_eq!(r.status, 303, "{reason}: {}", r.text());
         assert_eq!(
             r.header("location"),
-            Some(format!("/admin/stock/{vid}").as_str())
+            Some(format!("/admin/stock/{vid}?done=saved").as_str())
         );
         assert_eq!(stock(&s, vid), after, "{reason}");
     }

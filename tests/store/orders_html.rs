@@ -443,7 +443,17 @@ fn act(s: &Store, admin: &str, number: &str, action: &str, fields: &[(&str, &str
 fn act_ok(s: &Store, admin: &str, number: &str, action: &str, fields: &[(&str, &str)]) {
     let r = act(s, admin, number, action, fields);
     assert_eq!(r.status, 303, "{action}: {}", r.text());
-    assert_eq!(location(&r), format!("/admin/orders/{number}"));
+    // Back on the order's page, which says what was done.
+    let loc = location(&r);
+    assert!(
+        loc.starts_with(&format!("/admin/orders/{number}?done=")),
+        "{loc}"
+    );
+    let page = get(s, &loc, Some(admin)).text();
+    assert!(
+        page.contains("class=\"notice done\""),
+        "{action}: no notice on {loc}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
