@@ -384,6 +384,14 @@ fn guest_pays_by_bank_transfer_and_the_owner_verifies_the_proof() {
     otab.find_element("#verify").unwrap().click().unwrap();
     otab.wait_for_element("#admin-status[data-status=confirmed]")
         .unwrap();
+    // The page it comes back to says what was done.
+    let done = otab
+        .find_element(".notice.done")
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
+    assert!(done.starts_with("Proof verified"), "{done}");
+    shot(&otab, "admin-order-verified.png");
 
     // Back to the shopper: confirmed and paid.
     tab.navigate_to(&order_url)
