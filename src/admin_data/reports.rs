@@ -134,45 +134,51 @@ type PerProduct = Vec<(ProductRevenue, Option<String>)>;
 /// lookup per product for its title and category; a product deleted since is "(deleted
 /// product)", all of them together. Biggest revenue first, then by title.
 fn product_revenue(c: &Connection, since30: i64) -> Result<PerProduct> {
-    let mut sums: std::collections::BTreeMap<Option<i64>, (i64, i64)> = Default::default();
-    let mut name = c.prepare_cached(sql::PRODUCT_NAME)?;
+    use std::collections::BTreeMap;
+    let mut per_id: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
     {
         let mut st = c.prepare_cached(sql::PRODUCT_DAYS)?;
         let mut rows = st.query(params![since30])?;
         while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            let known = (id != 0)
-                .then(|| name.query_row(params![id], |_| Ok(())).optional())
-                .transpose()?
-                .flatten()
-                .map(|_| id);
-            let e = sums.entry(known).or_default();
+            let e = per_id.entry(r.get(0)?).or_default();
             e.0 += r.get::<_, i64>(1)?;
             e.1 += r.get::<_, i64>(2)?;
         }
     }
-    let mut per_product: PerProduct = Vec::with_capacity(sums.len());
-    for (product_id, (units, revenue)) in sums {
-        if units == 0 && revenue == 0 {
-            continue;
-        }
-        let (title, category) = match product_id {
-            Some(id) => name
+    // One lookup per product; the ones gone since (and id 0) add up under None.
+    let mut name = c.prepare_cached(sql::PRODUCT_NAME)?;
+    type Named = (i64, i64, String, Option<String>);
+    let mut named: BTreeMap<Option<i64>, Named> = BTreeMap::new();
+    for (id, (units, revenue)) in per_id {
+        let found: Option<(String, Option<String>)> = match id {
+            0 => None,
+            id => name
                 .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?,
-            None => None,
-        }
-        .unwrap_or_else(|| ("(deleted product)".to_string(), None));
-        per_product.push((
-            ProductRevenue {
-                product_id,
-                title,
-                units,
-                revenue,
-            },
-            category,
-        ));
+        };
+        let (key, title, category) = match found {
+            Some((title, category)) => (Some(id), title, category),
+            None => (None, "(deleted product)".to_string(), None),
+        };
+        let e = named.entry(key).or_insert((0, 0, title, category));
+        e.0 += units;
+        e.1 += revenue;
     }
+    let mut per_product: PerProduct = named
+        .into_iter()
+        .filter(|(_, (units, revenue, _, _))| *units != 0 || *revenue != 0)
+        .map(|(product_id, (units, revenue, title, category))| {
+            (
+                ProductRevenue {
+                    product_id,
+                    title,
+                    units,
+                    revenue,
+                },
+                category,
+            )
+        })
+        .collect();
     per_product.sort_by(|a, b| {
         b.0.revenue
             .cmp(&a.0.revenue)

@@ -20,6 +20,18 @@ pub fn new_token_cart(app: &App) -> String {
 /// Adds to or sets a line of `bag` under the `[cart]` caps (see `cart::put` for every
 /// refusal; on one nothing is written). Returns the cart's id.
 pub fn put_line(app: &App, bag: Bag, variant: i64, qty: i64, mode: Mode) -> Result<i64> {
+    change_line(app, bag, |tx, id, caps, now| {
+        cart::put(tx, id, variant, qty, mode, caps, now)?;
+        Ok(id)
+    })
+}
+
+/// Runs `f` on `bag`'s cart id (made for its owner if it has none yet) in one write.
+fn change_line<T>(
+    app: &App,
+    bag: Bag,
+    f: impl FnOnce(&crate::db::Tx, i64, &crate::config::CartConfig, i64) -> Result<T>,
+) -> Result<T> {
     let caps = app.cfg().cart.clone();
     let now = crate::db::now();
     super::write(app, now, |tx| {
@@ -27,22 +39,15 @@ pub fn put_line(app: &App, bag: Bag, variant: i64, qty: i64, mode: Mode) -> Resu
             Bag::Of(owner) => cart::ensure(tx, owner, now)?,
             Bag::Id(id) => id,
         };
-        cart::put(tx, id, variant, qty, mode, &caps, now)?;
-        Ok(id)
+        f(tx, id, &caps, now)
     })
 }
 
 /// [`put_line`] for the bag page: more than is left puts what is left (true) instead of
 /// refusing (`cart::put_up_to`).
 pub fn put_line_up_to(app: &App, bag: Bag, variant: i64, qty: i64, mode: Mode) -> Result<bool> {
-    let caps = app.cfg().cart.clone();
-    let now = crate::db::now();
-    super::write(app, now, |tx| {
-        let id = match bag {
-            Bag::Of(owner) => cart::ensure(tx, owner, now)?,
-            Bag::Id(id) => id,
-        };
-        cart::put_up_to(tx, id, variant, qty, mode, &caps, now)
+    change_line(app, bag, |tx, id, caps, now| {
+        cart::put_up_to(tx, id, variant, qty, mode, caps, now)
     })
 }
 

@@ -242,21 +242,16 @@ fn owner_creates_a_product_with_a_variant_matrix_and_images_and_shoppers_see_it(
     assert_eq!(audits(&s), before + 6);
 
     // The details form: new title and address.
-    let r = post_from(
-        &s,
-        &owner,
-        &edit,
-        &edit,
-        &[
-            ("title", "Linen Shirt II"),
-            ("slug", "linen-shirt-2"),
-            ("description", "Now softer."),
-            ("category", ""),
-            ("status", "active"),
-            ("seo_title", ""),
-            ("seo_description", ""),
-        ],
-    );
+    let details = [
+        ("title", "Linen Shirt II"),
+        ("slug", "linen-shirt-2"),
+        ("description", "Now softer."),
+        ("category", ""),
+        ("status", "active"),
+        ("seo_title", ""),
+        ("seo_description", ""),
+    ];
+    let r = post_from(&s, &owner, &edit, &edit, &details);
     assert_eq!(r.status, 303, "{}", r.text());
     assert!(s.get("/p/linen-shirt-2").text().contains("Linen Shirt II"));
     assert_eq!(audits(&s), before + 7);
@@ -280,21 +275,7 @@ fn owner_creates_a_product_with_a_variant_matrix_and_images_and_shoppers_see_it(
         "an unchanged field is not named: {said}"
     );
     // The same form saved again changes nothing and logs nothing.
-    let r = post_from(
-        &s,
-        &owner,
-        &edit,
-        &edit,
-        &[
-            ("title", "Linen Shirt II"),
-            ("slug", "linen-shirt-2"),
-            ("description", "Now softer."),
-            ("category", ""),
-            ("status", "active"),
-            ("seo_title", ""),
-            ("seo_description", ""),
-        ],
-    );
+    let r = post_from(&s, &owner, &edit, &edit, &details);
     assert_eq!(r.status, 303, "{}", r.text());
     assert_eq!(
         audits(&s),

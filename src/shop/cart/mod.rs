@@ -187,18 +187,11 @@ pub fn put(
         return Err(Error::bad_request("Please choose a quantity of 1 or more."));
     }
     sync_limits(tx, caps)?;
-    let current: i64 = tx
-        .prepare_cached(sql::LINE_QTY)?
-        .query_row(params![cart_id, variant_id], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0);
+    let current = line_qty(tx, cart_id, variant_id)?;
     if mode == Mode::Update && current == 0 {
         return Err(Error::not_found("This cart holds no such line."));
     }
-    let wanted = match mode {
-        Mode::Add => current + quantity,
-        Mode::Set | Mode::Update => quantity,
-    };
+    let wanted = wanted(mode, current, quantity);
     if wanted == 0 {
         remove(tx, cart_id, variant_id)?;
         return Ok(0);
@@ -242,6 +235,22 @@ pub fn put(
     Ok(wanted)
 }
 
+/// How many of `variant_id` the cart holds (0: no line).
+fn line_qty(c: &Connection, cart_id: i64, variant_id: i64) -> Result<i64> {
+    Ok(c.prepare_cached(sql::LINE_QTY)?
+        .query_row(params![cart_id, variant_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// The line's quantity a change asks for: `quantity` more, or `quantity`.
+fn wanted(mode: Mode, current: i64, quantity: i64) -> i64 {
+    match mode {
+        Mode::Add => current.saturating_add(quantity),
+        Mode::Set | Mode::Update => quantity,
+    }
+}
+
 /// [`put`] for a shopper's bag page: asking for more than is left puts what is left
 /// (true: the caller says so) instead of refusing. Adding to a line that already holds
 /// everything left is still refused, with words that say so; the per-line cap and every
@@ -255,15 +264,8 @@ pub fn put_up_to(
     caps: &CartConfig,
     now: i64,
 ) -> Result<bool> {
-    let current: i64 = tx
-        .prepare_cached(sql::LINE_QTY)?
-        .query_row(params![cart_id, variant_id], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0);
-    let wanted = match mode {
-        Mode::Add => current.saturating_add(quantity.max(0)),
-        Mode::Set | Mode::Update => quantity,
-    };
+    let current = line_qty(tx, cart_id, variant_id)?;
+    let wanted = wanted(mode, current, quantity.max(0));
     let stock = match variant_state(tx, variant_id)? {
         Some((stock, true)) if stock > 0 && wanted > stock && wanted <= caps.max_line_quantity => {
             stock
